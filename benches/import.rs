@@ -1,0 +1,126 @@
+//! Import benchmark: a generator writes a 1,000,000-row debtors CSV (seeds/002 layout, some rows
+//! with two phones, a few duplicates and bad rows) into a temp dir, then `import_file` loads it
+//! into a fresh SQLite store. Prints rows/s and peak RSS beside the goals of issue 4.
+//! `OUTCALL_BENCH_ROWS` overrides the row count; `OUTCALL_BENCH_DRY_RUN=1` parses without writing.
+
+use std::io::Write;
+use std::time::Instant;
+
+use chrono::Utc;
+use outcall::campaign::definition::CampaignDef;
+use outcall::campaign::import::{import_file, ImportOptions};
+use outcall::store::Store;
+use rand::{Rng, SeedableRng};
+
+const DEBTORS: &str = include_str!("../campaigns/debtors.toml");
+const FIRST: &[&str] = &[
+    "Игорь",
+    "Илья",
+    "Анна",
+    "Мария",
+    "Олег",
+    "Елена",
+    "Сергей",
+    "Ольга",
+];
+const LAST: &[&str] = &[
+    "Липко",
+    "Михайлов",
+    "Смирнова",
+    "Попова",
+    "Кузнецов",
+    "Петрова",
+    "Волков",
+];
+
+/// Writes `rows` data rows; returns the file size in bytes.
+fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<u64> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
+    writeln!(out, "\"NAME\",\"PHONE_NUMBER\",\"USER_VARS\"")?;
+    for i in 0..rows {
+        // Distinct mobile numbers: 79[1-6]x xxx xx xx from a multiplicative walk over 10^8.
+        let n = (i * 48_271 + 12_345) % 100_000_000;
+        let first = format!("79{}{:08}", 1 + (i % 6), n);
+        let phones = match i % 10 {
+            0 => format!(
+                "{first};8 916 {:03}-{:02}-{:02}",
+                n % 1000,
+                n % 100,
+                (n / 7) % 100
+            ),
+            1 if i > 0 => format!(
+                "79{}{:08}",
+                1 + ((i - 1) % 6),
+                ((i - 1) * 48_271 + 12_345) % 100_000_000
+            ),
+            _ if i % 1000 == 999 => "not a phone".to_string(),
+            _ => first,
+        };
+        let name = format!(
+            "{} {}",
+            FIRST[rng.gen_range(0..FIRST.len())],
+            LAST[rng.gen_range(0..LAST.len())]
+        );
+        let balance = rng.gen_range(100..2_000_000) as f64 / -100.0;
+        writeln!(
+            out,
+            "\"{name}\",\"{phones}\",\"BALANCE={balance:.2};CONTRACT=Д-{i}\""
+        )?;
+    }
+    out.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+fn main() {
+    let rows: u64 = std::env::var("OUTCALL_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("debtors.csv");
+    let t = Instant::now();
+    let size = generate(&csv, rows).expect("write the CSV");
+    println!(
+        "import bench: generated {rows} rows ({:.1} MB) in {:.2} s",
+        size as f64 / 1e6,
+        t.elapsed().as_secs_f64()
+    );
+    let rss_before = peak_rss_mb().unwrap_or(0.0);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let store = Store::connect(&url).await.expect("store");
+        let def = CampaignDef::from_toml_str(DEBTORS, "debtors.toml").expect("definition");
+        let campaign = store.create_campaign(&def, Utc::now()).await.expect("campaign");
+        let dry_run = std::env::var("OUTCALL_BENCH_DRY_RUN").is_ok_and(|v| v == "1");
+        let opts = ImportOptions { default_country: "RU".into(), dry_run };
+        let t = Instant::now();
+        let report = import_file(&store, &campaign, &csv, &opts, Utc::now(), None).await.expect("import");
+        let secs = t.elapsed().as_secs_f64();
+        let rss = peak_rss_mb().unwrap_or(f64::NAN);
+        println!(
+            "import bench: {} rows -> {} accepted, {} duplicates, {} rejected",
+            report.rows, report.accepted, report.duplicates, report.rejected.len()
+        );
+        println!(
+            "import bench: {:.2} s, {:.0} rows/s (goal: 1,000,000 rows in under 10 s, i.e. >= 100,000 rows/s)",
+            secs,
+            report.rows as f64 / secs
+        );
+        println!(
+            "import bench: peak RSS {rss:.0} MB (goal: under 200 MB; {rss_before:.0} MB before the import)"
+        );
+        store.close().await;
+    });
+}

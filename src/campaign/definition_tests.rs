@@ -1,0 +1,155 @@
+//! Unit tests of campaign definitions, including the shipped examples in campaigns/.
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::campaign::window::is_open;
+
+const DEBTORS: &str = include_str!("../../campaigns/debtors.toml");
+const DEMO: &str = include_str!("../../campaigns/demo.toml");
+const MARKETING: &str = include_str!("../../campaigns/marketing.toml");
+
+fn load(text: &str) -> Result<CampaignDef, String> {
+    CampaignDef::from_toml_str(text, "test.toml").map_err(|e| e.to_string())
+}
+
+fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+#[test]
+fn shipped_examples_load() {
+    let d = load(DEBTORS).unwrap();
+    assert_eq!(d.name, "debtors");
+    assert_eq!(d.limits.lines, 3);
+    assert_eq!(d.retry.min_success_seconds, 10);
+    assert_eq!(d.script_vars.keys().collect::<Vec<_>>(), ["BALANCE"]);
+    assert!(is_open(
+        &d.schedule,
+        d.timezone,
+        utc("2026-11-23T07:00:00Z")
+    ));
+    assert!(!is_open(
+        &d.schedule,
+        d.timezone,
+        utc("2026-11-22T07:00:00Z")
+    )); // Sunday
+    assert_eq!(
+        d.dial_string("+79001001234"),
+        "sofia/gateway/demo/79001001234"
+    );
+
+    let demo = load(DEMO).unwrap();
+    assert_eq!(demo.retry.max_attempts, 3);
+    assert_eq!(demo.retry.recall_interval.as_secs(), 20);
+    assert!(is_open(
+        &demo.schedule,
+        demo.timezone,
+        utc("2026-11-22T03:00:00Z")
+    ));
+    let bridge = &demo.script.nodes["operator"];
+    assert_eq!(
+        demo.bridge_target(bridge),
+        Some("sofia/gateway/demo/operator")
+    );
+
+    let m = load(MARKETING).unwrap();
+    assert!(m.keep_open);
+    assert_eq!(m.phone_strategy, PhoneStrategy::Sequential);
+    assert_eq!(m.schedule.cron.as_deref(), Some("0 0 10 1 * *"));
+    assert_eq!(
+        m.script_vars.keys().collect::<Vec<_>>(),
+        ["DISCOUNT", "PLAN"]
+    );
+}
+
+#[test]
+fn errors_name_the_place() {
+    let cases = [
+        (
+            "timezone = \"Europe/Moscow\"",
+            "timezone = \"Moon/Base\"",
+            "timezone:",
+        ),
+        (
+            "max_attempts = 3",
+            "max_attempts = 100",
+            "retry.max_attempts",
+        ),
+        ("lines = 3 ", "lines = 0 ", "limits.lines"),
+        (
+            "hours = [\"09:00-20:00\"]",
+            "hours = [\"20:00-09:00\"]",
+            "schedule.windows[0].hours",
+        ),
+        (
+            "dial = \"sofia/gateway/demo/{number}\"",
+            "dial = \"sofia/gateway/demo\"",
+            "dial:",
+        ),
+        (
+            "next = \"pay\"",
+            "next = \"payy\"",
+            "script.nodes.greeting.next",
+        ),
+        ("name = \"debtors\"", "name = \"my debtors\"", "name:"),
+        (
+            "caller_id = \"74950000000\"",
+            "caller_id = \"abc\"",
+            "caller_id",
+        ),
+        (
+            "on_failure = \"sorry\"",
+            "",
+            "script.nodes.operator.on_failure",
+        ),
+        (
+            "end = \"2030-12-31 23:59\"",
+            "end = \"2025-01-01\"",
+            "schedule.end",
+        ),
+        (
+            "{{BALANCE|money_ru}}",
+            "{{BALANCE",
+            "script.nodes.greeting.text",
+        ),
+        (
+            "type = \"hangup\"",
+            "type = \"hangup\"\ncolor = \"red\"",
+            "color",
+        ),
+    ];
+    for (from, to, place) in cases {
+        assert!(DEBTORS.contains(from), "fixture lacks {from}");
+        let e = load(&DEBTORS.replacen(from, to, 1)).unwrap_err();
+        assert!(e.contains(place), "{from} -> {to}: `{e}` lacks `{place}`");
+        assert!(e.contains("test.toml"), "{e}");
+    }
+}
+
+#[test]
+fn bridge_needs_a_target() {
+    let text = DEBTORS.replace("operator = \"sofia/gateway/demo/operator\"\n", "");
+    let e = load(&text).unwrap_err();
+    assert!(e.contains("script.nodes.operator.to"), "{e}");
+}
+
+#[test]
+fn dial_refuses_injection() {
+    let text = DEBTORS.replace(
+        "dial = \"sofia/gateway/demo/{number}\"",
+        "dial = \"sofia/gateway/demo/{number}\\n\"",
+    );
+    assert!(load(&text).unwrap_err().contains("dial:"));
+    let text = DEBTORS.replace(
+        "dial = \"sofia/gateway/demo/{number}\"",
+        "dial = \"{origination_caller_id=1}sofia/gateway/demo/{number}\"",
+    );
+    assert!(load(&text).unwrap_err().contains("braces"));
+}
+
+#[test]
+fn retry_on_technical_is_refused() {
+    let text = DEBTORS.replace("\"failed\"]", "\"technical\"]");
+    assert!(load(&text).unwrap_err().contains("retry.retry_on"));
+}

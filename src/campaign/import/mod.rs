@@ -1,0 +1,232 @@
+//! CSV import: a file of contacts into a campaign, every row accounted for.
+//!
+//! Two passes. The first ([`sniff::inspect`]) checks the whole file's structure (binary data,
+//! unterminated quotes, oversized fields) and guesses BOM and delimiter; a broken file is refused
+//! before anything is written. The second streams records in batches: a blocking thread decodes
+//! (UTF-8, else Windows-1251), maps columns, normalises phones in parallel, drops do-not-call
+//! numbers, checks the script's variables and merges duplicates inside the file; the async side
+//! writes each batch in one transaction (multi-row INSERTs), merging rows whose first phone the
+//! campaign already has. Memory stays bounded by the batch size plus one `u64` per distinct
+//! contact of the file (the duplicate set).
+
+pub mod phone;
+pub mod rows;
+pub mod sniff;
+
+mod crlf;
+mod parse;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::store::{CampaignRecord, Store, StoreError};
+
+/// Rows per batch (one transaction each).
+pub const BATCH_ROWS: usize = 4096;
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// ISO country for numbers written without `+` (e.g. `RU`).
+    pub default_country: String,
+    /// Report only; write nothing.
+    pub dry_run: bool,
+}
+
+/// One rejected row: the 1-based physical line where it starts, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// The outcome. Serialized (for `--json`) it is exactly
+/// `{"rows": N, "accepted": N, "duplicates": N, "rejected": [{"line": L, "reason": "..."}]}`;
+/// `rows = accepted + duplicates + rejected.len()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// Non-empty data rows.
+    pub rows: u64,
+    /// New contacts (written, or that would be with `--dry-run`).
+    pub accepted: u64,
+    /// Rows merged into an earlier row of the file or a contact the campaign already had.
+    pub duplicates: u64,
+    pub rejected: Vec<Rejection>,
+    /// Kept rows from which something was dropped (a do-not-call or invalid extra phone).
+    #[serde(skip)]
+    pub warnings: Vec<Rejection>,
+}
+
+/// A file that cannot be imported at all; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}; nothing was imported")]
+    BadFile { path: PathBuf, message: String },
+    #[error("default country: {0}")]
+    Country(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Called with (bytes read, file size) after each batch.
+pub type Progress = Box<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Imports `path` into `campaign` (see the module docs). `now` stamps the rows; new contacts are
+/// due at the campaign's start or `now`, whichever is later.
+pub async fn import_file(
+    store: &Store,
+    campaign: &CampaignRecord,
+    path: &Path,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+    progress: Option<Progress>,
+) -> Result<ImportReport, ImportError> {
+    let normalizer =
+        phone::PhoneNormalizer::new(&options.default_country).map_err(ImportError::Country)?;
+    let shape = inspect_file(path).await?;
+    let dnc = store
+        .dnc_list()
+        .await?
+        .into_iter()
+        .map(|e| phone::key(&e.phone))
+        .collect();
+    let setup = parse::Setup {
+        path: path.to_path_buf(),
+        shape,
+        normalizer,
+        dnc,
+        required_vars: campaign.definition.script_vars.clone(),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let parser = tokio::task::spawn_blocking(move || parse::run(setup, tx));
+    let due = campaign
+        .definition
+        .schedule
+        .start
+        .map_or(now, |s| s.max(now));
+    let zone = campaign.definition.timezone.name();
+    let mut report = ImportReport::default();
+    let mut outcome: Result<(), ImportError> = Ok(());
+    while let Some(msg) = rx.recv().await {
+        let batch = match msg {
+            Ok(b) => b,
+            Err(message) => {
+                outcome = Err(ImportError::BadFile {
+                    path: path.to_path_buf(),
+                    message,
+                });
+                break;
+            }
+        };
+        let bytes = batch.bytes;
+        let target = Target {
+            store,
+            campaign_id: campaign.id,
+            zone,
+            dry_run: options.dry_run,
+            due,
+            now,
+        };
+        if let Err(e) = write_batch(&target, batch, &mut report).await {
+            outcome = Err(e);
+            break;
+        }
+        if let Some(p) = &progress {
+            p(bytes, shape.size);
+        }
+    }
+    drop(rx);
+    let _ = parser.await;
+    outcome?;
+    report.rejected.sort_by_key(|r| r.line);
+    report.warnings.sort_by_key(|r| r.line);
+    Ok(report)
+}
+
+async fn inspect_file(path: &Path) -> Result<sniff::Shape, ImportError> {
+    let p = path.to_path_buf();
+    let result = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&p)?;
+        sniff::inspect(std::io::BufReader::new(file))
+    })
+    .await
+    .map_err(|e| ImportError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    })?
+    .map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    result.map_err(|broken| ImportError::BadFile {
+        path: path.to_path_buf(),
+        message: match broken {
+            sniff::Broken::Binary { line } => format!(
+                "line {line} holds binary data: this is not a CSV text file (export the list as CSV, UTF-8 or Windows-1251)"
+            ),
+            sniff::Broken::UnterminatedQuote { line } => format!(
+                "the quoted field that starts on line {line} is never closed (a `\"` is missing)"
+            ),
+            sniff::Broken::FieldTooLong { line } => format!(
+                "a field on line {line} is longer than {} KiB: this is not a contacts list",
+                sniff::MAX_FIELD / 1024
+            ),
+            sniff::Broken::Empty => "the file is empty".to_string(),
+        },
+    })
+}
+
+/// Where batches go.
+struct Target<'a> {
+    store: &'a Store,
+    campaign_id: i64,
+    zone: &'a str,
+    dry_run: bool,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+}
+
+async fn write_batch(
+    t: &Target<'_>,
+    batch: parse::Batch,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    report.rows += batch.rows;
+    report.duplicates += batch.merged_in_batch;
+    report.rejected.extend(batch.rejected);
+    report.warnings.extend(batch.warnings);
+    let existed: Vec<bool> = if t.dry_run {
+        let fresh: Vec<String> = batch
+            .contacts
+            .iter()
+            .zip(&batch.dup_in_file)
+            .filter(|(_, dup)| !**dup)
+            .map(|(c, _)| c.phones[0].clone())
+            .collect();
+        let known = t.store.existing_keys(t.campaign_id, &fresh).await?;
+        batch
+            .contacts
+            .iter()
+            .map(|c| known.contains(&c.phones[0]))
+            .collect()
+    } else {
+        t.store
+            .add_contacts(t.campaign_id, t.zone, &batch.contacts, t.due, t.now)
+            .await?
+    };
+    for (dup, existed) in batch.dup_in_file.iter().zip(existed) {
+        if *dup || existed {
+            report.duplicates += 1;
+        } else {
+            report.accepted += 1;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,198 @@
+//! Phone numbers to E.164. A number written with `+` (or `00`) is international. Without it, a
+//! national number of the default country is tried first, then an international number with its
+//! country code: with RU, `8 916 123-45-67` and `9161234567` give +79161234567, `17605632123`
+//! gives +17605632123.
+
+use phonenumber::country::Id;
+
+/// Normalises phone numbers for one default country.
+#[derive(Debug, Clone, Copy)]
+pub struct PhoneNormalizer {
+    country: Id,
+    /// The default country's calling code (7 for RU).
+    calling_code: u16,
+}
+
+impl PhoneNormalizer {
+    /// `country` is an ISO 3166 alpha-2 code such as `RU`.
+    pub fn new(country: &str) -> Result<PhoneNormalizer, String> {
+        let code = country.trim().to_ascii_uppercase();
+        let bad = || format!("`{country}` is not a country code like RU, KZ, US");
+        let id: Id = code.parse().map_err(|_| bad())?;
+        let meta = phonenumber::metadata::DATABASE
+            .by_id(code.as_str())
+            .ok_or_else(bad)?;
+        Ok(PhoneNormalizer {
+            country: id,
+            calling_code: meta.country_code(),
+        })
+    }
+
+    /// The E.164 form (`+` and digits) or why the text is not a callable number. Without `+`:
+    /// the default country's national form (prefix `8` and all), then the digits as its national
+    /// significant number (`7760569623` with RU is +7 776 056-96-23), then international.
+    pub fn normalize(&self, raw: &str) -> Result<String, String> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err("empty phone number".into());
+        }
+        let mut digits = String::with_capacity(text.len());
+        let mut plus = false;
+        for (i, c) in text.chars().enumerate() {
+            match c {
+                '0'..='9' => digits.push(c),
+                '+' if i == 0 => plus = true,
+                ' ' | '-' | '(' | ')' | '.' | '\u{a0}' => {}
+                _ => return Err(format!("`{text}` is not a phone number (unexpected `{c}`)")),
+            }
+        }
+        if digits.len() < 5 || digits.len() > 17 {
+            return Err(format!("`{text}` is not a phone number (wrong length)"));
+        }
+        if let Some(rest) = digits.strip_prefix("00").filter(|_| !plus) {
+            if let Some(n) = international(rest) {
+                return Ok(n);
+            }
+        }
+        if plus {
+            return international(&digits)
+                .ok_or_else(|| format!("`{text}` is not a valid international number"));
+        }
+        national(self.country, &digits)
+            .or_else(|| international(&format!("{}{digits}", self.calling_code)))
+            .or_else(|| international(&digits))
+            .ok_or_else(|| {
+                format!("`{text}` is not a valid number (neither national nor international)")
+            })
+    }
+}
+
+fn national(country: Id, digits: &str) -> Option<String> {
+    let n = phonenumber::parse(Some(country), digits).ok()?;
+    phonenumber::is_valid(&n).then(|| e164(&n))
+}
+
+fn international(digits: &str) -> Option<String> {
+    let n = phonenumber::parse(None, format!("+{digits}")).ok()?;
+    phonenumber::is_valid(&n).then(|| e164(&n))
+}
+
+/// `+`, country code, national number with its leading zeros (what the E.164 formatter prints,
+/// without its cost).
+fn e164(n: &phonenumber::PhoneNumber) -> String {
+    let national = n.national();
+    let zeros = "0".repeat(usize::from(national.zeros()));
+    format!("+{}{zeros}{}", n.code().value(), national.value())
+}
+
+/// The E.164 number as an integer (a compact duplicate key).
+pub fn key(e164: &str) -> u64 {
+    e164.trim_start_matches('+').parse().unwrap_or(0)
+}
+
+/// A cheap hasher for [`key`]s (phone numbers are already well spread; SipHash costs more).
+#[derive(Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (n ^ (n >> 29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+/// Sets and maps keyed by phone [`key`]s.
+pub type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
+
+/// A zone for numbers of countries that have exactly one (by calling code); `None` for
+/// countries with several zones (+7, +1, ...), where the campaign's zone applies.
+pub fn single_zone(e164: &str) -> Option<&'static str> {
+    const ZONES: &[(&str, &str)] = &[
+        ("375", "Europe/Minsk"),
+        ("380", "Europe/Kyiv"),
+        ("374", "Asia/Yerevan"),
+        ("995", "Asia/Tbilisi"),
+        ("994", "Asia/Baku"),
+        ("998", "Asia/Tashkent"),
+        ("996", "Asia/Bishkek"),
+        ("992", "Asia/Dushanbe"),
+        ("373", "Europe/Chisinau"),
+        ("371", "Europe/Riga"),
+        ("370", "Europe/Vilnius"),
+        ("372", "Europe/Tallinn"),
+        ("972", "Asia/Jerusalem"),
+        ("971", "Asia/Dubai"),
+        ("49", "Europe/Berlin"),
+        ("44", "Europe/London"),
+        ("33", "Europe/Paris"),
+        ("39", "Europe/Rome"),
+        ("48", "Europe/Warsaw"),
+        ("90", "Europe/Istanbul"),
+        ("86", "Asia/Shanghai"),
+        ("81", "Asia/Tokyo"),
+        ("82", "Asia/Seoul"),
+        ("91", "Asia/Kolkata"),
+    ];
+    let digits = e164.strip_prefix('+')?;
+    ZONES
+        .iter()
+        .find(|(cc, _)| digits.starts_with(cc))
+        .map(|(_, z)| *z)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_first_then_international() {
+        let ru = PhoneNormalizer::new("ru").unwrap();
+        assert_eq!(ru.normalize("17605632123").unwrap(), "+17605632123");
+        assert_eq!(ru.normalize("79508881234").unwrap(), "+79508881234");
+        assert_eq!(ru.normalize("8 916 123-45-67").unwrap(), "+79161234567");
+        assert_eq!(ru.normalize("9161234567").unwrap(), "+79161234567");
+        assert_eq!(ru.normalize("+7 (916) 123-45-67").unwrap(), "+79161234567");
+        assert_eq!(ru.normalize("0079161234567").unwrap(), "+79161234567");
+        assert_eq!(ru.normalize("79001001234").unwrap(), "+79001001234");
+        assert_eq!(ru.normalize("7760569623").unwrap(), "+77760569623");
+    }
+
+    #[test]
+    fn other_default_country() {
+        let us = PhoneNormalizer::new("US").unwrap();
+        assert_eq!(us.normalize("(760) 563-2123").unwrap(), "+17605632123");
+        assert_eq!(us.normalize("+79161234567").unwrap(), "+79161234567");
+        assert!(PhoneNormalizer::new("Narnia").is_err());
+    }
+
+    #[test]
+    fn garbage_is_refused_with_reason() {
+        let ru = PhoneNormalizer::new("RU").unwrap();
+        assert!(ru.normalize("").unwrap_err().contains("empty"));
+        assert!(ru.normalize("call me").unwrap_err().contains("unexpected"));
+        assert!(ru.normalize("123").unwrap_err().contains("length"));
+        assert!(ru.normalize("+999 123 456").is_err());
+        assert!(ru.normalize("12345678").is_err());
+    }
+
+    #[test]
+    fn e164_keeps_leading_zeros() {
+        let it = PhoneNormalizer::new("IT").unwrap();
+        assert_eq!(it.normalize("06 1234 5678").unwrap(), "+390612345678");
+    }
+
+    #[test]
+    fn keys_and_zones() {
+        assert_eq!(key("+79161234567"), 79_161_234_567);
+        assert_eq!(single_zone("+375291234567"), Some("Europe/Minsk"));
+        assert_eq!(single_zone("+79161234567"), None);
+        assert_eq!(single_zone("+17605632123"), None);
+    }
+}

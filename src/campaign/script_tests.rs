@@ -1,0 +1,116 @@
+//! Unit tests of script parsing and validation.
+
+use super::*;
+
+fn script(text: &str) -> Result<Script, String> {
+    let s: Script = toml::from_str(text).map_err(|e| e.to_string())?;
+    s.validate()?;
+    Ok(s)
+}
+
+const GOOD: &str = r#"
+start = "greeting"
+[nodes.greeting]
+type = "speak"
+text = "Здравствуйте, {{NAME}}. Ваш долг {{ balance | money_ru }}, договор {{CONTRACT}}."
+next = "menu"
+[nodes.menu]
+type = "menu"
+prompt = { text = "Нажмите 1 для связи с оператором" }
+digits = { "1" = "operator" }
+on_timeout = "bye"
+on_invalid = "bye"
+[nodes.operator]
+type = "bridge"
+next = "bye"
+on_failure = "bye"
+[nodes.bye]
+type = "hangup"
+"#;
+
+#[test]
+fn good_script_loads_and_lists_variables() {
+    let s = script(GOOD).unwrap();
+    let vars = s.variables();
+    assert_eq!(vars.keys().collect::<Vec<_>>(), ["BALANCE", "CONTRACT"]);
+    assert_eq!(vars["BALANCE"], "script.nodes.greeting.text");
+    match &s.nodes["menu"] {
+        Node::Menu { tries, timeout, .. } => {
+            assert_eq!(*tries, 2);
+            assert_eq!(timeout.as_secs(), 5);
+        }
+        other => panic!("menu parsed as {other:?}"),
+    }
+}
+
+#[test]
+fn template_parts_carry_filters() {
+    let t = Template::parse("Долг {{BALANCE|money_ru}} на {{ DUE | date:ru }}!").unwrap();
+    assert_eq!(t.parts.len(), 5);
+    assert_eq!(
+        t.parts[1],
+        Part::Var {
+            name: "BALANCE".into(),
+            filter: Some("money_ru".into()),
+            arg: None
+        }
+    );
+    assert_eq!(
+        t.parts[3],
+        Part::Var {
+            name: "DUE".into(),
+            filter: Some("date".into()),
+            arg: Some("ru".into())
+        }
+    );
+    assert!(Template::parse("{{BALANCE")
+        .unwrap_err()
+        .contains("never closed"));
+    assert!(Template::parse("{{ a b }}")
+        .unwrap_err()
+        .contains("not a variable"));
+}
+
+#[test]
+fn unknown_node_is_named() {
+    let bad = GOOD.replace("on_timeout = \"bye\"", "on_timeout = \"byebye\"");
+    let e = script(&bad).unwrap_err();
+    assert!(e.contains("script.nodes.menu.on_timeout"), "{e}");
+    assert!(e.contains("byebye"), "{e}");
+}
+
+#[test]
+fn missing_exit_is_named() {
+    let bad = GOOD.replace("on_failure = \"bye\"\n", "");
+    let e = script(&bad).unwrap_err();
+    assert!(
+        e.contains("script.nodes.operator.on_failure: missing exit"),
+        "{e}"
+    );
+}
+
+#[test]
+fn bad_start_and_bad_digit() {
+    let e = script(&GOOD.replace("start = \"greeting\"", "start = \"hello\"")).unwrap_err();
+    assert!(e.contains("script.start") && e.contains("hello"), "{e}");
+    let e = script(&GOOD.replace("\"1\" = \"operator\"", "\"12\" = \"operator\"")).unwrap_err();
+    assert!(e.contains("script.nodes.menu.digits"), "{e}");
+}
+
+#[test]
+fn unknown_node_type_is_refused() {
+    let bad = GOOD.replace("type = \"hangup\"", "type = \"explode\"");
+    let e = script(&bad).unwrap_err();
+    assert!(e.contains("explode"), "{e}");
+}
+
+#[test]
+fn missing_vars_reports_place() {
+    let s = script(GOOD).unwrap();
+    let vars = s.variables();
+    let present = ["BALANCE".to_string()].into_iter().collect();
+    assert_eq!(
+        Script::missing_vars(&vars, &present),
+        Some(("CONTRACT", "script.nodes.greeting.text"))
+    );
+}

@@ -1,0 +1,203 @@
+//! `outcall campaign create|update|check|list|show|start|pause|resume|stop` and `outcall pause-all`.
+//! Status changes are written to the store; a running `outcall serve` polls them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+
+use crate::campaign::definition::CampaignDef;
+use crate::campaign::model::CampaignStatus;
+use crate::config::Config;
+use crate::store::{CampaignRecord, Store};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Create a campaign (status draft) from a TOML definition.
+    Create { file: PathBuf },
+    /// Replace a campaign's definition (schedule, limits, retry: only while scheduled or paused).
+    Update { file: PathBuf },
+    /// Validate a definition without touching the database.
+    Check { file: PathBuf },
+    /// Every campaign with its status and contact counts.
+    List,
+    /// One campaign: definition summary, status, contacts by status, attempts by disposition.
+    Show { name: String },
+    /// Start (or restart) calling: draft, scheduled, paused or completed -> running.
+    Start { name: String },
+    /// Stop placing new calls; live calls finish.
+    Pause {
+        name: String,
+        /// Shown beside the status.
+        #[arg(long, default_value = "paused by hand")]
+        reason: String,
+    },
+    /// Continue a paused campaign.
+    Resume { name: String },
+    /// Cancel the campaign for good (live calls are hung up by the engine).
+    Stop { name: String },
+}
+
+pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
+    if let Command::Check { file } = &args.command {
+        let def = CampaignDef::from_file(file)?;
+        println!("{}: campaign `{}` is valid", file.display(), def.name);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = super::migrate::open(config).await?;
+    let now = Utc::now();
+    match args.command {
+        Command::Check { .. } => unreachable!("handled above"),
+        Command::Create { file } => {
+            let def = CampaignDef::from_file(&file)?;
+            let c = store.create_campaign(&def, now).await?;
+            println!(
+                "created campaign `{}` (#{}, draft). Next: outcall import FILE --campaign {0}; outcall campaign start {0}",
+                c.name, c.id
+            );
+        }
+        Command::Update { file } => {
+            let def = CampaignDef::from_file(&file)?;
+            let c = store.campaign_by_name(&def.name).await?;
+            store.update_definition(c.id, &def, now).await?;
+            println!("campaign `{}` updated", c.name);
+        }
+        Command::List => list(&store).await?,
+        Command::Show { name } => show(&store, &name).await?,
+        Command::Start { name } => change(&store, &name, CampaignStatus::Running, None).await?,
+        Command::Pause { name, reason } => {
+            change(&store, &name, CampaignStatus::Paused, Some(&reason)).await?
+        }
+        Command::Resume { name } => {
+            let c = store.campaign_by_name(&name).await?;
+            if c.status != CampaignStatus::Paused {
+                anyhow::bail!(
+                    "campaign `{name}` is {}; only a paused campaign can be resumed",
+                    c.status
+                );
+            }
+            change(&store, &name, CampaignStatus::Running, None).await?
+        }
+        Command::Stop { name } => {
+            change(
+                &store,
+                &name,
+                CampaignStatus::Cancelled,
+                Some("stopped by hand"),
+            )
+            .await?
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn pause_all(config: &Config) -> anyhow::Result<ExitCode> {
+    let store = super::migrate::open(config).await?;
+    let names = store
+        .pause_all("paused by hand (pause-all)", Utc::now())
+        .await?;
+    if names.is_empty() {
+        println!("no campaign was running or scheduled");
+    } else {
+        println!("paused {} campaign(s): {}", names.len(), names.join(", "));
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn change(
+    store: &Store,
+    name: &str,
+    to: CampaignStatus,
+    reason: Option<&str>,
+) -> anyhow::Result<()> {
+    let c = store.campaign_by_name(name).await?;
+    let from = store
+        .set_campaign_status(c.id, to, reason, Utc::now())
+        .await?;
+    if from == to {
+        println!("campaign `{name}` is already {to}");
+    } else {
+        println!("campaign `{name}`: {from} -> {to}");
+    }
+    Ok(())
+}
+
+async fn counts_line(store: &Store, c: &CampaignRecord) -> anyhow::Result<String> {
+    let counts = store.contact_counts(c.id).await?;
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
+    Ok(format!("{total} contacts: {}", parts.join(", ")))
+}
+
+async fn list(store: &Store) -> anyhow::Result<()> {
+    let all = store.campaigns().await?;
+    if all.is_empty() {
+        println!("no campaigns yet: outcall campaign create campaigns/debtors.toml");
+        return Ok(());
+    }
+    println!("{:<24} {:<10} CONTACTS", "NAME", "STATUS");
+    for c in &all {
+        let reason = c
+            .status_reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        println!(
+            "{:<24} {:<10} {}{reason}",
+            c.name,
+            c.status.as_str(),
+            counts_line(store, c).await?
+        );
+    }
+    Ok(())
+}
+
+async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
+    let c = store.campaign_by_name(name).await?;
+    let d = &c.definition;
+    println!("campaign   {} (#{})", c.name, c.id);
+    match &c.status_reason {
+        Some(r) => println!("status     {} ({r})", c.status),
+        None => println!("status     {}", c.status),
+    }
+    if !d.description.is_empty() {
+        println!("about      {}", d.description);
+    }
+    println!("dial       {} (caller ID {})", d.dial, d.caller_id);
+    println!(
+        "zone       {}{}",
+        d.timezone.name(),
+        if d.subscriber_local_time {
+            ", windows in each subscriber's local time"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "limits     {} lines, {} calls/s",
+        d.limits.lines, d.limits.cps
+    );
+    println!(
+        "retry      {} attempts, recall after {}, min success {} s",
+        d.retry.max_attempts,
+        crate::campaign::model::duration_text::format(d.retry.recall_interval),
+        d.retry.min_success_seconds
+    );
+    println!("contacts   {}", counts_line(store, &c).await?);
+    let by = store.disposition_counts(c.id).await?;
+    if by.is_empty() {
+        println!("attempts   none yet");
+    } else {
+        let parts: Vec<String> = by.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        println!("attempts   {}", parts.join(", "));
+    }
+    Ok(())
+}

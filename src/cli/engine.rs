@@ -1,0 +1,137 @@
+//! `outcall serve`, `outcall report NAME [--csv]` and `outcall demo`: thin shells over
+//! `scheduler` (the engine, reports, the demo run).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::scheduler::clock::Clock;
+use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
+use crate::scheduler::nodes::{esl_nodes, wait_any_up};
+use crate::scheduler::report::Report;
+use crate::store::Store;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// This dialer's lease owner name (default: outcall@<hostname>). Keep it across restarts
+    /// so a restarted dialer takes back its own calls; give every dialer sharing a database
+    /// its own.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Seconds to let live calls finish after Ctrl-C / SIGTERM.
+    #[arg(long, default_value_t = 30)]
+    pub drain: u64,
+}
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Simulated time runs this many times faster than real time.
+    #[arg(long, default_value_t = 25.0)]
+    pub time_scale: f64,
+    /// Give up after this many real seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The campaign's name.
+    pub name: String,
+    /// Print the attempts (CDR) as CSV instead of tables.
+    #[arg(long)]
+    pub csv: bool,
+}
+
+pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config.database_url.expose())
+        .await
+        .context("cannot open the database (database_url)")?;
+    let shutdown = CancellationToken::new();
+    let nodes = esl_nodes(&config.freeswitch, &shutdown);
+    let opts = EngineOptions {
+        owner: args.owner.unwrap_or_else(default_owner),
+        max_concurrent_calls: config.max_concurrent_calls,
+        ..EngineOptions::default()
+    };
+    let names: Vec<&str> = config.freeswitch.iter().map(|n| n.label()).collect();
+    eprintln!(
+        "outcall serve: owner {}, FreeSWITCH nodes: {}; Ctrl-C stops",
+        opts.owner,
+        names.join(", ")
+    );
+    if wait_any_up(&nodes, Duration::from_secs(5)).await == 0 {
+        eprintln!("warning: no FreeSWITCH node reachable yet; calls wait until one is (retrying)");
+    }
+    let engine = Engine::new(
+        store,
+        nodes.into_iter().map(|(_, s)| s).collect(),
+        Clock::system(),
+        opts,
+    );
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        eprintln!("outcall serve: stopping; live calls may finish");
+        stop.cancel();
+    });
+    engine
+        .run(shutdown.clone(), Duration::from_secs(args.drain))
+        .await
+        .context("the engine stopped")?;
+    shutdown.cancel();
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub async fn report(args: ReportArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(config.database_url.expose())
+        .await
+        .context("cannot open the database (database_url)")?;
+    let report = Report::load(&store, &args.name).await?;
+    if args.csv {
+        print!("{}", report.attempts_csv()?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("campaign {}: {}", report.campaign, report.status);
+    if let Some(r) = &report.status_reason {
+        println!("  reason: {r}");
+    }
+    println!();
+    print!("{}", report.attempts_table());
+    print!("{}", report.totals_text());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn demo(args: DemoArgs, _config: &Config) -> anyhow::Result<ExitCode> {
+    let outcome =
+        crate::scheduler::demo::run(args.time_scale, Duration::from_secs(args.timeout)).await?;
+    Ok(if outcome.finished {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

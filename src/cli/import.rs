@@ -1,0 +1,118 @@
+//! `outcall import FILE --campaign NAME [--dry-run] [--json] [--default-country RU]`.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::campaign::import::{import_file, ImportOptions, ImportReport, Progress};
+use crate::campaign::model::CampaignStatus;
+use crate::config::Config;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The CSV file (UTF-8 or Windows-1251; `,` `;` or tab separated; a header row).
+    pub file: PathBuf,
+    /// The campaign to add the contacts to.
+    #[arg(long)]
+    pub campaign: String,
+    /// Check and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Country of numbers written without `+` (default: default_country from the config, RU).
+    #[arg(long)]
+    pub default_country: Option<String>,
+}
+
+pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
+    let store = super::migrate::open(config).await?;
+    let campaign = store.campaign_by_name(&args.campaign).await?;
+    if campaign.status == CampaignStatus::Cancelled {
+        anyhow::bail!(
+            "campaign `{}` is cancelled (stopped by hand); create a new campaign for these contacts",
+            campaign.name
+        );
+    }
+    let options = ImportOptions {
+        default_country: args
+            .default_country
+            .clone()
+            .unwrap_or_else(|| config.default_country.clone()),
+        dry_run: args.dry_run,
+    };
+    let bar = (!args.json && std::io::stderr().is_terminal()).then(progress_bar);
+    let progress: Option<Progress> = bar.clone().map(|b| {
+        Box::new(move |done: u64, total: u64| {
+            b.set_length(total);
+            b.set_position(done);
+        }) as Progress
+    });
+    let report = import_file(
+        &store,
+        &campaign,
+        &args.file,
+        &options,
+        chrono::Utc::now(),
+        progress,
+    )
+    .await;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    let report = report?;
+    store.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+        for w in &report.warnings {
+            eprintln!("line {}: {}", w.line, w.reason);
+        }
+    } else {
+        print_human(&report, &campaign.name, args.dry_run);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn print_human(r: &ImportReport, campaign: &str, dry_run: bool) {
+    let verb = if dry_run { "would add" } else { "added" };
+    println!(
+        "{} rows: {verb} {} new contacts to `{campaign}`, {} duplicates merged, {} rejected{}",
+        r.rows,
+        r.accepted,
+        r.duplicates,
+        r.rejected.len(),
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
+    );
+    const SHOWN: usize = 50;
+    for x in r.rejected.iter().take(SHOWN) {
+        println!("  rejected line {}: {}", x.line, x.reason);
+    }
+    if r.rejected.len() > SHOWN {
+        println!(
+            "  ... and {} more rejected rows (--json lists every one)",
+            r.rejected.len() - SHOWN
+        );
+    }
+    for w in r.warnings.iter().take(SHOWN) {
+        println!("  note line {}: {}", w.line, w.reason);
+    }
+    if r.warnings.len() > SHOWN {
+        println!("  ... and {} more notes", r.warnings.len() - SHOWN);
+    }
+}

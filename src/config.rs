@@ -1,0 +1,347 @@
+//! `outcall.toml`: the one configuration file, every key optional, each overridden by an
+//! `OUTCALL_<KEY>` environment variable (`__` between levels, array items by index:
+//! `OUTCALL_DATABASE_URL`, `OUTCALL_FREESWITCH__0__PASSWORD`). Secrets never print.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Errors reading or applying the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("configuration is invalid: {0}")]
+    Invalid(String),
+}
+
+/// A value that must never reach a log: `Debug` and `Display` print `[redacted]`.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The secret itself, for the one place that must send it (auth, connect).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// One FreeSWITCH node the dialer drives.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FreeswitchNode {
+    /// A name for logs and the attempts table; default: the address.
+    pub name: Option<String>,
+    /// `host:port` of mod_event_socket.
+    pub address: String,
+    pub password: Secret,
+    /// Concurrent calls this node may carry (its `max-sessions`).
+    pub max_sessions: u32,
+    /// Originates per second this node accepts (its `sessions-per-second`).
+    pub cps: f64,
+    /// Share of new calls relative to the other nodes.
+    pub weight: u32,
+}
+
+impl Default for FreeswitchNode {
+    fn default() -> Self {
+        FreeswitchNode {
+            name: None,
+            address: "127.0.0.1:8021".into(),
+            password: Secret::new("ClueCon"),
+            max_sessions: 1000,
+            cps: 30.0,
+            weight: 1,
+        }
+    }
+}
+
+impl FreeswitchNode {
+    /// The node's display name: its `name`, else its address.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.address)
+    }
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://outcall.db` (default) or `postgres://...`.
+    pub database_url: Secret,
+    /// Country assumed for phone numbers written without `+` (ISO 3166 alpha-2).
+    pub default_country: String,
+    /// The switches to drive; default one at 127.0.0.1:8021 with password ClueCon.
+    pub freeswitch: Vec<FreeswitchNode>,
+    /// Concurrent calls across every campaign and node of this dialer process.
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: Secret::new("sqlite://outcall.db"),
+            default_country: "RU".into(),
+            freeswitch: vec![FreeswitchNode::default()],
+            max_concurrent_calls: 5000,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` (or `./outcall.toml` when it exists), then applies `OUTCALL_*` variables.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (text, shown) = match path {
+            Some(p) => (read(p)?, p.display().to_string()),
+            None if Path::new("outcall.toml").exists() => {
+                (read(Path::new("outcall.toml"))?, "outcall.toml".to_string())
+            }
+            None => (String::new(), "(none)".to_string()),
+        };
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("OUTCALL_"))
+            .collect();
+        Config::from_parts(&text, &shown, &env)
+    }
+
+    /// Pure core of [`Config::load`]: TOML text plus environment pairs.
+    pub fn from_parts(
+        text: &str,
+        shown: &str,
+        env: &[(String, String)],
+    ) -> Result<Config, ConfigError> {
+        let mut doc: toml::Table =
+            text.parse()
+                .map_err(|e: toml::de::Error| ConfigError::Parse {
+                    path: shown.to_string(),
+                    message: e.message().to_string(),
+                })?;
+        for (var, value) in env {
+            apply_env(&mut doc, var, value)?;
+        }
+        let config: Config = toml::Value::Table(doc)
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse {
+                path: shown.to_string(),
+                message: e.message().to_string(),
+            })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.freeswitch.is_empty() {
+            return Err(ConfigError::Invalid(
+                "at least one [[freeswitch]] node is needed".into(),
+            ));
+        }
+        for node in &self.freeswitch {
+            if node.max_sessions == 0 || node.cps <= 0.0 || node.weight == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "freeswitch node {}: max_sessions, cps and weight must be above zero",
+                    node.label()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Keys that the process uses for itself and that are not configuration keys.
+const NOT_KEYS: &[&str] = &["OUTCALL_CONFIG", "OUTCALL_LOG"];
+
+fn apply_env(doc: &mut toml::Table, var: &str, value: &str) -> Result<(), ConfigError> {
+    if NOT_KEYS.contains(&var) || var.starts_with("OUTCALL_TEST_") {
+        return Ok(());
+    }
+    let path: Vec<String> = var["OUTCALL_".len()..]
+        .split("__")
+        .map(|s| s.to_ascii_lowercase())
+        .collect();
+    let err = |message: String| ConfigError::Env {
+        var: var.to_string(),
+        message,
+    };
+    if path.iter().any(|p| p.is_empty()) {
+        return Err(err("empty key segment".into()));
+    }
+    let value = env_value(value);
+    set_path(doc, &path, value).map_err(err)
+}
+
+/// Environment values are typed the way a person writes them: numbers and booleans as such.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(i) = raw.parse::<i64>() {
+        return toml::Value::Integer(i);
+    }
+    if let Ok(f) = raw.parse::<f64>() {
+        if raw.contains('.') {
+            return toml::Value::Float(f);
+        }
+    }
+    match raw {
+        "true" => toml::Value::Boolean(true),
+        "false" => toml::Value::Boolean(false),
+        _ => toml::Value::String(raw.to_string()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    let (head, rest) = path.split_first().expect("non-empty path");
+    if rest.is_empty() {
+        // A string-typed key keeps a string even when the value looks like a number.
+        let value = match (table.get(head), value) {
+            (Some(toml::Value::String(_)), v) | (None, v @ toml::Value::String(_)) => {
+                toml::Value::String(plain(&v))
+            }
+            (None, v) if head.ends_with("password") || head.ends_with("url") => {
+                toml::Value::String(plain(&v))
+            }
+            (_, v) => v,
+        };
+        table.insert(head.clone(), value);
+        return Ok(());
+    }
+    let entry = table.entry(head.clone()).or_insert_with(|| {
+        if rest[0].parse::<usize>().is_ok() {
+            toml::Value::Array(Vec::new())
+        } else {
+            toml::Value::Table(toml::Table::new())
+        }
+    });
+    set_in(entry, rest, value)
+}
+
+fn set_in(node: &mut toml::Value, path: &[String], value: toml::Value) -> Result<(), String> {
+    match node {
+        toml::Value::Table(t) => set_path(t, path, value),
+        toml::Value::Array(items) => {
+            let index: usize = path[0]
+                .parse()
+                .map_err(|_| format!("`{}` is not an array index", path[0]))?;
+            if index > items.len() {
+                return Err(format!(
+                    "index {index} skips items: the list has {}",
+                    items.len()
+                ));
+            }
+            if index == items.len() {
+                items.push(toml::Value::Table(toml::Table::new()));
+            }
+            if path.len() == 1 {
+                items[index] = value;
+                return Ok(());
+            }
+            set_in(&mut items[index], &path[1..], value)
+        }
+        _ => Err(format!("`{}` is not a table", path[0])),
+    }
+}
+
+fn plain(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn empty_config_gives_defaults() {
+        let c = Config::from_parts("", "x", &[]).unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.freeswitch[0].address, "127.0.0.1:8021");
+        assert_eq!(c.freeswitch[0].password.expose(), "ClueCon");
+    }
+
+    #[test]
+    fn env_overrides_file_and_nested_items() {
+        let text =
+            "database_url = \"sqlite://a.db\"\n[[freeswitch]]\naddress = \"10.0.0.1:8021\"\n";
+        let c = Config::from_parts(
+            text,
+            "x",
+            &env(&[
+                ("OUTCALL_DATABASE_URL", "postgres://u@h/db"),
+                ("OUTCALL_FREESWITCH__0__PASSWORD", "1234"),
+                ("OUTCALL_FREESWITCH__1__ADDRESS", "10.0.0.2:8021"),
+                ("OUTCALL_FREESWITCH__1__MAX_SESSIONS", "50"),
+                ("OUTCALL_DEFAULT_COUNTRY", "KZ"),
+                ("OUTCALL_CONFIG", "ignored.toml"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.database_url.expose(), "postgres://u@h/db");
+        assert_eq!(c.freeswitch.len(), 2);
+        assert_eq!(c.freeswitch[0].password.expose(), "1234");
+        assert_eq!(c.freeswitch[0].address, "10.0.0.1:8021");
+        assert_eq!(c.freeswitch[1].max_sessions, 50);
+        assert_eq!(c.default_country, "KZ");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let c = Config::from_parts("database_url = \"postgres://user:hunter2@db/x\"", "x", &[])
+            .unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("ClueCon"), "{shown}");
+    }
+
+    #[test]
+    fn bad_input_is_named() {
+        let e = Config::from_parts("lines = [", "conf.toml", &[]).unwrap_err();
+        assert!(e.to_string().contains("conf.toml"), "{e}");
+        let e = Config::from_parts("unknown_key = 1", "conf.toml", &[]).unwrap_err();
+        assert!(e.to_string().contains("unknown_key"), "{e}");
+        let e = Config::from_parts("", "x", &env(&[("OUTCALL_FREESWITCH__5__ADDRESS", "a")]))
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("OUTCALL_FREESWITCH__5__ADDRESS"),
+            "{e}"
+        );
+        let e = Config::from_parts("[[freeswitch]]\nmax_sessions = 0", "x", &[]).unwrap_err();
+        assert!(e.to_string().contains("above zero"), "{e}");
+    }
+}

@@ -1,0 +1,208 @@
+//! The live call as the script interpreter sees it: [`LiveChannel`] implements
+//! [`Channel`] over a [`Switch`], draining the call's events while an application runs, so a
+//! callee hangup, a bridge, or a stop of the campaign is noticed at once. [`CallState`] keeps
+//! what the events said; [`call_facts`] turns it into the facts a disposition is computed from.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::disposition::{CallFacts, SWITCH_UNREACHABLE};
+use super::metrics::Metrics;
+use super::say_watch::SayWatch;
+use super::script::{AppResult, Channel, ChannelError, ScriptOutcome};
+use super::switch::{CallEvent, Events, Switch, SwitchError};
+use super::webhook;
+use crate::scheduler::clock::Clock;
+
+/// What the call's events said so far.
+#[derive(Debug, Default)]
+pub struct CallState {
+    /// A channel exists on the switch (any channel event seen).
+    pub created: bool,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// When CHANNEL_ANSWER was received, until the first execute is sent.
+    pub answer_seen: Option<Instant>,
+    pub bridged: bool,
+    /// The CHANNEL_HANGUP_COMPLETE event.
+    pub hangup: Option<CallEvent>,
+    /// The dialer hung up because the campaign was stopped.
+    pub cancelled: bool,
+    /// The node's socket died under the call.
+    pub unreachable: bool,
+    /// `-ERR <cause>` of the originate job.
+    pub job_error: Option<String>,
+    /// The highest Event-Sequence seen on the channel (orders it against node-wide events).
+    pub last_seq: Option<u64>,
+}
+
+impl CallState {
+    /// Takes one event into account.
+    pub fn observe(&mut self, ev: CallEvent, clock: &Clock) {
+        self.created = true;
+        if let Some(seq) = ev.sequence() {
+            self.last_seq = self.last_seq.max(Some(seq));
+        }
+        match ev.name().as_ref() {
+            "CHANNEL_ANSWER" if self.answered_at.is_none() => {
+                self.answered_at = Some(clock.now());
+                self.answer_seen = Some(Instant::now());
+            }
+            "CHANNEL_BRIDGE" => self.bridged = true,
+            "CHANNEL_HANGUP_COMPLETE" => self.hangup = Some(ev),
+            _ => {}
+        }
+    }
+
+    /// The call is over on the switch.
+    pub fn ended(&self) -> bool {
+        self.hangup.is_some() || self.unreachable
+    }
+}
+
+/// A live, answered call.
+pub struct LiveChannel<'a> {
+    pub switch: &'a dyn Switch,
+    pub uuid: &'a str,
+    pub campaign_id: i64,
+    pub events: &'a mut Events,
+    pub state: &'a mut CallState,
+    pub cancel: &'a CancellationToken,
+    pub metrics: &'a Metrics,
+    pub clock: &'a Clock,
+    pub say_watch: &'a SayWatch,
+}
+
+impl LiveChannel<'_> {
+    /// Handles one event or stream end; true when the call is over.
+    fn take(&mut self, ev: Option<CallEvent>) -> bool {
+        match ev {
+            Some(ev) => self.state.observe(ev, self.clock),
+            None => self.state.unreachable = true,
+        }
+        self.state.ended()
+    }
+
+    async fn stop(&mut self) {
+        self.state.cancelled = true;
+        let _ = self.switch.hangup(self.uuid, "NORMAL_CLEARING").await;
+    }
+}
+
+fn channel_error(e: SwitchError) -> ChannelError {
+    match e {
+        SwitchError::Unreachable(_) | SwitchError::HungUp => ChannelError::HungUp,
+        SwitchError::Refused(m) if m.contains("invalid session") || m.contains("No such") => {
+            ChannelError::HungUp
+        }
+        other => ChannelError::Failed(other.to_string()),
+    }
+}
+
+impl Channel for LiveChannel<'_> {
+    async fn execute(&mut self, app: &str, arg: &str) -> Result<AppResult, ChannelError> {
+        if self.state.ended() || self.state.cancelled {
+            return Err(ChannelError::HungUp);
+        }
+        if let Some(seen) = self.state.answer_seen.take() {
+            self.metrics.reaction(seen.elapsed());
+        }
+        let watching = app == "say";
+        if watching {
+            self.say_watch
+                .started(self.uuid, self.campaign_id, self.state.last_seq);
+        }
+        let switch = self.switch;
+        let uuid = self.uuid;
+        let exec = switch.execute(uuid, app, arg);
+        tokio::pin!(exec);
+        let mut end_seq = None;
+        let result = loop {
+            tokio::select! {
+                r = &mut exec => break r.map_err(channel_error).map(|ev| {
+                    end_seq = ev.sequence();
+                    AppResult {
+                        response: ev.get("Application-Response").unwrap_or_default().into_owned(),
+                        vars: ev.variables().into_iter().collect(),
+                    }
+                }),
+                ev = self.events.next() => if self.take(ev) {
+                    break Err(ChannelError::HungUp);
+                },
+                _ = self.cancel.cancelled(), if !self.state.cancelled => {
+                    self.stop().await;
+                    break Err(ChannelError::HungUp);
+                }
+            }
+        };
+        if watching {
+            self.say_watch.finished(self.uuid, end_seq);
+        }
+        result
+    }
+
+    async fn hangup(&mut self, cause: &str) -> Result<(), ChannelError> {
+        if self.state.ended() {
+            return Err(ChannelError::HungUp);
+        }
+        self.switch
+            .hangup(self.uuid, cause)
+            .await
+            .map_err(channel_error)
+    }
+
+    async fn webhook(
+        &mut self,
+        url: &str,
+        payload: serde_json::Value,
+        timeout_ms: u32,
+    ) -> Result<Option<String>, ChannelError> {
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        webhook::ask(url, &payload, timeout)
+            .await
+            .map_err(|e| ChannelError::Failed(e.to_string()))
+    }
+}
+
+/// The facts of a finished call.
+pub fn call_facts(
+    state: &CallState,
+    script: &ScriptOutcome,
+    rang_for: Duration,
+    ring_timeout: Duration,
+) -> CallFacts {
+    let hangup = state.hangup.as_ref();
+    let var = |name: &str| hangup.and_then(|h| h.variable(name));
+    let lost = state.unreachable && hangup.is_none();
+    let cause = hangup
+        .and_then(|h| h.get("Hangup-Cause"))
+        .map(|c| c.into_owned())
+        .or_else(|| state.job_error.clone().filter(|_| !lost))
+        .unwrap_or_else(|| {
+            if state.unreachable {
+                SWITCH_UNREACHABLE.to_string()
+            } else {
+                String::new()
+            }
+        });
+    let billsec = var("billsec").and_then(|v| v.parse().ok()).unwrap_or(0);
+    // A call whose node was lost before its end is a technical failure, answered or not.
+    let answered = !lost
+        && (state.answered_at.is_some()
+            || var("answer_epoch").is_some_and(|v| !v.is_empty() && v != "0"));
+    CallFacts {
+        hangup_cause: cause,
+        sip_code: var("sip_term_status").and_then(|v| v.parse().ok()),
+        answered,
+        billsec,
+        // FreeSWITCH fires the ring timeout a little early (2.1-3.0 s into 3 s).
+        ring_timeout: !answered && rang_for >= ring_timeout.mul_f64(0.6),
+        bridged: !lost && (script.bridged || (state.bridged && answered)),
+        opted_out: script.opted_out,
+        cancelled: state.cancelled,
+        script_disposition: script.disposition.filter(|_| !lost),
+    }
+}

@@ -1,0 +1,160 @@
+//! The end of a call: disposition from the facts, the contact's next step from the retry
+//! policy, one fenced store transaction (attempt row + contact), the do-not-call list on an
+//! opt-out, metrics, and the automatic pause after too many technical errors in a row.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, Notify};
+
+use super::actor::CampaignRt;
+use super::call_channel::CallState;
+use super::disposition::{disposition, normalise_cause, CallFacts};
+use super::metrics::Metrics;
+use super::retry::{self, RetryState};
+use super::script::ScriptOutcome;
+use crate::scheduler::clock::Clock;
+use crate::store::{AttemptResult, ContactUpdate};
+use crate::store::{Store, StoreError};
+
+/// What the engine asks of itself from inside a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineRequest {
+    /// Pause a campaign with a reason (technical errors, misconfiguration).
+    Pause { campaign_id: i64, reason: String },
+}
+
+/// Contacts with a live call in this process (their leases are kept alive).
+#[derive(Debug, Default)]
+pub struct LiveSet {
+    ids: Mutex<HashSet<i64>>,
+}
+
+impl LiveSet {
+    /// Adds a contact; false when it already has a live call here (a second actor for the same
+    /// contact must not start: the lease is fenced by owner, not by actor).
+    pub fn insert(&self, id: i64) -> bool {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id)
+    }
+    pub fn remove(&self, id: i64) {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&id);
+    }
+    pub fn ids(&self) -> Vec<i64> {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect()
+    }
+    pub fn len(&self) -> usize {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The engine's shared state that every call uses.
+pub struct CallEnv {
+    pub store: Store,
+    /// This dialer's lease owner name.
+    pub owner: String,
+    pub clock: Clock,
+    pub metrics: Metrics,
+    /// Wakes the scheduler (a line is free, a contact is due again).
+    pub wake: Arc<Notify>,
+    pub live: LiveSet,
+    pub requests: mpsc::UnboundedSender<EngineRequest>,
+}
+
+impl CallEnv {
+    /// A real duration as this engine's clock counts it.
+    pub fn clock_span(&self, real: Duration) -> Duration {
+        real.mul_f64(self.clock.scale())
+    }
+}
+
+/// Records the end of a call.
+#[allow(clippy::too_many_arguments)]
+pub async fn finish_call(
+    env: &CallEnv,
+    campaign: &CampaignRt,
+    before: RetryState,
+    attempt_id: i64,
+    phone: &str,
+    state: &CallState,
+    outcome: &ScriptOutcome,
+    facts: CallFacts,
+) {
+    let policy = &campaign.def.retry;
+    let d = disposition(&facts, policy.min_success_seconds);
+    let ended_at = env.clock.now();
+    let next = retry::next_step(policy, before, d, ended_at);
+    let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
+    let result = AttemptResult {
+        answered_at: state.answered_at,
+        ended_at,
+        hangup_cause: (!cause.is_empty()).then(|| cause.clone()),
+        sip_code: facts.sip_code,
+        disposition: d,
+        billsec: facts.billsec,
+        digits: outcome.digits.clone().unwrap_or_default(),
+        recording: outcome.recording.clone(),
+        tags: outcome.tags.clone(),
+    };
+    let update = ContactUpdate {
+        status: next.status,
+        attempts: next.state.attempts,
+        technical_streak: next.state.technical_streak,
+        next_attempt_at: next.next_attempt_at,
+    };
+    tracing::info!(disposition = %d, cause = %cause, billsec = facts.billsec, status = %next.status, "call finished");
+    env.metrics.call_finished(d);
+    if facts.opted_out {
+        if let Err(e) = env
+            .store
+            .dnc_add(phone, "opted out in a call", ended_at)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
+        }
+    }
+    match env
+        .store
+        .finish_attempt(attempt_id, &env.owner, &result, &update)
+        .await
+    {
+        Ok(done) => {
+            let limit = policy.pause_after_technical_errors;
+            if limit > 0 && done.campaign_technical_streak == limit {
+                let reason = retry::pause_reason(done.campaign_technical_streak, &cause);
+                pause(env, campaign.id, &reason, ended_at).await;
+            }
+        }
+        Err(StoreError::LeaseLost { .. }) => {
+            tracing::warn!("lease lost: another dialer owns this contact now; result not written");
+        }
+        Err(e) => tracing::error!(error = %e, "cannot record the call's result"),
+    }
+}
+
+/// Pauses a campaign with a reason at once (before the scheduler's next pass).
+async fn pause(env: &CallEnv, campaign_id: i64, reason: &str, now: chrono::DateTime<chrono::Utc>) {
+    use crate::campaign::model::CampaignStatus;
+    match env
+        .store
+        .set_campaign_status(campaign_id, CampaignStatus::Paused, Some(reason), now)
+        .await
+    {
+        Ok(_) => tracing::warn!(campaign_id, %reason, "campaign paused"),
+        Err(e) => tracing::warn!(campaign_id, error = %e, "cannot pause the campaign"),
+    }
+}

@@ -1,0 +1,394 @@
+//! The engine: one scheduler loop per dialer process. It wakes at the next due time, on a
+//! notify (a call ended, a line is free) or at least every `poll` (so `campaign pause|resume|
+//! stop` and `pause-all`, written to the store by another process, act within a second), then
+//! for each running campaign plans its zones, leases due contacts up to the free pacing slots
+//! and spawns a call actor per contact. It also keeps live calls' leases alive, applies pause
+//! requests from calls (technical errors, `filestring::fail`), restarts cron campaigns and
+//! marks campaigns completed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, Notify};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::clock::Clock;
+use super::zones;
+use crate::campaign::model::CampaignStatus;
+use crate::campaign::window;
+use crate::dialer::actor::{run_call, CallJob, CampaignRt, NodeRt};
+use crate::dialer::say_watch::SayWatch;
+use crate::dialer::compile::compile;
+use crate::dialer::finish::{CallEnv, EngineRequest, LiveSet};
+use crate::dialer::metrics::Metrics;
+use crate::dialer::pacing::{gateway_of, NodeLimits, Pacer};
+use crate::dialer::switch::Switch;
+use crate::store::CampaignRecord;
+use crate::store::{Store, StoreError};
+
+/// Errors that stop the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// This dialer's lease owner name (stable across restarts of the same instance).
+    pub owner: String,
+    /// Lease length in real time (kept alive every third of it while a call lives).
+    pub lease: Duration,
+    /// Longest real time between two looks at the store.
+    pub poll: Duration,
+    /// Concurrent calls across every campaign and node.
+    pub max_concurrent_calls: u32,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            owner: default_owner(),
+            lease: Duration::from_secs(120),
+            poll: Duration::from_millis(400),
+            max_concurrent_calls: 5000,
+        }
+    }
+}
+
+/// `outcall@<hostname>`: the same after a restart, so a restarted dialer takes its calls back.
+pub fn default_owner() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into());
+    format!("outcall@{host}")
+}
+
+/// A FreeSWITCH node to drive, with its limits.
+pub struct NodeSpec {
+    pub switch: Arc<dyn Switch>,
+    pub limits: NodeLimits,
+}
+
+/// The running dialer.
+pub struct Engine {
+    pub(crate) env: Arc<CallEnv>,
+    pub(crate) nodes: Vec<Arc<NodeRt>>,
+    pub(crate) pacer: Pacer,
+    pub(crate) opts: EngineOptions,
+    campaigns: HashMap<i64, (DateTime<Utc>, Arc<CampaignRt>)>,
+    requests: mpsc::UnboundedReceiver<EngineRequest>,
+    calls: JoinSet<()>,
+    next_due: Option<DateTime<Utc>>,
+}
+
+/// What a caller outside the loop can use while it runs.
+#[derive(Clone)]
+pub struct EngineHandle {
+    pub metrics: Metrics,
+    pub wake: Arc<Notify>,
+    pub clock: Clock,
+}
+
+impl Engine {
+    pub fn new(store: Store, nodes: Vec<NodeSpec>, clock: Clock, opts: EngineOptions) -> Engine {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let limits: Vec<NodeLimits> = nodes.iter().map(|n| n.limits.clone()).collect();
+        let pacer = Pacer::new(opts.max_concurrent_calls, &limits, Instant::now());
+        let env = Arc::new(CallEnv {
+            store,
+            owner: opts.owner.clone(),
+            clock,
+            metrics: Metrics::default(),
+            wake: Arc::new(Notify::new()),
+            live: LiveSet::default(),
+            requests: tx,
+        });
+        let nodes = nodes
+            .into_iter()
+            .enumerate()
+            .map(|(index, n)| {
+                Arc::new(NodeRt {
+                    index,
+                    switch: n.switch,
+                    say_watch: SayWatch::default(),
+                })
+            })
+            .collect();
+        Engine {
+            env,
+            nodes,
+            pacer,
+            opts,
+            campaigns: HashMap::new(),
+            requests: rx,
+            calls: JoinSet::new(),
+            next_due: None,
+        }
+    }
+
+    pub fn handle(&self) -> EngineHandle {
+        EngineHandle {
+            metrics: self.env.metrics.clone(),
+            wake: self.env.wake.clone(),
+            clock: self.env.clock.clone(),
+        }
+    }
+
+    /// Runs until `shutdown` fires; then waits for live calls to finish (up to `drain`).
+    pub async fn run(
+        mut self,
+        shutdown: CancellationToken,
+        drain: Duration,
+    ) -> Result<(), EngineError> {
+        super::recover::reconcile(&self).await?;
+        let keepalive = tokio::spawn(keep_leases(
+            self.env.clone(),
+            self.opts.lease,
+            shutdown.clone(),
+        ));
+        let watchers = super::recover::watch_nodes(&self, shutdown.clone());
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "scheduler pass failed; retrying");
+            }
+            let wait = self.wait_time();
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = self.env.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                Some(req) = self.requests.recv() => self.handle_request(req).await,
+            }
+            while self.calls.try_join_next().is_some() {}
+        }
+        let _ = tokio::time::timeout(drain, async {
+            while self.calls.join_next().await.is_some() {}
+        })
+        .await;
+        self.calls.abort_all();
+        keepalive.abort();
+        for w in watchers {
+            w.abort();
+        }
+        Ok(())
+    }
+
+    /// The lease length in the engine clock's time (the option is real time).
+    pub(crate) fn lease_span(&self) -> chrono::Duration {
+        Clock::span(self.opts.lease.mul_f64(self.env.clock.scale()))
+    }
+
+    fn wait_time(&self) -> Duration {
+        let due = self
+            .next_due
+            .map(|t| self.env.clock.real_until(t))
+            .unwrap_or(self.opts.poll);
+        due.min(self.opts.poll).max(Duration::from_millis(5))
+    }
+
+    async fn handle_request(&mut self, req: EngineRequest) {
+        match req {
+            EngineRequest::Pause {
+                campaign_id,
+                reason,
+            } => {
+                let now = self.env.clock.now();
+                match self
+                    .env
+                    .store
+                    .set_campaign_status(campaign_id, CampaignStatus::Paused, Some(&reason), now)
+                    .await
+                {
+                    Ok(_) => tracing::warn!(campaign_id, %reason, "campaign paused"),
+                    Err(e) => tracing::warn!(campaign_id, error = %e, "cannot pause the campaign"),
+                }
+            }
+        }
+    }
+
+    /// One scheduling pass over every campaign.
+    pub async fn tick(&mut self) -> Result<(), EngineError> {
+        let now = self.env.clock.now();
+        self.env.store.release_expired_leases(now).await?;
+        for node in &self.nodes {
+            self.pacer.set_node_health(node.index, node.switch.is_up());
+        }
+        let records = self.env.store.campaigns().await?;
+        self.next_due = None;
+        for rec in records {
+            match rec.status {
+                CampaignStatus::Running => {
+                    let rt = self.runtime(&rec);
+                    self.dispatch(&rt, now).await?;
+                }
+                CampaignStatus::Cancelled => {
+                    if let Some((_, rt)) = self.campaigns.remove(&rec.id) {
+                        rt.stop.cancel();
+                    }
+                }
+                CampaignStatus::Completed | CampaignStatus::Scheduled => {
+                    self.maybe_rerun(&rec, now).await?;
+                }
+                CampaignStatus::Paused | CampaignStatus::Draft => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The runtime of a campaign, rebuilt when its definition changed (a new script applies to
+    /// calls placed after the change).
+    fn runtime(&mut self, rec: &CampaignRecord) -> Arc<CampaignRt> {
+        if let Some((at, rt)) = self.campaigns.get(&rec.id) {
+            if *at == rec.updated_at || rt.def == rec.definition {
+                return rt.clone();
+            }
+        }
+        let stop = self
+            .campaigns
+            .get(&rec.id)
+            .map(|(_, rt)| rt.stop.clone())
+            .unwrap_or_default();
+        let rt = Arc::new(CampaignRt {
+            id: rec.id,
+            def: rec.definition.clone(),
+            flow: compile(&rec.definition),
+            stop,
+        });
+        let limits = &rec.definition.limits;
+        self.pacer
+            .set_campaign(rec.id, limits.lines, limits.cps, Instant::now());
+        self.campaigns.insert(rec.id, (rec.updated_at, rt.clone()));
+        rt
+    }
+
+    async fn dispatch(
+        &mut self,
+        rt: &Arc<CampaignRt>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let env = self.env.clone();
+        let store = &env.store;
+        let def = &rt.def;
+        let gateway = gateway_of(&def.dial).map(str::to_string);
+        let zones_all = store.campaign_zones(rt.id).await?;
+        let plan = zones::plan(
+            &def.schedule,
+            def.timezone,
+            def.subscriber_local_time,
+            &zones_all,
+            now,
+        );
+        for (zone, at) in &plan.deferred {
+            store.defer_zone(rt.id, zone, *at).await?;
+        }
+        let slots = self
+            .pacer
+            .free_slots(rt.id, gateway.as_deref(), Instant::now());
+        let mut claimed_n = 0;
+        if slots > 0 && !plan.open.is_empty() {
+            let until = now + self.lease_span();
+            let claimed = store
+                .claim_due(rt.id, now, &plan.open, slots, &self.opts.owner, until)
+                .await?;
+            claimed_n = claimed.len();
+            for contact in claimed {
+                self.spawn_call(rt, contact, gateway.as_deref(), now)
+                    .await?;
+            }
+        }
+        if claimed_n == 0 && self.env.live.is_empty() && store.complete_if_done(rt.id, now).await? {
+            tracing::info!(campaign = %def.name, "campaign completed");
+            return Ok(());
+        }
+        if (claimed_n as u32) < slots || slots == 0 {
+            for zone in plan.open.iter().chain(plan.deferred.iter().map(|(z, _)| z)) {
+                if let Some(t) = store.next_due_at(rt.id, zone).await? {
+                    self.next_due = Some(self.next_due.map_or(t, |n| n.min(t)));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn spawn_call(
+        &mut self,
+        rt: &Arc<CampaignRt>,
+        contact: crate::store::ClaimedContact,
+        gateway: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        if !self.env.live.insert(contact.id) {
+            // Its lease ran out and it was claimed again while its call is still live here.
+            return Ok(());
+        }
+        let Some(permit) = self.pacer.acquire(rt.id, gateway, Instant::now()) else {
+            self.env.live.remove(contact.id);
+            // Raced out of room: give the contact back, due now.
+            self.env
+                .store
+                .release_contact(
+                    contact.id,
+                    &self.opts.owner,
+                    crate::campaign::model::ContactStatus::Pending,
+                    now,
+                )
+                .await?;
+            return Ok(());
+        };
+        let node = self.nodes[permit.node()].clone();
+        let job = CallJob {
+            contact,
+            campaign: rt.clone(),
+            node,
+            permit,
+        };
+        self.calls.spawn(run_call(self.env.clone(), job));
+        Ok(())
+    }
+
+    /// A completed (or scheduled) campaign with a cron recurrence runs again when it fires.
+    async fn maybe_rerun(
+        &mut self,
+        rec: &CampaignRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let def = &rec.definition;
+        let Some(at) = window::next_recurrence(&def.schedule, def.timezone, rec.updated_at) else {
+            return Ok(());
+        };
+        if at <= now {
+            let n = self.env.store.rerun_campaign(rec.id, now).await?;
+            tracing::info!(campaign = %rec.name, contacts = n, "cron recurrence: campaign runs again");
+        } else {
+            self.next_due = Some(self.next_due.map_or(at, |n| n.min(at)));
+        }
+        Ok(())
+    }
+}
+
+/// Extends the leases of live calls every third of the lease.
+async fn keep_leases(env: Arc<CallEnv>, lease: Duration, shutdown: CancellationToken) {
+    let every = (lease / 3).max(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let ids = env.live.ids();
+        if ids.is_empty() {
+            continue;
+        }
+        let until = env.clock.now() + Clock::span(lease.mul_f64(env.clock.scale()));
+        if let Err(e) = env.store.extend_leases(&env.owner, &ids, until).await {
+            tracing::warn!(error = %e, "cannot extend leases");
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Attempts (the CDR): opened before the originate, closed with the contact's new state in one
+//! transaction fenced on the lease owner; open ones listed and adopted for crash reconciliation.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    from_ms, is_unique_violation, ms, parse_enum, parse_json, with_pool, AttemptRecord,
+    AttemptResult, ContactUpdate, FinishOutcome, NewAttempt, OpenAttempt, Result, Store,
+    StoreError, WriteTx,
+};
+use crate::campaign::model::{ContactStatus, Disposition};
+
+#[derive(sqlx::FromRow)]
+struct OpenRow {
+    id: i64,
+    contact_id: i64,
+    campaign_id: i64,
+    uuid: String,
+    phone: String,
+    node: String,
+    gateway: String,
+    owner: String,
+    started_at: i64,
+    lease_owner: Option<String>,
+    lease_until: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CdrRow {
+    id: i64,
+    contact_id: i64,
+    contact_name: String,
+    uuid: String,
+    phone: String,
+    node: String,
+    gateway: String,
+    started_at: i64,
+    answered_at: Option<i64>,
+    ended_at: Option<i64>,
+    hangup_cause: Option<String>,
+    sip_code: Option<i64>,
+    disposition: Option<String>,
+    billsec: Option<i64>,
+    digits: Option<String>,
+    recording: Option<String>,
+    tags: Option<String>,
+}
+
+impl CdrRow {
+    fn into_record(self) -> Result<AttemptRecord> {
+        Ok(AttemptRecord {
+            id: self.id,
+            contact_id: self.contact_id,
+            contact_name: self.contact_name,
+            uuid: self.uuid,
+            phone: self.phone,
+            node: self.node,
+            gateway: self.gateway,
+            started_at: from_ms(self.started_at),
+            answered_at: self.answered_at.map(from_ms),
+            ended_at: self.ended_at.map(from_ms),
+            hangup_cause: self.hangup_cause,
+            sip_code: self.sip_code.and_then(|c| u16::try_from(c).ok()),
+            disposition: self
+                .disposition
+                .as_deref()
+                .map(parse_enum::<Disposition>)
+                .transpose()?,
+            billsec: self.billsec.and_then(|b| u32::try_from(b).ok()),
+            digits: self.digits,
+            recording: self.recording,
+            tags: match self.tags {
+                Some(t) => parse_json(&t, "attempt tags")?,
+                None => Vec::new(),
+            },
+        })
+    }
+}
+
+impl Store {
+    /// Writes and commits the attempt row for a contact `owner` holds, before the originate.
+    /// Errors: [`StoreError::PhoneBusy`] (the number has an open attempt, any campaign),
+    /// [`StoreError::DoNotCall`], [`StoreError::LeaseLost`], [`StoreError::DuplicateUuid`].
+    pub async fn start_attempt(&self, contact_id: i64, owner: &str, a: &NewAttempt) -> Result<i64> {
+        let dnc = "SELECT COUNT(*) FROM dnc WHERE phone = $1";
+        let touch = "UPDATE contacts SET updated_at = $1 WHERE id = $2 AND lease_owner = $3 \
+                     AND status = 'dialing' RETURNING campaign_id";
+        let insert = "INSERT INTO attempts (campaign_id, contact_id, uuid, phone, node, gateway, owner, started_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
+        let inserted: std::result::Result<(i64,), sqlx::Error> = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let (listed,): (i64,) = sqlx::query_as(dnc).bind(&a.phone).fetch_one(&mut *tx).await?;
+            if listed > 0 {
+                return Err(StoreError::DoNotCall(a.phone.clone()));
+            }
+            let campaign: Option<(i64,)> = sqlx::query_as(touch)
+                .bind(ms(a.started_at)).bind(contact_id).bind(owner)
+                .fetch_optional(&mut *tx).await?;
+            let Some((campaign_id,)) = campaign else {
+                return Err(StoreError::LeaseLost { contact_id });
+            };
+            let row = sqlx::query_as(insert)
+                .bind(campaign_id).bind(contact_id).bind(&a.uuid).bind(&a.phone)
+                .bind(&a.node).bind(&a.gateway).bind(owner).bind(ms(a.started_at))
+                .fetch_one(&mut *tx).await;
+            if row.is_ok() {
+                tx.commit().await?;
+            }
+            row
+        });
+        match inserted {
+            Ok((id,)) => Ok(id),
+            Err(e) if is_unique_violation(&e, "phone") => {
+                Err(StoreError::PhoneBusy(a.phone.clone()))
+            }
+            Err(e) if is_unique_violation(&e, "uuid") => {
+                Err(StoreError::DuplicateUuid(a.uuid.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Closes the attempt and writes the contact's new state in one transaction, only while
+    /// `owner` still holds the contact's lease (else [`StoreError::LeaseLost`], nothing changed).
+    /// The contact's lease is cleared; the campaign's technical streak is counted.
+    pub async fn finish_attempt(
+        &self,
+        attempt_id: i64,
+        owner: &str,
+        r: &AttemptResult,
+        c: &ContactUpdate,
+    ) -> Result<FinishOutcome> {
+        if c.status == ContactStatus::Dialing {
+            return Err(StoreError::Invalid(
+                "a finished contact is pending, done or exhausted".into(),
+            ));
+        }
+        let contact = "UPDATE contacts SET status = $1, attempts = $2, technical_streak = $3, \
+             next_attempt_at = COALESCE($4, next_attempt_at), last_disposition = $5, last_attempt_at = $6, \
+             lease_owner = NULL, lease_until = NULL, updated_at = $6 \
+             WHERE id = (SELECT contact_id FROM attempts WHERE id = $7 AND ended_at IS NULL) \
+             AND lease_owner = $8 AND status = 'dialing' RETURNING id, campaign_id";
+        let attempt = "UPDATE attempts SET answered_at = $1, ended_at = $2, hangup_cause = $3, sip_code = $4, \
+             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9 WHERE id = $10";
+        let streak = "UPDATE campaigns SET technical_streak = CASE WHEN $1 = 'technical' \
+             THEN technical_streak + 1 ELSE 0 END WHERE id = $2 RETURNING technical_streak";
+        let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into());
+        let outcome = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let ids: Option<(i64, i64)> = sqlx::query_as(contact)
+                .bind(c.status.as_str()).bind(i64::from(c.attempts)).bind(i64::from(c.technical_streak))
+                .bind(c.next_attempt_at.map(ms)).bind(r.disposition.as_str()).bind(ms(r.ended_at))
+                .bind(attempt_id).bind(owner)
+                .fetch_optional(&mut *tx).await?;
+            let Some((contact_id, campaign_id)) = ids else {
+                drop(tx);
+                return Err(self.why_not_finished(attempt_id).await);
+            };
+            sqlx::query(attempt)
+                .bind(r.answered_at.map(ms)).bind(ms(r.ended_at)).bind(&r.hangup_cause)
+                .bind(r.sip_code.map(i64::from)).bind(r.disposition.as_str()).bind(i64::from(r.billsec))
+                .bind(&r.digits).bind(&r.recording).bind(&tags).bind(attempt_id)
+                .execute(&mut *tx).await?;
+            let (streak,): (i64,) = sqlx::query_as(streak)
+                .bind(r.disposition.as_str()).bind(campaign_id).fetch_one(&mut *tx).await?;
+            tx.commit().await?;
+            FinishOutcome { contact_id, campaign_id, campaign_technical_streak: streak.max(0) as u32 }
+        });
+        Ok(outcome)
+    }
+
+    async fn why_not_finished(&self, attempt_id: i64) -> StoreError {
+        let sql = "SELECT contact_id, ended_at FROM attempts WHERE id = $1";
+        let row: std::result::Result<Option<(i64, Option<i64>)>, sqlx::Error> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(attempt_id).fetch_optional(p).await);
+        match row {
+            Ok(Some((contact_id, None))) => StoreError::LeaseLost { contact_id },
+            Ok(_) => StoreError::AttemptNotOpen(attempt_id),
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Every attempt still open (calls placed and not finished), oldest first.
+    pub async fn open_attempts(&self) -> Result<Vec<OpenAttempt>> {
+        let sql = "SELECT a.id, a.contact_id, a.campaign_id, a.uuid, a.phone, a.node, a.gateway, a.owner, \
+                   a.started_at, c.lease_owner, c.lease_until \
+                   FROM attempts a JOIN contacts c ON c.id = a.contact_id \
+                   WHERE a.ended_at IS NULL ORDER BY a.started_at, a.id";
+        let rows: Vec<OpenRow> = with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OpenAttempt {
+                attempt_id: r.id,
+                contact_id: r.contact_id,
+                campaign_id: r.campaign_id,
+                uuid: r.uuid,
+                phone: r.phone,
+                node: r.node,
+                gateway: r.gateway,
+                owner: r.owner,
+                started_at: from_ms(r.started_at),
+                lease_owner: r.lease_owner,
+                lease_until: r.lease_until.map(from_ms),
+            })
+            .collect())
+    }
+
+    /// Takes over the contact of an open attempt (crash recovery): allowed when its lease has
+    /// expired (`lease_until < now`) or `owner` already holds it. Afterwards `owner` may finish it.
+    pub async fn adopt_attempt(
+        &self,
+        attempt_id: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<()> {
+        let sql = "UPDATE contacts SET status = 'dialing', lease_owner = $1, lease_until = $2, updated_at = $3 \
+                   WHERE id = (SELECT contact_id FROM attempts WHERE id = $4 AND ended_at IS NULL) \
+                   AND (lease_owner = $1 OR lease_owner IS NULL OR lease_until IS NULL OR lease_until < $3)";
+        let n = with_pool!(self, p => {
+            sqlx::query(sql).bind(owner).bind(ms(lease_until)).bind(ms(now)).bind(attempt_id)
+                .execute(p).await.map(|r| r.rows_affected())
+        })?;
+        if n == 1 {
+            return Ok(());
+        }
+        Err(self.why_not_finished(attempt_id).await)
+    }
+
+    /// The CDR of a campaign, oldest first.
+    pub async fn campaign_attempts(&self, campaign_id: i64) -> Result<Vec<AttemptRecord>> {
+        let sql = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, a.node, a.gateway, \
+                   a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, a.disposition, \
+                   a.billsec, a.digits, a.recording, a.tags \
+                   FROM attempts a JOIN contacts c ON c.id = a.contact_id \
+                   WHERE a.campaign_id = $1 ORDER BY a.started_at, a.id";
+        let rows: Vec<CdrRow> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(campaign_id).fetch_all(p).await)?;
+        rows.into_iter().map(CdrRow::into_record).collect()
+    }
+}

@@ -1,0 +1,271 @@
+//! Campaign rows: create, read, status changes with their allowed transitions and reason,
+//! definition edits, completion, counts for reports.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    from_ms, ms, parse_enum, with_pool, CampaignRecord, Result, Store, StoreError, WriteTx,
+};
+use crate::campaign::definition::CampaignDef;
+use crate::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+
+#[derive(sqlx::FromRow)]
+struct CampaignRow {
+    id: i64,
+    name: String,
+    definition: String,
+    status: String,
+    status_reason: Option<String>,
+    technical_streak: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+const CAMPAIGN_COLUMNS: &str =
+    "id, name, definition, status, status_reason, technical_streak, created_at, updated_at";
+
+impl CampaignRow {
+    fn into_record(self) -> Result<CampaignRecord> {
+        let definition = CampaignDef::from_toml_str(
+            &self.definition,
+            &format!("stored campaign `{}`", self.name),
+        )
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(CampaignRecord {
+            id: self.id,
+            name: self.name,
+            status: parse_enum(&self.status)?,
+            status_reason: self.status_reason,
+            definition,
+            technical_streak: self.technical_streak.max(0) as u32,
+            created_at: from_ms(self.created_at),
+            updated_at: from_ms(self.updated_at),
+        })
+    }
+}
+
+impl Store {
+    /// Stores a new campaign (status draft).
+    pub async fn create_campaign(
+        &self,
+        def: &CampaignDef,
+        now: DateTime<Utc>,
+    ) -> Result<CampaignRecord> {
+        let sql = "INSERT INTO campaigns (name, definition, timezone, keep_open, status, created_at, updated_at) \
+                   VALUES ($1, $2, $3, $4, 'draft', $5, $5) RETURNING id";
+        let inserted: std::result::Result<(i64,), sqlx::Error> = with_pool!(self, p => {
+            sqlx::query_as(sql)
+                .bind(&def.name)
+                .bind(&def.source)
+                .bind(def.timezone.name())
+                .bind(i64::from(def.keep_open))
+                .bind(ms(now))
+                .fetch_one(p)
+                .await
+        });
+        match inserted {
+            Ok((id,)) => self.campaign(id).await,
+            Err(e) if super::is_unique_violation(&e, "name") => {
+                Err(StoreError::CampaignExists(def.name.clone()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The campaign with this id.
+    pub async fn campaign(&self, id: i64) -> Result<CampaignRecord> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
+        let row: Option<CampaignRow> =
+            with_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
+        row.ok_or(StoreError::NoCampaignId(id))?.into_record()
+    }
+
+    /// The campaign with this name.
+    pub async fn campaign_by_name(&self, name: &str) -> Result<CampaignRecord> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE name = $1");
+        let row: Option<CampaignRow> =
+            with_pool!(self, p => sqlx::query_as(&sql).bind(name).fetch_optional(p).await)?;
+        row.ok_or_else(|| StoreError::NoSuchCampaign(name.to_string()))?
+            .into_record()
+    }
+
+    /// Every campaign, by id.
+    pub async fn campaigns(&self) -> Result<Vec<CampaignRecord>> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id");
+        let rows: Vec<CampaignRow> =
+            with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+        rows.into_iter().map(CampaignRow::into_record).collect()
+    }
+
+    /// Campaigns in any of these statuses (the scheduler polls `[Running]`), by id.
+    pub async fn campaigns_with_status(
+        &self,
+        statuses: &[CampaignStatus],
+    ) -> Result<Vec<CampaignRecord>> {
+        let all = self.campaigns().await?;
+        Ok(all
+            .into_iter()
+            .filter(|c| statuses.contains(&c.status))
+            .collect())
+    }
+
+    /// The status and its reason, cheaply (the engine polls this).
+    pub async fn campaign_status(&self, id: i64) -> Result<(CampaignStatus, Option<String>)> {
+        let sql = "SELECT status, status_reason FROM campaigns WHERE id = $1";
+        let row: Option<(String, Option<String>)> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)?;
+        let (status, reason) = row.ok_or(StoreError::NoCampaignId(id))?;
+        Ok((parse_enum(&status)?, reason))
+    }
+
+    /// Changes the status if [`CampaignStatus::can_become`] allows it (atomically: the check and
+    /// the write are one statement); `reason` is stored beside it (`None` clears it). Returns the
+    /// status it had.
+    pub async fn set_campaign_status(
+        &self,
+        id: i64,
+        to: CampaignStatus,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<CampaignStatus> {
+        let sources = CampaignStatus::sources_of(to);
+        let list = super::placeholders(5, sources.len());
+        let sql = format!(
+            "UPDATE campaigns SET status = $1, status_reason = $2, updated_at = $3 \
+             WHERE id = $4 AND status IN ({list})"
+        );
+        loop {
+            let (from, _) = self.campaign_status(id).await?;
+            if !from.can_become(to) {
+                let name = self.campaign(id).await?.name;
+                return Err(StoreError::BadTransition { name, from, to });
+            }
+            let done = with_pool!(self, p => {
+                let mut q = sqlx::query(&sql).bind(to.as_str()).bind(reason).bind(ms(now)).bind(id);
+                for s in &sources {
+                    q = q.bind(s.as_str());
+                }
+                q.execute(p).await.map(|r| r.rows_affected())
+            })?;
+            if done == 1 {
+                // The status read above may have changed in between; report what it was then.
+                return Ok(from);
+            }
+        }
+    }
+
+    /// Pauses every running or scheduled campaign with `reason`; returns their names.
+    pub async fn pause_all(&self, reason: &str, now: DateTime<Utc>) -> Result<Vec<String>> {
+        let sql = "UPDATE campaigns SET status = 'paused', status_reason = $1, updated_at = $2 \
+                   WHERE status IN ('running', 'scheduled') RETURNING name";
+        let rows: Vec<(String,)> = with_pool!(self, p => {
+            sqlx::query_as(sql).bind(reason).bind(ms(now)).fetch_all(p).await
+        })?;
+        Ok(rows.into_iter().map(|(n,)| n).collect())
+    }
+
+    /// Replaces the definition. The name must stay; schedule, limits and retry may change only
+    /// while draft, scheduled or paused; the script alone may change at any time.
+    pub async fn update_definition(
+        &self,
+        id: i64,
+        def: &CampaignDef,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let current = self.campaign(id).await?;
+        if def.name != current.name {
+            return Err(StoreError::Invalid(format!(
+                "the definition names `{}`, the campaign is `{}`",
+                def.name, current.name
+            )));
+        }
+        let editable = matches!(
+            current.status,
+            CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Paused
+        );
+        let mut only_script = current.definition.clone();
+        only_script.script = def.script.clone();
+        only_script.script_vars = def.script_vars.clone();
+        only_script.source = def.source.clone();
+        if !editable && &only_script != def {
+            return Err(StoreError::NotEditable {
+                name: current.name,
+                status: current.status,
+            });
+        }
+        let sql = "UPDATE campaigns SET definition = $1, timezone = $2, keep_open = $3, updated_at = $4 WHERE id = $5";
+        with_pool!(self, p => {
+            sqlx::query(sql)
+                .bind(&def.source)
+                .bind(def.timezone.name())
+                .bind(i64::from(def.keep_open))
+                .bind(ms(now))
+                .bind(id)
+                .execute(p)
+                .await
+                .map(|_| ())
+        })?;
+        Ok(())
+    }
+
+    /// Marks a running campaign completed when no contact is pending or dialing (unless it is
+    /// kept open). Returns whether it did.
+    pub async fn complete_if_done(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let sql = "UPDATE campaigns SET status = 'completed', status_reason = NULL, updated_at = $1 \
+                   WHERE id = $2 AND status = 'running' AND keep_open = 0 AND NOT EXISTS \
+                   (SELECT 1 FROM contacts WHERE campaign_id = $2 AND status IN ('pending', 'dialing'))";
+        let n = with_pool!(self, p => {
+            sqlx::query(sql).bind(ms(now)).bind(id).execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
+    /// A cron re-run: every final contact becomes pending again with its attempts reset, due at
+    /// `now`, and the campaign runs. Contacts being dialled are left alone. Returns how many.
+    pub async fn rerun_campaign(&self, id: i64, now: DateTime<Utc>) -> Result<u64> {
+        let reset = "UPDATE contacts SET status = 'pending', attempts = 0, technical_streak = 0, \
+                     next_attempt_at = $1, updated_at = $1 \
+                     WHERE campaign_id = $2 AND status IN ('done', 'exhausted')";
+        let n = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let n = sqlx::query(reset).bind(ms(now)).bind(id).execute(&mut *tx).await?.rows_affected();
+            sqlx::query("UPDATE campaigns SET technical_streak = 0 WHERE id = $1")
+                .bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok::<u64, sqlx::Error>(n)
+        })?;
+        self.set_campaign_status(id, CampaignStatus::Running, None, now)
+            .await?;
+        Ok(n)
+    }
+
+    /// Contacts by status, every status listed (zeros included).
+    pub async fn contact_counts(&self, id: i64) -> Result<Vec<(ContactStatus, u64)>> {
+        let sql = "SELECT status, COUNT(*) FROM contacts WHERE campaign_id = $1 GROUP BY status";
+        let rows: Vec<(String, i64)> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
+        let mut out: Vec<(ContactStatus, u64)> =
+            ContactStatus::ALL.iter().map(|s| (*s, 0)).collect();
+        for (status, n) in rows {
+            let s: ContactStatus = parse_enum(&status)?;
+            if let Some(slot) = out.iter_mut().find(|(k, _)| *k == s) {
+                slot.1 = n.max(0) as u64;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Finished attempts by disposition (only dispositions that occurred), most frequent first.
+    pub async fn disposition_counts(&self, id: i64) -> Result<Vec<(Disposition, u64)>> {
+        let sql = "SELECT disposition, COUNT(*) FROM attempts \
+                   WHERE campaign_id = $1 AND disposition IS NOT NULL GROUP BY disposition";
+        let rows: Vec<(String, i64)> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
+        let mut out = rows
+            .into_iter()
+            .map(|(d, n)| Ok((parse_enum::<Disposition>(&d)?, n.max(0) as u64)))
+            .collect::<Result<Vec<_>>>()?;
+        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+        Ok(out)
+    }
+}

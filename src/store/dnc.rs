@@ -1,0 +1,65 @@
+//! The do-not-call list: E.164 numbers never to be dialled, by any campaign.
+
+use chrono::{DateTime, Utc};
+
+use super::{from_ms, ms, with_pool, DncEntry, Result, Store, WriteTx};
+
+impl Store {
+    /// Adds a number (E.164); returns false when it was already listed (its reason is kept).
+    pub async fn dnc_add(&self, phone: &str, reason: &str, now: DateTime<Utc>) -> Result<bool> {
+        Ok(self.dnc_add_many(&[phone.to_string()], reason, now).await? == 1)
+    }
+
+    /// Adds many numbers in one transaction; returns how many were new.
+    pub async fn dnc_add_many(
+        &self,
+        phones: &[String],
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        let sql = "INSERT INTO dnc (phone, reason, added_at) VALUES ($1, $2, $3) ON CONFLICT (phone) DO NOTHING";
+        let added = with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let mut added = 0;
+            for phone in phones {
+                added += sqlx::query(sql).bind(phone).bind(reason).bind(ms(now))
+                    .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            added
+        });
+        Ok(added)
+    }
+
+    /// Removes a number; returns whether it was listed.
+    pub async fn dnc_remove(&self, phone: &str) -> Result<bool> {
+        let n = with_pool!(self, p => {
+            sqlx::query("DELETE FROM dnc WHERE phone = $1").bind(phone).execute(p).await
+                .map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
+    }
+
+    /// Is this number listed?
+    pub async fn dnc_contains(&self, phone: &str) -> Result<bool> {
+        let (n,): (i64,) = with_pool!(self, p => {
+            sqlx::query_as("SELECT COUNT(*) FROM dnc WHERE phone = $1").bind(phone).fetch_one(p).await
+        })?;
+        Ok(n > 0)
+    }
+
+    /// The whole list, by number.
+    pub async fn dnc_list(&self) -> Result<Vec<DncEntry>> {
+        let rows: Vec<(String, String, i64)> = with_pool!(self, p => {
+            sqlx::query_as("SELECT phone, reason, added_at FROM dnc ORDER BY phone").fetch_all(p).await
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(phone, reason, at)| DncEntry {
+                phone,
+                reason,
+                added_at: from_ms(at),
+            })
+            .collect())
+    }
+}

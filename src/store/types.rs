@@ -1,0 +1,190 @@
+//! Plain data that goes in and out of the store.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::campaign::definition::CampaignDef;
+use crate::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+
+/// A campaign as stored.
+#[derive(Debug, Clone)]
+pub struct CampaignRecord {
+    pub id: i64,
+    pub name: String,
+    pub status: CampaignStatus,
+    /// Why it was paused (by hand or automatically), or other status note.
+    pub status_reason: Option<String>,
+    pub definition: CampaignDef,
+    /// Technical errors in a row across the campaign.
+    pub technical_streak: u32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A contact leased by [`crate::store::Store::claim_due`]: everything needed to call it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedContact {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub name: String,
+    /// E.164 numbers with `+`, in order.
+    pub phones: Vec<String>,
+    /// Upper-case keys.
+    pub vars: BTreeMap<String, String>,
+    pub timezone: String,
+    /// Attempts used so far.
+    pub attempts: u32,
+    /// Technical errors in a row for this contact.
+    pub technical_streak: u32,
+    pub last_disposition: Option<Disposition>,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// The attempt row written before the originate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAttempt {
+    /// The origination UUID (also the channel's Unique-ID).
+    pub uuid: String,
+    pub phone: String,
+    /// FreeSWITCH node name.
+    pub node: String,
+    pub gateway: String,
+    pub started_at: DateTime<Utc>,
+}
+
+/// What a call came to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttemptResult {
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: DateTime<Utc>,
+    pub hangup_cause: Option<String>,
+    pub sip_code: Option<u16>,
+    pub disposition: Disposition,
+    pub billsec: u32,
+    /// DTMF digits the subscriber pressed, in order.
+    pub digits: String,
+    pub recording: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// The contact's new retry state, decided by the dialer's retry policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactUpdate {
+    /// Pending (retry later), Done or Exhausted. Dialing is refused.
+    pub status: ContactStatus,
+    pub attempts: u32,
+    pub technical_streak: u32,
+    /// When it is due again (used with Pending; kept as is when `None`).
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// What [`crate::store::Store::finish_attempt`] tells the caller besides success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FinishOutcome {
+    pub contact_id: i64,
+    pub campaign_id: i64,
+    /// Technical errors in a row across the campaign after this attempt (0 after any other
+    /// disposition): the dialer pauses the campaign when it reaches the policy's limit.
+    pub campaign_technical_streak: u32,
+}
+
+/// An attempt still open (no `ended_at`), for crash reconciliation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenAttempt {
+    pub attempt_id: i64,
+    pub contact_id: i64,
+    pub campaign_id: i64,
+    pub uuid: String,
+    pub phone: String,
+    pub node: String,
+    pub gateway: String,
+    /// The dialer that placed the call.
+    pub owner: String,
+    pub started_at: DateTime<Utc>,
+    /// The contact's current lease.
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+}
+
+/// One row of the CDR, for reports.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttemptRecord {
+    pub id: i64,
+    pub contact_id: i64,
+    pub contact_name: String,
+    pub uuid: String,
+    pub phone: String,
+    pub node: String,
+    pub gateway: String,
+    pub started_at: DateTime<Utc>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub hangup_cause: Option<String>,
+    pub sip_code: Option<u16>,
+    pub disposition: Option<Disposition>,
+    pub billsec: Option<u32>,
+    pub digits: Option<String>,
+    pub recording: Option<String>,
+    pub tags: Vec<String>,
+}
+
+/// A contact to add (from a CSV row or the API).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewContact {
+    pub name: String,
+    /// E.164 with `+`; the first is the duplicate key. Never empty.
+    pub phones: Vec<String>,
+    /// Upper-case keys.
+    pub vars: BTreeMap<String, String>,
+    /// The contact's own zone; `None`: the campaign's.
+    pub timezone: Option<String>,
+}
+
+/// A contact as stored (for `campaign show`, tests and the API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRecord {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub name: String,
+    pub phones: Vec<String>,
+    pub vars: BTreeMap<String, String>,
+    pub timezone: String,
+    pub status: ContactStatus,
+    pub attempts: u32,
+    pub technical_streak: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_disposition: Option<Disposition>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<DateTime<Utc>>,
+}
+
+/// One do-not-call entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DncEntry {
+    pub phone: String,
+    pub reason: String,
+    pub added_at: DateTime<Utc>,
+}
+
+impl NewContact {
+    /// Merges a later duplicate into this contact: its vars win, its phones not yet present are
+    /// appended, its name and timezone fill in only what is empty here.
+    pub fn merge(&mut self, later: &NewContact) {
+        for (k, v) in &later.vars {
+            self.vars.insert(k.clone(), v.clone());
+        }
+        for p in &later.phones {
+            if !self.phones.contains(p) {
+                self.phones.push(p.clone());
+            }
+        }
+        if self.name.is_empty() {
+            self.name = later.name.clone();
+        }
+        if self.timezone.is_none() {
+            self.timezone = later.timezone.clone();
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The `outcall campaign`, `pause-all`, `dnc` and `migrate` commands end to end, on a temporary
+//! SQLite database (the store contract suite covers PostgreSQL).
+
+use std::path::Path;
+use std::process::Output;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        let db = format!("sqlite://{}", self.dir.path().join("cli.db").display());
+        std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
+            .args(args)
+            .env("OUTCALL_DATABASE_URL", db)
+            .env_remove("OUTCALL_CONFIG")
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Runs and expects success; returns stdout.
+    #[track_caller]
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and expects failure; returns stderr.
+    #[track_caller]
+    fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            !out.status.success(),
+            "{args:?} succeeded: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("campaigns")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn campaign_lifecycle_through_the_cli() {
+    let cli = Cli::new();
+    assert!(cli
+        .ok(&["migrate"])
+        .contains("sqlite database is up to date"));
+    assert!(cli
+        .ok(&["campaign", "check", &example("marketing.toml")])
+        .contains("is valid"));
+    assert!(cli
+        .ok(&["campaign", "create", &example("demo.toml")])
+        .contains("created campaign `demo`"));
+    assert!(cli
+        .fails(&["campaign", "create", &example("demo.toml")])
+        .contains("already exists"));
+    let out = cli.ok(&[
+        "import",
+        &example("demo-debtors.csv"),
+        "--campaign",
+        "demo",
+        "--json",
+    ]);
+    assert_eq!(
+        out.trim(),
+        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[]}"#
+    );
+    let list = cli.ok(&["campaign", "list"]);
+    assert!(
+        list.contains("demo") && list.contains("draft") && list.contains("pending 20"),
+        "{list}"
+    );
+    assert!(cli
+        .fails(&["campaign", "resume", "demo"])
+        .contains("only a paused campaign"));
+    assert!(cli
+        .ok(&["campaign", "start", "demo"])
+        .contains("draft -> running"));
+    assert!(cli
+        .ok(&["campaign", "pause", "demo", "--reason", "lunch"])
+        .contains("running -> paused"));
+    let show = cli.ok(&["campaign", "show", "demo"]);
+    assert!(
+        show.contains("paused (lunch)") && show.contains("3 lines"),
+        "{show}"
+    );
+    assert!(cli
+        .ok(&["campaign", "resume", "demo"])
+        .contains("paused -> running"));
+    assert!(cli
+        .ok(&["pause-all"])
+        .contains("paused 1 campaign(s): demo"));
+    assert!(cli.ok(&["campaign", "list"]).contains("pause-all"));
+    assert!(cli
+        .ok(&["campaign", "stop", "demo"])
+        .contains("paused -> cancelled"));
+    let err = cli.fails(&["campaign", "start", "demo"]);
+    assert!(err.contains("cancelled; it cannot become running"), "{err}");
+    assert!(cli
+        .fails(&["campaign", "show", "nope"])
+        .contains("no campaign named `nope`"));
+    let err = cli.fails(&["import", &example("demo-debtors.csv"), "--campaign", "demo"]);
+    assert!(err.contains("cancelled"), "{err}");
+}
+
+#[test]
+fn definition_errors_name_file_and_place() {
+    let cli = Cli::new();
+    let bad = cli.dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(example("debtors.toml"))
+        .unwrap()
+        .replace("next = \"pay\"", "next = \"nowhere\"");
+    std::fs::write(&bad, text).unwrap();
+    let err = cli.fails(&["campaign", "check", bad.to_str().unwrap()]);
+    assert!(
+        err.contains("bad.toml")
+            && err.contains("script.nodes.greeting.next")
+            && err.contains("nowhere"),
+        "{err}"
+    );
+    let err = cli.fails(&["campaign", "create", "/nonexistent.toml"]);
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
+fn editing_follows_the_status() {
+    let cli = Cli::new();
+    cli.ok(&["campaign", "create", &example("debtors.toml")]);
+    cli.ok(&["campaign", "start", "debtors"]);
+    let wider = cli.dir.path().join("debtors.toml");
+    let text = std::fs::read_to_string(example("debtors.toml")).unwrap();
+    std::fs::write(&wider, text.replace("lines = 3 ", "lines = 5 ")).unwrap();
+    let err = cli.fails(&["campaign", "update", wider.to_str().unwrap()]);
+    assert!(err.contains("only while scheduled or paused"), "{err}");
+    cli.ok(&["campaign", "pause", "debtors"]);
+    cli.ok(&["campaign", "update", wider.to_str().unwrap()]);
+    assert!(cli.ok(&["campaign", "show", "debtors"]).contains("5 lines"));
+}
+
+#[test]
+fn do_not_call_list_commands() {
+    let cli = Cli::new();
+    assert!(cli
+        .ok(&["dnc", "add", "8 916 123-45-67", "+79161234568"])
+        .contains("2 added, 0 already listed"));
+    assert!(cli
+        .ok(&["dnc", "add", "9161234567"])
+        .contains("0 added, 1 already listed"));
+    let list = cli.dir.path().join("dnc.txt");
+    std::fs::write(&list, "phone\n9161234569\nnonsense\n+79161234567\n").unwrap();
+    let out = cli.run(&["dnc", "import", list.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("1 added, 1 already listed, 1 lines not understood"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["dnc", "list", "--json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    assert!(cli
+        .ok(&["dnc", "remove", "89161234567"])
+        .contains("+79161234567: removed"));
+    assert!(!cli.ok(&["dnc", "list"]).contains("+79161234567"));
+    assert!(cli
+        .fails(&["dnc", "add", "not a phone"])
+        .contains("not a phone number"));
+    // A listed number is dropped at import.
+    cli.ok(&["campaign", "create", &example("demo.toml")]);
+    let csv = cli.dir.path().join("c.csv");
+    std::fs::write(&csv, "phone,balance\n9161234568,1\n9161234570,2\n").unwrap();
+    let out = cli.ok(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--campaign",
+        "demo",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["accepted"], 1);
+    assert_eq!(report["rejected"][0]["line"], 2);
+}

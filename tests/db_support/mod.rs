@@ -1,0 +1,21 @@
+//! Test support shared by the database suites: a fresh PostgreSQL schema per test.
+
+/// The URL of a new, empty schema `{prefix}_{test}_{pid}` on the server named by
+/// OUTCALL_TEST_POSTGRES_URL, or `None` when that variable is unset (the caller says it skipped).
+/// A set URL with no server behind it is a failure, not a skip.
+pub async fn fresh_postgres_url(prefix: &str, test: &str) -> Option<String> {
+    let base = std::env::var("OUTCALL_TEST_POSTGRES_URL").ok()?;
+    let schema = format!("{prefix}_{test}_{}", std::process::id());
+    let admin = sqlx::PgPool::connect(&base)
+        .await
+        .expect("OUTCALL_TEST_POSTGRES_URL is set but unreachable");
+    for sql in [
+        format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
+        format!("CREATE SCHEMA {schema}"),
+    ] {
+        sqlx::query(&sql).execute(&admin).await.unwrap();
+    }
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options[search_path]={schema}"))
+}

@@ -1,0 +1,262 @@
+//! End-to-end against the simulator: pacing caps, windows, technical errors and the automatic
+//! pause, pause/resume, stop, and `filestring::fail` detection.
+
+#[path = "engine_support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use chrono::TimeZone;
+use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use support::*;
+
+const RULES: &str = r#"
+[media]
+say_languages = ["en"]
+[[rule]]
+prefix = "7900100"
+outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
+[[rule]]
+prefix = "7900700"
+outcome = [{ result = "gateway_down", ring = 0 }]
+[[rule]]
+prefix = "7900800"
+outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
+"#;
+
+fn rows(prefix: &str, n: usize) -> Vec<(String, String)> {
+    phones(prefix, n)
+}
+
+async fn campaign_of(w: &World, toml: &str, list: &[(String, String)]) -> i64 {
+    let refs: Vec<(&str, &str)> = list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    w.campaign(toml, &refs).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lines_cap_is_never_exceeded() {
+    let w = World::new(RULES, None).await;
+    let id = campaign_of(&w, &campaign_toml("cap", 3, 1, ""), &rows("7900100", 12)).await;
+    let engine = w.engine("e1", 100).await;
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(40))
+        .await;
+    let stats = w.sim.stats();
+    assert_eq!(stats.originates, 12);
+    assert!(stats.max_concurrent_channels <= 3, "{stats:?}");
+    assert_eq!(stats.max_concurrent_channels, 3, "the cap is used, too");
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_down_backs_off_and_pauses_the_campaign() {
+    let w = World::new(RULES, None).await;
+    let toml = campaign_toml("gw", 5, 1, "").replace(
+        "min_success_seconds = 10",
+        "min_success_seconds = 10\npause_after_technical_errors = 6",
+    );
+    let id = campaign_of(&w, &toml, &rows("7900700", 2)).await;
+    let engine = w.engine("e1", 100).await;
+    w.wait_status(id, CampaignStatus::Paused, Duration::from_secs(40))
+        .await;
+    let (_, reason) = w.store.campaign_status(id).await.unwrap();
+    let reason = reason.unwrap();
+    assert!(
+        reason.contains("6 technical errors") && reason.contains("GATEWAY_DOWN"),
+        "{reason}"
+    );
+    let attempts = w.attempts(id).await;
+    assert_eq!(
+        attempts.len(),
+        6,
+        "nothing dialled after the pause: {attempts:?}"
+    );
+    assert!(attempts
+        .iter()
+        .all(|(_, d)| *d == Some(Disposition::Technical)));
+    for c in w.contacts(id).await {
+        assert_eq!(
+            c.status,
+            ContactStatus::Pending,
+            "technical errors do not use the attempt"
+        );
+        assert_eq!(c.attempts, 0);
+        assert_eq!(c.technical_streak, 3, "three each, alternating");
+        let cdr = w.store.campaign_attempts(id).await.unwrap();
+        let last_end = cdr
+            .iter()
+            .filter(|a| a.contact_id == c.id)
+            .filter_map(|a| a.ended_at)
+            .max()
+            .unwrap();
+        assert_eq!(
+            c.next_attempt_at - last_end,
+            chrono::Duration::seconds(20),
+            "5 s doubled twice"
+        );
+    }
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_dialled_outside_the_subscriber_window() {
+    // 05:00 UTC: 08:00 in Moscow (closed until 09:00), 12:00 in Novosibirsk (open).
+    let start = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 0).unwrap();
+    let w = World::at(RULES, None, start).await;
+    let toml = campaign_toml(
+        "win",
+        3,
+        1,
+        "[schedule]\nwindows = [{ days = \"mon-sun\", hours = [\"09:00-17:00\"] }]\n",
+    );
+    let list = [
+        contact("Moscow", "+79001000001", Some("Europe/Moscow")),
+        contact("Novosibirsk", "+79001000002", Some("Asia/Novosibirsk")),
+    ];
+    let id = w.campaign_with(&toml, &list).await;
+    let engine = w.engine("e1", 100).await;
+    let novosibirsk = async {
+        loop {
+            let c = w.contact(id, "+79001000002").await;
+            if c.status == ContactStatus::Done {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), novosibirsk)
+        .await
+        .unwrap();
+    let moscow = w.contact(id, "+79001000001").await;
+    assert_eq!(moscow.status, ContactStatus::Pending);
+    assert_eq!(moscow.attempts, 0);
+    assert_eq!(
+        w.sim.stats().originates,
+        1,
+        "only the open zone was dialled"
+    );
+    let opens = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap();
+    assert_eq!(moscow.next_attempt_at, opens, "deferred to 09:00 Moscow");
+    w.clock.advance(Duration::from_secs(3600));
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(20))
+        .await;
+    let cdr = w.store.campaign_attempts(id).await.unwrap();
+    let moscow_call = cdr.iter().find(|a| a.phone == "+79001000001").unwrap();
+    assert!(
+        moscow_call.started_at >= opens,
+        "called at {}",
+        moscow_call.started_at
+    );
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_lets_live_calls_finish_and_resume_continues() {
+    let w = World::new(RULES, None).await;
+    let id = campaign_of(&w, &campaign_toml("pr", 2, 1, ""), &rows("7900100", 8)).await;
+    let engine = w.engine("e1", 100).await;
+    while w.sim.stats().originates < 2 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let now = w.clock.now();
+    w.store
+        .set_campaign_status(id, CampaignStatus::Paused, Some("by hand"), now)
+        .await
+        .unwrap();
+    // Live calls finish on their own; no new ones start.
+    let settled = async {
+        while w.sim.stats().channels_now > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(20), settled)
+        .await
+        .unwrap();
+    let placed = w.sim.stats().originates;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        w.sim.stats().originates,
+        placed,
+        "paused: no new originates"
+    );
+    assert!(placed < 8);
+    let done: Vec<_> = w.attempts(id).await;
+    assert!(
+        done.iter().all(|(_, d)| *d == Some(Disposition::Answered)),
+        "live calls ended normally: {done:?}"
+    );
+    w.store
+        .set_campaign_status(id, CampaignStatus::Running, None, w.clock.now())
+        .await
+        .unwrap();
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(40))
+        .await;
+    assert_eq!(w.sim.stats().originates, 8);
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_hangs_up_live_calls_as_cancelled() {
+    let w = World::new(RULES, None).await;
+    let id = campaign_of(&w, &campaign_toml("stop", 3, 3, ""), &rows("7900800", 6)).await;
+    let engine = w.engine("e1", 100).await;
+    while w.sim.stats().channels_now < 3 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    w.store
+        .set_campaign_status(
+            id,
+            CampaignStatus::Cancelled,
+            Some("stopped"),
+            w.clock.now(),
+        )
+        .await
+        .unwrap();
+    let hung_up = async {
+        while w.sim.stats().channels_now > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), hung_up)
+        .await
+        .unwrap();
+    let attempts = async {
+        loop {
+            let a = w.attempts(id).await;
+            if a.iter().all(|(_, d)| d.is_some()) {
+                return a;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let a = tokio::time::timeout(Duration::from_secs(10), attempts)
+        .await
+        .unwrap();
+    assert_eq!(a.len(), 3);
+    assert!(
+        a.iter().all(|(_, d)| *d == Some(Disposition::Cancelled)),
+        "{a:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(w.sim.stats().originates, 3, "nothing new after the stop");
+    engine.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_say_prompts_pause_the_campaign_as_misconfigured() {
+    let w = World::new(RULES, None).await;
+    let toml = campaign_toml("say", 1, 1, "").replace(
+        "type = \"speak\"\ntext = \"Ваша задолженность {{BALANCE|money_ru}}.\"",
+        "type = \"say\"\nlang = \"ru\"\nkind = \"currency\"\ntext = \"{{BALANCE}}\"",
+    );
+    assert!(toml.contains("type = \"say\""));
+    let id = campaign_of(&w, &toml, &rows("7900100", 3)).await;
+    let engine = w.engine("e1", 100).await;
+    w.wait_status(id, CampaignStatus::Paused, Duration::from_secs(20))
+        .await;
+    let (_, reason) = w.store.campaign_status(id).await.unwrap();
+    assert!(
+        reason.as_deref().unwrap_or("").contains("misconfigured"),
+        "{reason:?}"
+    );
+    engine.stop().await;
+}

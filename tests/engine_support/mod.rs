@@ -1,0 +1,310 @@
+//! Shared harness of the engine's end-to-end tests: a fresh SQLite store in a temp dir, the
+//! simulator in-process on 127.0.0.1:0 with a rules file, a campaign from TOML, and the engine
+//! running against both with a time-scaled clock.
+
+#![allow(dead_code)]
+
+#[path = "../db_support/mod.rs"]
+mod db_support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use outcall::campaign::definition::CampaignDef;
+use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::config::Secret;
+use outcall::dialer::esl_switch::EslSwitch;
+use outcall::dialer::pacing::NodeLimits;
+use outcall::scheduler::clock::Clock;
+use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
+use outcall::sim::{self, Rules, SimConfig, SimHandle};
+use outcall::store::{ContactRecord, NewContact, Store};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Simulated seconds per real second in these tests.
+pub const SCALE: f64 = 20.0;
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    pub store: Store,
+    pub sim: SimHandle,
+    pub clock: Clock,
+}
+
+impl World {
+    /// A store and a simulator with these rules (TOML) and optional session cap.
+    pub async fn new(rules: &str, max_sessions: Option<u32>) -> World {
+        World::at(rules, max_sessions, Utc::now()).await
+    }
+
+    /// Like [`World::new`] with the engine's clock starting at `start`.
+    pub async fn at(rules: &str, max_sessions: Option<u32>, start: chrono::DateTime<Utc>) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("t.db").display());
+        World::with_url(rules, max_sessions, start, dir, url).await
+    }
+
+    /// A world on PostgreSQL (its own schema) when OUTCALL_TEST_POSTGRES_URL is set.
+    pub async fn on_postgres(rules: &str, test: &str) -> Option<World> {
+        let Some(url) = db_support::fresh_postgres_url("e", test).await else {
+            // Written past libtest's output capture, so the skip is seen.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "{test}: PostgreSQL test skipped (OUTCALL_TEST_POSTGRES_URL is not set)"
+            );
+            return None;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        Some(World::with_url(rules, None, Utc::now(), dir, url).await)
+    }
+
+    async fn with_url(
+        rules: &str,
+        max_sessions: Option<u32>,
+        start: chrono::DateTime<Utc>,
+        dir: tempfile::TempDir,
+        url: String,
+    ) -> World {
+        let store = Store::connect(&url).await.unwrap();
+        let sim = sim::start(SimConfig {
+            rules: Rules::from_toml_str(rules).unwrap(),
+            time_scale: SCALE,
+            max_sessions,
+            ..SimConfig::default()
+        })
+        .await
+        .unwrap();
+        let clock = Clock::starting_at(start, SCALE);
+        World {
+            dir,
+            url,
+            store,
+            sim,
+            clock,
+        }
+    }
+
+    /// Creates a running campaign from TOML with contacts (name, phone).
+    pub async fn campaign(&self, toml: &str, contacts: &[(&str, &str)]) -> i64 {
+        let rows: Vec<NewContact> = contacts
+            .iter()
+            .map(|(name, phone)| contact(name, phone, None))
+            .collect();
+        self.campaign_with(toml, &rows).await
+    }
+
+    /// Creates a running campaign from TOML with these contacts.
+    pub async fn campaign_with(&self, toml: &str, rows: &[NewContact]) -> i64 {
+        let def = CampaignDef::from_toml_str(toml, "test").unwrap();
+        let now = self.clock.now();
+        let rec = self.store.create_campaign(&def, now).await.unwrap();
+        self.store
+            .add_contacts(rec.id, def.timezone.name(), rows, now, now)
+            .await
+            .unwrap();
+        self.store
+            .set_campaign_status(rec.id, CampaignStatus::Running, None, now)
+            .await
+            .unwrap();
+        rec.id
+    }
+
+    /// Starts an engine against the sim; returns its handle and the task.
+    pub async fn engine(&self, owner: &str, lines_global: u32) -> Running {
+        self.engine_with(owner, lines_global, Duration::from_millis(100))
+            .await
+    }
+
+    pub async fn engine_with(&self, owner: &str, lines_global: u32, poll: Duration) -> Running {
+        let shutdown = CancellationToken::new();
+        let switch = EslSwitch::start(
+            "sim",
+            &self.sim.addr().to_string(),
+            Secret::new("ClueCon"),
+            shutdown.clone(),
+        );
+        assert!(
+            switch.wait_up(Duration::from_secs(5)).await,
+            "the sim accepts the client"
+        );
+        let store = Store::connect(&self.url).await.unwrap();
+        let node = NodeSpec {
+            switch: switch.clone(),
+            limits: NodeLimits {
+                name: "sim".into(),
+                max_sessions: 10_000,
+                cps: 10_000.0,
+                weight: 1,
+            },
+        };
+        let opts = EngineOptions {
+            owner: owner.into(),
+            lease: Duration::from_secs(60),
+            poll,
+            max_concurrent_calls: lines_global,
+        };
+        let engine = Engine::new(store, vec![node], self.clock.clone(), opts);
+        let handle = engine.handle();
+        let stop = shutdown.clone();
+        let task =
+            tokio::spawn(async move { engine.run(stop, Duration::from_secs(5)).await.unwrap() });
+        Running {
+            shutdown,
+            task,
+            handle,
+            switch,
+        }
+    }
+
+    /// Waits until the campaign reaches `status` (panics after `limit` real time).
+    pub async fn wait_status(&self, id: i64, status: CampaignStatus, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let (now, _) = self.store.campaign_status(id).await.unwrap();
+            if now == status {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "campaign still {now}, expected {status}; contacts: {:?}",
+                self.contacts(id).await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn contacts(&self, id: i64) -> Vec<ContactRecord> {
+        self.store.contacts_page(id, 0, 10_000).await.unwrap()
+    }
+
+    /// (phone, disposition) of every finished attempt, in order.
+    pub async fn attempts(&self, id: i64) -> Vec<(String, Option<Disposition>)> {
+        self.store
+            .campaign_attempts(id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.phone, a.disposition))
+            .collect()
+    }
+
+    /// The contact with that phone.
+    pub async fn contact(&self, id: i64, phone: &str) -> ContactRecord {
+        self.contacts(id)
+            .await
+            .into_iter()
+            .find(|c| c.phones[0] == phone)
+            .unwrap()
+    }
+}
+
+/// A running engine.
+pub struct Running {
+    pub shutdown: CancellationToken,
+    pub task: JoinHandle<()>,
+    pub handle: EngineHandle,
+    pub switch: Arc<EslSwitch>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// A contact with a BALANCE variable.
+pub fn contact(name: &str, phone: &str, timezone: Option<&str>) -> NewContact {
+    NewContact {
+        name: name.to_string(),
+        phones: vec![phone.to_string()],
+        vars: BTreeMap::from([("BALANCE".to_string(), "-68.27".to_string())]),
+        timezone: timezone.map(str::to_string),
+    }
+}
+
+/// Numbered phones with a prefix: `+<prefix><0001..>`.
+pub fn phones(prefix: &str, n: usize) -> Vec<(String, String)> {
+    (1..=n)
+        .map(|i| (format!("Contact {i}"), format!("+{prefix}{i:04}")))
+        .collect()
+}
+
+/// A campaign definition like the demo's, with a few knobs.
+pub fn campaign_toml(name: &str, lines: u32, max_attempts: u32, extra: &str) -> String {
+    format!(
+        r#"
+name = "{name}"
+caller_id = "74950000000"
+dial = "sofia/gateway/demo/{{number}}"
+timezone = "Europe/Moscow"
+operator = "sofia/gateway/demo/operator"
+ring_timeout = "20s"
+{extra}
+[limits]
+lines = {lines}
+cps = 50
+
+[retry]
+max_attempts = {max_attempts}
+recall_interval = "20s"
+technical_backoff = "5s"
+technical_backoff_max = "40s"
+min_success_seconds = 10
+
+[script]
+start = "greeting"
+
+[script.nodes.greeting]
+type = "speak"
+text = "Ваша задолженность {{{{BALANCE|money_ru}}}}."
+next = "pay"
+
+[script.nodes.pay]
+type = "menu"
+prompt = {{ text = "Нажмите 1 для связи с оператором." }}
+digits = {{ "1" = "operator", "9" = "opt_out" }}
+timeout = "5s"
+tries = 1
+on_timeout = "done"
+on_invalid = "done"
+
+[script.nodes.operator]
+type = "bridge"
+timeout = "30s"
+next = "done"
+on_failure = "done"
+
+[script.nodes.opt_out]
+type = "set"
+disposition = "opted_out"
+dnc = true
+next = "done"
+
+[script.nodes.done]
+type = "hangup"
+"#
+    )
+}
+
+/// Final statuses of the contacts by phone.
+pub async fn statuses(
+    w: &World,
+    id: i64,
+) -> BTreeMap<String, (ContactStatus, Option<Disposition>, u32)> {
+    w.contacts(id)
+        .await
+        .into_iter()
+        .map(|c| {
+            (
+                c.phones[0].clone(),
+                (c.status, c.last_disposition, c.attempts),
+            )
+        })
+        .collect()
+}

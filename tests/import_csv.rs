@@ -1,0 +1,463 @@
+//! CSV import, rule by rule, with hand-written files; every test runs on SQLite and (when
+//! OUTCALL_TEST_POSTGRES_URL is set) on PostgreSQL in its own schema.
+
+mod db_support;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+
+use chrono::Utc;
+use outcall::campaign::definition::CampaignDef;
+use outcall::campaign::import::{import_file, ImportError, ImportOptions, ImportReport};
+use outcall::campaign::model::{CampaignStatus, ContactStatus};
+use outcall::store::{CampaignRecord, ContactRecord, Store};
+
+const DEMO: &str = include_str!("../campaigns/demo.toml");
+
+struct Env {
+    store: Store,
+    dir: tempfile::TempDir,
+}
+
+async fn sqlite() -> Env {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    Env {
+        store: Store::connect(&url).await.unwrap(),
+        dir,
+    }
+}
+
+async fn postgres(test: &str) -> Option<Env> {
+    let Some(url) = db_support::fresh_postgres_url("i", test).await else {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "import_csv: PostgreSQL tests skipped (OUTCALL_TEST_POSTGRES_URL is not set)"
+            );
+        });
+        return None;
+    };
+    Some(Env {
+        store: Store::connect(&url).await.unwrap(),
+        dir: tempfile::tempdir().unwrap(),
+    })
+}
+
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let env = super::sqlite().await;
+                run($body, env).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(env) = super::postgres(stringify!($name)).await {
+                    run($body, env).await;
+                }
+            }
+        }
+    };
+}
+
+async fn run<F, Fut>(body: F, env: Env)
+where
+    F: FnOnce(Env) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    body(env).await
+}
+
+impl Env {
+    fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    async fn campaign(&self, toml_text: &str) -> CampaignRecord {
+        let def = CampaignDef::from_toml_str(toml_text, "test").unwrap();
+        self.store.create_campaign(&def, Utc::now()).await.unwrap()
+    }
+
+    async fn demo(&self) -> CampaignRecord {
+        self.campaign(DEMO).await
+    }
+
+    async fn import(
+        &self,
+        c: &CampaignRecord,
+        path: &Path,
+        dry_run: bool,
+    ) -> Result<ImportReport, ImportError> {
+        let opts = ImportOptions {
+            default_country: "RU".into(),
+            dry_run,
+        };
+        let r = import_file(&self.store, c, path, &opts, Utc::now(), None).await;
+        if let Ok(r) = &r {
+            assert_eq!(
+                r.rows,
+                r.accepted + r.duplicates + r.rejected.len() as u64,
+                "{r:?}"
+            );
+        }
+        r
+    }
+
+    async fn contacts(&self, c: &CampaignRecord) -> Vec<ContactRecord> {
+        self.store.contacts_page(c.id, 0, 100_000).await.unwrap()
+    }
+}
+
+fn by_phone<'a>(cs: &'a [ContactRecord], phone: &str) -> &'a ContactRecord {
+    cs.iter()
+        .find(|c| c.phones[0] == phone)
+        .unwrap_or_else(|| panic!("no contact {phone} in {cs:?}"))
+}
+
+fn lines(r: &ImportReport) -> Vec<u64> {
+    r.rejected.iter().map(|x| x.line).collect()
+}
+
+const SEED: &str = "\"NAME\",\"PHONE_NUMBER\",\"USER_VARS\"\n\"Igor Lipko\",\"17605632123;79508881234\",\"BALANCE=-68.27\"\n\"Ilya mihailov\",\"7760569623\",\"BALANCE=-525.19\"\n";
+
+both!(seed_layout, |e: Env| async move {
+    let c = e.demo().await;
+    let r = e
+        .import(&c, &e.file("seed.csv", SEED.as_bytes()), false)
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.rows, r.accepted, r.duplicates, r.rejected.len()),
+        (2, 2, 0, 0),
+        "{r:?}"
+    );
+    let cs = e.contacts(&c).await;
+    let igor = by_phone(&cs, "+17605632123");
+    assert_eq!(igor.phones, vec!["+17605632123", "+79508881234"]);
+    assert_eq!(igor.name, "Igor Lipko");
+    assert_eq!(
+        igor.vars,
+        BTreeMap::from([("BALANCE".to_string(), "-68.27".to_string())])
+    );
+    assert_eq!(igor.status, ContactStatus::Pending);
+    assert_eq!(igor.timezone, "Europe/Moscow");
+    assert_eq!(by_phone(&cs, "+77760569623").vars["BALANCE"], "-525.19");
+    let json = serde_json::to_value(&r).unwrap();
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["rows", "accepted", "duplicates", "rejected"]);
+});
+
+both!(windows_1251_semicolons_and_bom_utf8, |e: Env| async move {
+    let c = e.demo().await;
+    let text = "Имя;Телефон;BALANCE;Договор\r\nИван Петров;8 916 123-45-67;-68,27;Д-1\r\n\"Анна; Смирнова\";9161234568;-1,00;Д-2\r\n";
+    let cp = encoding_rs::WINDOWS_1251.encode(text).0;
+    let r = e.import(&c, &e.file("cp.csv", &cp), false).await.unwrap();
+    assert_eq!((r.accepted, r.rejected.len()), (2, 0), "{r:?}");
+    let cs = e.contacts(&c).await;
+    let ivan = by_phone(&cs, "+79161234567");
+    assert_eq!(ivan.name, "Иван Петров");
+    assert_eq!(ivan.vars["BALANCE"], "-68,27");
+    assert_eq!(ivan.vars["ДОГОВОР"], "Д-1");
+    assert_eq!(by_phone(&cs, "+79161234568").name, "Анна; Смирнова");
+    let mut bom = vec![0xEF, 0xBB, 0xBF];
+    bom.extend_from_slice("phone\tИмя\tbalance\n9161234569\tЁжик\t5\n".as_bytes());
+    let r = e.import(&c, &e.file("bom.tsv", &bom), false).await.unwrap();
+    assert_eq!(r.accepted, 1, "{r:?}");
+    let cs = e.contacts(&c).await;
+    assert_eq!(by_phone(&cs, "+79161234569").name, "Ёжик");
+    assert_eq!(by_phone(&cs, "+79161234569").vars["BALANCE"], "5");
+});
+
+both!(quoting_newlines_and_line_numbers, |e: Env| async move {
+    let c = e.demo().await;
+    let text = "Phone_Number,NAME,Balance,Note\r\n\
+                9161230001,\"Multi\r\nLine, Name\",1,\"a \"\"quoted\"\" note\"\r\n\
+                ,Nobody,2,x\r\n\
+                \r\n\
+                not-a-phone,Bad,3,y\r\n\
+                9161230002,Ok,4,\"ends, here\"\r\n\
+                9161230003,Extra,5,z,surplus\r\n";
+    let r = e
+        .import(&c, &e.file("q.csv", text.as_bytes()), false)
+        .await
+        .unwrap();
+    assert_eq!(r.rows, 5, "blank lines are not rows: {r:?}");
+    assert_eq!(lines(&r), vec![4, 6, 8], "{r:?}");
+    assert!(r.rejected[0].reason.contains("no phone"), "{r:?}");
+    assert!(r.rejected[1].reason.contains("not-a-phone"), "{r:?}");
+    assert!(r.rejected[2].reason.contains("header has 4"), "{r:?}");
+    let cs = e.contacts(&c).await;
+    let multi = by_phone(&cs, "+79161230001");
+    assert_eq!(multi.name, "Multi Line, Name");
+    assert_eq!(multi.vars["NOTE"], "a \"quoted\" note");
+    assert_eq!(by_phone(&cs, "+79161230002").vars["NOTE"], "ends, here");
+});
+
+both!(
+    duplicates_merge_later_vars_win_and_reimport_adds_nothing,
+    |e: Env| async move {
+        let c = e.demo().await;
+        let text = "phone,balance,city\n8 916 123-45-67,1,Moscow\n9161234567,2,\n+7 916 123 45 68,3,Tver\n";
+        let path = e.file("d.csv", text.as_bytes());
+        let r = e.import(&c, &path, false).await.unwrap();
+        assert_eq!((r.rows, r.accepted, r.duplicates), (3, 2, 1), "{r:?}");
+        let cs = e.contacts(&c).await;
+        let merged = by_phone(&cs, "+79161234567");
+        assert_eq!(merged.vars["BALANCE"], "2", "later row wins");
+        assert_eq!(
+            merged.vars["CITY"], "Moscow",
+            "earlier value kept where the later row has none"
+        );
+        let again = e.import(&c, &path, false).await.unwrap();
+        assert_eq!(
+            (again.rows, again.accepted, again.duplicates),
+            (3, 0, 3),
+            "{again:?}"
+        );
+        assert_eq!(e.contacts(&c).await.len(), 2);
+    }
+);
+
+both!(duplicates_across_batches, |e: Env| async move {
+    let c = e.demo().await;
+    let mut text = String::from("phone,balance\n");
+    for i in 0..9000 {
+        text.push_str(&format!("7916{:07},{i}\n", i % 6000));
+    }
+    let path = e.file("big.csv", text.as_bytes());
+    let dry = e.import(&c, &path, true).await.unwrap();
+    assert_eq!(
+        (dry.rows, dry.accepted, dry.duplicates),
+        (9000, 6000, 3000),
+        "{dry:?}"
+    );
+    assert!(e.contacts(&c).await.is_empty(), "dry run wrote nothing");
+    let r = e.import(&c, &path, false).await.unwrap();
+    assert_eq!(
+        (r.rows, r.accepted, r.duplicates),
+        (dry.rows, dry.accepted, dry.duplicates)
+    );
+    let cs = e.contacts(&c).await;
+    assert_eq!(cs.len(), 6000);
+    assert_eq!(
+        by_phone(&cs, "+79160000005").vars["BALANCE"],
+        "6005",
+        "row 6005 merged into row 5"
+    );
+});
+
+both!(do_not_call_numbers_are_dropped, |e: Env| async move {
+    let c = e.demo().await;
+    e.store
+        .dnc_add("+79161234567", "asked", Utc::now())
+        .await
+        .unwrap();
+    let text = "name,phone,balance\nA,9161234567,1\nB,9161234567;9161234568,2\n";
+    let r = e
+        .import(&c, &e.file("dnc.csv", text.as_bytes()), false)
+        .await
+        .unwrap();
+    assert_eq!((r.accepted, lines(&r)), (1, vec![2]), "{r:?}");
+    assert!(r.rejected[0].reason.contains("do-not-call"), "{r:?}");
+    assert_eq!(r.warnings.len(), 1, "the dropped phone is reported: {r:?}");
+    assert_eq!(e.contacts(&c).await[0].phones, vec!["+79161234568"]);
+});
+
+both!(
+    script_variables_and_timezones_are_checked,
+    |e: Env| async move {
+        let c = e.demo().await;
+        let text = "phone,timezone,other\n9161230001,Asia/Yekaterinburg,x\n9161230002,,y\n9161230003,Mars/Base,z\n375291234567,,w\n";
+        let r = e
+            .import(&c, &e.file("v.csv", text.as_bytes()), false)
+            .await
+            .unwrap();
+        assert_eq!(r.accepted, 0, "every row lacks BALANCE: {r:?}");
+        assert!(
+            r.rejected
+                .iter()
+                .all(|x| x.reason.contains("BALANCE") && x.reason.contains("script.nodes")),
+            "{r:?}"
+        );
+        let text = text.replace("other", "balance");
+        let r = e
+            .import(&c, &e.file("v2.csv", text.as_bytes()), false)
+            .await
+            .unwrap();
+        assert_eq!((r.accepted, lines(&r)), (3, vec![4]), "{r:?}");
+        assert!(r.rejected[0].reason.contains("Mars/Base"), "{r:?}");
+        let cs = e.contacts(&c).await;
+        assert_eq!(by_phone(&cs, "+79161230001").timezone, "Asia/Yekaterinburg");
+        assert_eq!(by_phone(&cs, "+79161230002").timezone, "Europe/Moscow");
+        assert_eq!(by_phone(&cs, "+375291234567").timezone, "Europe/Minsk");
+        let zones = e.store.campaign_zones(c.id).await.unwrap();
+        assert_eq!(
+            zones,
+            vec!["Asia/Yekaterinburg", "Europe/Minsk", "Europe/Moscow"]
+        );
+    }
+);
+
+both!(bad_files_change_nothing, |e: Env| async move {
+    let c = e.demo().await;
+    let good_then_broken = "phone,balance\n9161230001,1\n9161230002,\"2\n9161230003,3\n";
+    let mut huge = b"phone,balance\n9161230001,1\n9161230002,".to_vec();
+    huge.extend(std::iter::repeat_n(b'9', 100 * 1024 * 1024));
+    huge.push(b'\n');
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01".to_vec(),
+            "not a CSV",
+        ),
+        (
+            "nul",
+            b"phone,balance\n9161230001,1\n9161\x0030002,2\n".to_vec(),
+            "line 3",
+        ),
+        (
+            "quote",
+            good_then_broken.as_bytes().to_vec(),
+            "starts on line 3 is never closed",
+        ),
+        ("huge", huge, "longer than"),
+        (
+            "nophone",
+            b"name,balance\nA,1\n".to_vec(),
+            "no phone column",
+        ),
+        ("empty", b"\n\n".to_vec(), "empty"),
+    ];
+    for (name, bytes, expect) in cases {
+        let err = e
+            .import(&c, &e.file(name, &bytes), false)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expect), "{name}: `{err}` lacks `{expect}`");
+        assert!(err.contains("nothing was imported"), "{name}: {err}");
+    }
+    assert!(e.contacts(&c).await.is_empty());
+    let missing = e
+        .import(&c, Path::new("/nonexistent/x.csv"), false)
+        .await
+        .unwrap_err();
+    assert!(missing.to_string().contains("cannot read"), "{missing}");
+});
+
+both!(
+    importing_into_running_and_completed_campaigns,
+    |e: Env| async move {
+        let c = e.demo().await;
+        e.store
+            .set_campaign_status(c.id, CampaignStatus::Running, None, Utc::now())
+            .await
+            .unwrap();
+        let r = e
+            .import(
+                &c,
+                &e.file("a.csv", b"phone,balance\n9161230001,1\n"),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.accepted, 1);
+        let now = Utc::now();
+        let zones = vec!["Europe/Moscow".to_string()];
+        let got = e
+            .store
+            .claim_due(
+                c.id,
+                now,
+                &zones,
+                10,
+                "w",
+                now + chrono::Duration::seconds(60),
+            )
+            .await
+            .unwrap();
+        e.store
+            .release_contact(got[0].id, "w", ContactStatus::Done, now)
+            .await
+            .unwrap();
+        assert!(e.store.complete_if_done(c.id, now).await.unwrap());
+        let r = e
+            .import(
+                &c,
+                &e.file("b.csv", b"phone,balance\n9161230002,1\n"),
+                false,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.accepted, 1);
+        assert_eq!(
+            e.store.campaign_status(c.id).await.unwrap().0,
+            CampaignStatus::Running,
+            "reopened"
+        );
+    }
+);
+
+#[tokio::test]
+async fn cli_json_and_exit_codes() {
+    let env = sqlite().await;
+    let db = format!("sqlite://{}", env.dir.path().join("t.db").display());
+    let csv = env.file("seed.csv", SEED.as_bytes());
+    let bin = env!("CARGO_BIN_EXE_outcall");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .env("OUTCALL_DATABASE_URL", &db)
+            .env_remove("OUTCALL_CONFIG")
+            .current_dir(env.dir.path())
+            .output()
+            .unwrap()
+    };
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/campaigns/demo.toml");
+    assert!(run(&["campaign", "create", demo]).status.success());
+    let out = run(&[
+        "import",
+        csv.to_str().unwrap(),
+        "--campaign",
+        "demo",
+        "--json",
+        "--dry-run",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.trim(),
+        r#"{"rows":2,"accepted":2,"duplicates":0,"rejected":[]}"#
+    );
+    assert_eq!(text.lines().count(), 1, "exactly one object");
+    let bad = env.file("bad.csv", b"phone\n\"123\n");
+    let out = run(&[
+        "import",
+        bad.to_str().unwrap(),
+        "--campaign",
+        "demo",
+        "--json",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never closed"));
+    let out = run(&["import", csv.to_str().unwrap(), "--campaign", "nope"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no campaign named `nope`"));
+    let out = run(&["campaign", "list"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("pending 0"),
+        "dry run wrote nothing"
+    );
+}

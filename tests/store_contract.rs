@@ -1,0 +1,700 @@
+//! The store's contract suite: the same test bodies run against SQLite (always, a temp file) and
+//! PostgreSQL (when OUTCALL_TEST_POSTGRES_URL is set; each test in its own schema).
+
+mod db_support;
+
+use std::collections::{BTreeMap, HashSet};
+use std::future::Future;
+
+use chrono::{DateTime, TimeZone, Utc};
+use outcall::campaign::definition::CampaignDef;
+use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::store::{AttemptResult, ContactUpdate, NewAttempt, NewContact, Store, StoreError};
+
+const DEMO: &str = include_str!("../campaigns/demo.toml");
+
+struct Db {
+    store: Store,
+    _dir: Option<tempfile::TempDir>,
+}
+
+async fn sqlite() -> Db {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    Db {
+        store: Store::connect(&url).await.unwrap(),
+        _dir: Some(dir),
+    }
+}
+
+async fn postgres(test: &str) -> Option<Db> {
+    let Some(url) = db_support::fresh_postgres_url("t", test).await else {
+        // One line per test binary, written past libtest's output capture.
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        ONCE.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "store_contract: PostgreSQL tests skipped (OUTCALL_TEST_POSTGRES_URL is not set; {test} and the rest ran on SQLite only)"
+            );
+        });
+        return None;
+    };
+    Some(Db {
+        store: Store::connect(&url).await.unwrap(),
+        _dir: None,
+    })
+}
+
+/// Defines `NAME_sqlite` and `NAME_postgres` running the same body.
+macro_rules! contract {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn sqlite() {
+                let db = super::sqlite().await;
+                run($body, db.store.clone()).await;
+            }
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = super::postgres(stringify!($name)).await {
+                    run($body, db.store.clone()).await;
+                }
+            }
+        }
+    };
+}
+
+async fn run<F, Fut>(body: F, store: Store)
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    body(store).await
+}
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_795_000_000 + secs, 0).unwrap()
+}
+
+fn def(name: &str) -> CampaignDef {
+    let text = DEMO.replacen("name = \"demo\"", &format!("name = \"{name}\""), 1);
+    CampaignDef::from_toml_str(&text, "demo.toml").unwrap()
+}
+
+fn contact(phone: &str, tz: Option<&str>) -> NewContact {
+    NewContact {
+        name: format!("Name {phone}"),
+        phones: vec![phone.to_string()],
+        vars: BTreeMap::from([("BALANCE".to_string(), "-68.27".to_string())]),
+        timezone: tz.map(str::to_string),
+    }
+}
+
+/// A running campaign with contacts `+7900100000{0..n}` due at t(0) in the campaign zone.
+async fn running(store: &Store, name: &str, n: usize) -> i64 {
+    let c = store.create_campaign(&def(name), t(0)).await.unwrap();
+    let rows: Vec<NewContact> = (0..n)
+        .map(|i| contact(&format!("+790010{:05}", i), None))
+        .collect();
+    store
+        .add_contacts(c.id, "Europe/Moscow", &rows, t(0), t(0))
+        .await
+        .unwrap();
+    store
+        .set_campaign_status(c.id, CampaignStatus::Running, None, t(0))
+        .await
+        .unwrap();
+    c.id
+}
+
+fn zones() -> Vec<String> {
+    vec!["Europe/Moscow".to_string()]
+}
+
+fn attempt(uuid: &str, phone: &str, at: DateTime<Utc>) -> NewAttempt {
+    NewAttempt {
+        uuid: uuid.into(),
+        phone: phone.into(),
+        node: "fs1".into(),
+        gateway: "demo".into(),
+        started_at: at,
+    }
+}
+
+fn result(d: Disposition, at: DateTime<Utc>) -> AttemptResult {
+    AttemptResult {
+        answered_at: Some(at),
+        ended_at: at + chrono::Duration::seconds(30),
+        hangup_cause: Some("NORMAL_CLEARING".into()),
+        sip_code: Some(200),
+        disposition: d,
+        billsec: 30,
+        digits: "1".into(),
+        recording: None,
+        tags: vec!["paid".into()],
+    }
+}
+
+fn done(attempts: u32) -> ContactUpdate {
+    ContactUpdate {
+        status: ContactStatus::Done,
+        attempts,
+        technical_streak: 0,
+        next_attempt_at: None,
+    }
+}
+
+contract!(campaign_lifecycle, |s: Store| async move {
+    let c = s.create_campaign(&def("life"), t(0)).await.unwrap();
+    assert_eq!(c.status, CampaignStatus::Draft);
+    assert!(matches!(
+        s.create_campaign(&def("life"), t(0)).await,
+        Err(StoreError::CampaignExists(_))
+    ));
+    assert_eq!(s.campaign_by_name("life").await.unwrap().id, c.id);
+    assert!(matches!(
+        s.campaign_by_name("nope").await,
+        Err(StoreError::NoSuchCampaign(_))
+    ));
+    s.set_campaign_status(c.id, CampaignStatus::Running, None, t(1))
+        .await
+        .unwrap();
+    let e = s
+        .set_campaign_status(c.id, CampaignStatus::Draft, None, t(2))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::BadTransition {
+                from: CampaignStatus::Running,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    s.set_campaign_status(
+        c.id,
+        CampaignStatus::Paused,
+        Some("20 technical errors in a row"),
+        t(3),
+    )
+    .await
+    .unwrap();
+    let (st, reason) = s.campaign_status(c.id).await.unwrap();
+    assert_eq!(
+        (st, reason.as_deref()),
+        (CampaignStatus::Paused, Some("20 technical errors in a row"))
+    );
+    s.set_campaign_status(c.id, CampaignStatus::Running, None, t(4))
+        .await
+        .unwrap();
+    assert_eq!(s.campaign_status(c.id).await.unwrap().1, None);
+    assert_eq!(
+        s.pause_all("pause-all", t(5)).await.unwrap(),
+        vec!["life".to_string()]
+    );
+    s.set_campaign_status(c.id, CampaignStatus::Cancelled, None, t(6))
+        .await
+        .unwrap();
+    assert!(s
+        .set_campaign_status(c.id, CampaignStatus::Running, None, t(7))
+        .await
+        .is_err());
+    assert_eq!(
+        s.campaigns_with_status(&[CampaignStatus::Cancelled])
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+});
+
+contract!(duplicates_merge_and_reopen, |s: Store| async move {
+    let id = running(&s, "dups", 2).await;
+    let mut again = contact("+79001000001", Some("Asia/Yekaterinburg"));
+    again.vars.insert("BALANCE".into(), "-1.00".into());
+    again.phones.push("+79001112233".into());
+    let existed = s
+        .add_contacts(
+            id,
+            "Europe/Moscow",
+            &[again, contact("+79001000009", None)],
+            t(0),
+            t(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(existed, vec![true, false]);
+    let page = s.contacts_page(id, 0, 10).await.unwrap();
+    assert_eq!(page.len(), 3);
+    let merged = page.iter().find(|c| c.phones[0] == "+79001000001").unwrap();
+    assert_eq!(merged.vars["BALANCE"], "-1.00");
+    assert_eq!(merged.phones, vec!["+79001000001", "+79001112233"]);
+    assert_eq!(
+        merged.timezone, "Europe/Moscow",
+        "a merge never moves a contact's zone"
+    );
+    assert!(s
+        .existing_keys(id, &["+79001000009".into(), "+70000000000".into()])
+        .await
+        .unwrap()
+        .contains("+79001000009"));
+    // Finish everyone: the campaign completes; adding a contact reopens it.
+    let claimed = s
+        .claim_due(id, t(10), &zones(), 10, "w1", t(100))
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 3);
+    for c in &claimed {
+        s.release_contact(c.id, "w1", ContactStatus::Done, t(11))
+            .await
+            .unwrap();
+    }
+    assert!(s.complete_if_done(id, t(12)).await.unwrap());
+    assert_eq!(
+        s.campaign_status(id).await.unwrap().0,
+        CampaignStatus::Completed
+    );
+    s.add_contacts(
+        id,
+        "Europe/Moscow",
+        &[contact("+79001000010", None)],
+        t(13),
+        t(13),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.campaign_status(id).await.unwrap().0,
+        CampaignStatus::Running
+    );
+});
+
+contract!(claim_respects_zone_due_and_status, |s: Store| async move {
+    let c = s.create_campaign(&def("zones"), t(0)).await.unwrap();
+    let rows = vec![
+        contact("+79001000001", None),
+        contact("+79001000002", Some("Asia/Vladivostok")),
+        contact("+79001000003", None),
+    ];
+    s.add_contacts(c.id, "Europe/Moscow", &rows, t(0), t(0))
+        .await
+        .unwrap();
+    s.add_contacts(
+        c.id,
+        "Europe/Moscow",
+        &[contact("+79001000004", None)],
+        t(500),
+        t(0),
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.claim_due(c.id, t(10), &zones(), 10, "w", t(60))
+            .await
+            .unwrap()
+            .is_empty(),
+        "draft: nothing"
+    );
+    s.set_campaign_status(c.id, CampaignStatus::Running, None, t(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.campaign_zones(c.id).await.unwrap(),
+        vec!["Asia/Vladivostok", "Europe/Moscow"]
+    );
+    let got = s
+        .claim_due(c.id, t(10), &zones(), 1, "w", t(60))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].vars["BALANCE"], "-68.27");
+    assert_eq!(got[0].lease_until, t(60));
+    let more = s
+        .claim_due(c.id, t(10), &zones(), 10, "w", t(60))
+        .await
+        .unwrap();
+    assert_eq!(more.len(), 1, "the not-yet-due and the other zone stay");
+    assert_eq!(
+        s.next_due_at(c.id, "Europe/Moscow").await.unwrap(),
+        Some(t(500))
+    );
+    let all = vec!["Asia/Vladivostok".to_string(), "Europe/Moscow".to_string()];
+    let rest = s
+        .claim_due(c.id, t(1000), &all, 10, "w", t(1060))
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 2);
+    let counts = s.contact_counts(c.id).await.unwrap();
+    assert!(counts.contains(&(ContactStatus::Dialing, 4)), "{counts:?}");
+});
+
+contract!(two_owners_never_share_a_contact, |s: Store| async move {
+    let id = running(&s, "race", 300).await;
+    let claim = |owner: &'static str| {
+        let s = s.clone();
+        tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = s
+                    .claim_due(id, t(10), &zones(), 7, owner, t(600))
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|c| c.id));
+            }
+        })
+    };
+    let (a, b) = (claim("a"), claim("b"));
+    let (a, b) = (a.await.unwrap(), b.await.unwrap());
+    let all: HashSet<i64> = a.iter().chain(b.iter()).copied().collect();
+    assert_eq!(all.len(), a.len() + b.len(), "a contact was leased twice");
+    assert_eq!(all.len(), 300);
+});
+
+contract!(phone_busy_across_campaigns, |s: Store| async move {
+    let one = running(&s, "one", 1).await;
+    let two = running(&s, "two", 1).await;
+    let a = s
+        .claim_due(one, t(10), &zones(), 1, "a", t(600))
+        .await
+        .unwrap()
+        .remove(0);
+    let b = s
+        .claim_due(two, t(10), &zones(), 1, "b", t(600))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(a.phones, b.phones);
+    let phone = a.phones[0].clone();
+    let first = s
+        .start_attempt(a.id, "a", &attempt("u-1", &phone, t(11)))
+        .await
+        .unwrap();
+    let busy = s
+        .start_attempt(b.id, "b", &attempt("u-2", &phone, t(12)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(busy, StoreError::PhoneBusy(ref p) if *p == phone),
+        "{busy}"
+    );
+    let dup = s
+        .start_attempt(a.id, "a", &attempt("u-1", "+79990000000", t(12)))
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, StoreError::DuplicateUuid(_)), "{dup}");
+    s.finish_attempt(first, "a", &result(Disposition::Answered, t(13)), &done(1))
+        .await
+        .unwrap();
+    s.start_attempt(b.id, "b", &attempt("u-2", &phone, t(50)))
+        .await
+        .unwrap();
+});
+
+contract!(stale_owner_cannot_finish, |s: Store| async move {
+    let id = running(&s, "stale", 1).await;
+    let c = s
+        .claim_due(id, t(10), &zones(), 1, "old", t(20))
+        .await
+        .unwrap()
+        .remove(0);
+    let aid = s
+        .start_attempt(c.id, "old", &attempt("u-s", &c.phones[0], t(11)))
+        .await
+        .unwrap();
+    // The old dialer stops renewing; its lease expires. Expiry does not free a contact whose
+    // call may still be live; reconciliation adopts it instead.
+    assert_eq!(s.release_expired_leases(t(30)).await.unwrap(), 0);
+    let open = s.open_attempts().await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(
+        (open[0].uuid.as_str(), open[0].owner.as_str()),
+        ("u-s", "old")
+    );
+    assert!(
+        s.adopt_attempt(aid, "new", t(15), t(90)).await.is_err(),
+        "lease not expired yet"
+    );
+    s.adopt_attempt(aid, "new", t(30), t(90)).await.unwrap();
+    let e = s
+        .finish_attempt(aid, "old", &result(Disposition::Answered, t(31)), &done(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, StoreError::LeaseLost { contact_id } if contact_id == c.id),
+        "{e}"
+    );
+    let still = s.contact(c.id).await.unwrap().unwrap();
+    assert_eq!(
+        (still.status, still.lease_owner.as_deref()),
+        (ContactStatus::Dialing, Some("new"))
+    );
+    assert_eq!(
+        s.open_attempts().await.unwrap().len(),
+        1,
+        "the stale finish changed nothing"
+    );
+    s.finish_attempt(aid, "new", &result(Disposition::NoAnswer, t(32)), &done(1))
+        .await
+        .unwrap();
+    let e = s
+        .finish_attempt(aid, "new", &result(Disposition::NoAnswer, t(33)), &done(1))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::AttemptNotOpen(_)), "{e}");
+});
+
+contract!(
+    finish_writes_cdr_contact_and_streak,
+    |s: Store| async move {
+        let id = running(&s, "cdr", 3).await;
+        let cs = s
+            .claim_due(id, t(10), &zones(), 3, "w", t(600))
+            .await
+            .unwrap();
+        let mut streak = 0;
+        for (i, c) in cs.iter().enumerate() {
+            let aid = s
+                .start_attempt(c.id, "w", &attempt(&format!("u{i}"), &c.phones[0], t(20)))
+                .await
+                .unwrap();
+            let d = if i < 2 {
+                Disposition::Technical
+            } else {
+                Disposition::Busy
+            };
+            let upd = ContactUpdate {
+                status: ContactStatus::Pending,
+                attempts: 0,
+                technical_streak: 1,
+                next_attempt_at: Some(t(80)),
+            };
+            streak = s
+                .finish_attempt(aid, "w", &result(d, t(21)), &upd)
+                .await
+                .unwrap()
+                .campaign_technical_streak;
+            if i == 1 {
+                assert_eq!(streak, 2);
+            }
+        }
+        assert_eq!(
+            streak, 0,
+            "a non-technical result resets the campaign streak"
+        );
+        let c = s.contact(cs[0].id).await.unwrap().unwrap();
+        assert_eq!(
+            (c.status, c.next_attempt_at, c.last_disposition),
+            (ContactStatus::Pending, t(80), Some(Disposition::Technical))
+        );
+        assert_eq!((c.technical_streak, c.lease_owner), (1, None));
+        let cdr = s.campaign_attempts(id).await.unwrap();
+        assert_eq!(cdr.len(), 3);
+        assert_eq!(cdr[0].hangup_cause.as_deref(), Some("NORMAL_CLEARING"));
+        assert_eq!(
+            (cdr[0].sip_code, cdr[0].billsec, cdr[0].tags.clone()),
+            (Some(200), Some(30), vec!["paid".to_string()])
+        );
+        assert!(cdr[0].contact_name.starts_with("Name "));
+        let by = s.disposition_counts(id).await.unwrap();
+        assert_eq!(
+            by,
+            vec![(Disposition::Technical, 2), (Disposition::Busy, 1)]
+        );
+        assert_eq!(
+            s.claim_due(id, t(79), &zones(), 9, "w", t(600))
+                .await
+                .unwrap()
+                .len(),
+            0
+        );
+        assert_eq!(
+            s.claim_due(id, t(80), &zones(), 9, "w", t(600))
+                .await
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+);
+
+contract!(leases_extend_expire_and_release, |s: Store| async move {
+    let id = running(&s, "leases", 3).await;
+    let cs = s
+        .claim_due(id, t(10), &zones(), 3, "w", t(20))
+        .await
+        .unwrap();
+    let ids: Vec<i64> = cs.iter().map(|c| c.id).collect();
+    assert_eq!(s.extend_leases("w", &ids[..2], t(100)).await.unwrap(), 2);
+    assert_eq!(s.extend_leases("other", &ids, t(100)).await.unwrap(), 0);
+    assert_eq!(s.release_expired_leases(t(50)).await.unwrap(), 1);
+    let back = s.contact(ids[2]).await.unwrap().unwrap();
+    assert_eq!(
+        (back.status, back.lease_owner),
+        (ContactStatus::Pending, None)
+    );
+    let e = s
+        .start_attempt(ids[2], "w", &attempt("late", &back.phones[0], t(51)))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::LeaseLost { .. }), "{e}");
+    assert!(matches!(
+        s.release_contact(ids[2], "w", ContactStatus::Pending, t(60))
+            .await,
+        Err(StoreError::LeaseLost { .. })
+    ));
+    s.release_contact(ids[0], "w", ContactStatus::Pending, t(70))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.contact(ids[0]).await.unwrap().unwrap().next_attempt_at,
+        t(70)
+    );
+});
+
+contract!(defer_closed_zone, |s: Store| async move {
+    let id = running(&s, "defer", 3).await;
+    assert_eq!(s.defer_zone(id, "Europe/Moscow", t(3600)).await.unwrap(), 3);
+    assert_eq!(s.defer_zone(id, "Europe/Moscow", t(3600)).await.unwrap(), 0);
+    assert!(s
+        .claim_due(id, t(3599), &zones(), 9, "w", t(4000))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.next_due_at(id, "Europe/Moscow").await.unwrap(),
+        Some(t(3600))
+    );
+});
+
+contract!(do_not_call_list, |s: Store| async move {
+    assert!(s.dnc_add("+79001000000", "asked", t(0)).await.unwrap());
+    assert!(!s.dnc_add("+79001000000", "again", t(1)).await.unwrap());
+    assert_eq!(
+        s.dnc_add_many(
+            &["+79001000000".into(), "+79002000000".into()],
+            "file",
+            t(2)
+        )
+        .await
+        .unwrap(),
+        1
+    );
+    let list = s.dnc_list().await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].reason, "asked");
+    let id = running(&s, "dnc", 1).await;
+    let c = s
+        .claim_due(id, t(10), &zones(), 1, "w", t(600))
+        .await
+        .unwrap()
+        .remove(0);
+    let e = s
+        .start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(11)))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::DoNotCall(_)), "{e}");
+    assert!(s.dnc_remove("+79001000000").await.unwrap());
+    assert!(!s.dnc_contains("+79001000000").await.unwrap());
+    s.start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(12)))
+        .await
+        .unwrap();
+});
+
+contract!(definition_edits_follow_status, |s: Store| async move {
+    let id = running(&s, "edit", 0).await;
+    let wider =
+        CampaignDef::from_toml_str(&def("edit").source.replace("lines = 3", "lines = 10"), "x")
+            .unwrap();
+    assert!(matches!(
+        s.update_definition(id, &wider, t(1)).await,
+        Err(StoreError::NotEditable { .. })
+    ));
+    let script_only = CampaignDef::from_toml_str(
+        &def("edit")
+            .source
+            .replace("Спасибо. До свидания.", "Всего доброго."),
+        "x",
+    )
+    .unwrap();
+    s.update_definition(id, &script_only, t(2)).await.unwrap();
+    assert!(s
+        .campaign(id)
+        .await
+        .unwrap()
+        .definition
+        .source
+        .contains("Всего доброго"));
+    s.set_campaign_status(id, CampaignStatus::Paused, Some("edit"), t(3))
+        .await
+        .unwrap();
+    s.update_definition(id, &wider, t(4)).await.unwrap();
+    assert_eq!(s.campaign(id).await.unwrap().definition.limits.lines, 10);
+});
+
+contract!(rerun_resets_final_contacts, |s: Store| async move {
+    let id = running(&s, "rerun", 2).await;
+    for c in s
+        .claim_due(id, t(10), &zones(), 2, "w", t(600))
+        .await
+        .unwrap()
+    {
+        s.release_contact(c.id, "w", ContactStatus::Exhausted, t(11))
+            .await
+            .unwrap();
+    }
+    assert!(s.complete_if_done(id, t(12)).await.unwrap());
+    assert_eq!(s.rerun_campaign(id, t(100)).await.unwrap(), 2);
+    assert_eq!(
+        s.campaign_status(id).await.unwrap().0,
+        CampaignStatus::Running
+    );
+    assert_eq!(
+        s.claim_due(id, t(100), &zones(), 5, "w", t(600))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+});
+
+#[tokio::test]
+async fn sqlite_reopens_and_uses_the_due_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let url = format!("sqlite://{}", path.display());
+    let first = Store::connect(&url).await.unwrap();
+    let version = first.migrate().await.unwrap();
+    first.close().await;
+    let again = Store::connect(&url).await.unwrap();
+    assert_eq!(again.migrate().await.unwrap(), version);
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE campaign_id = 1 AND status = 'pending' \
+         AND timezone = 'Europe/Moscow' AND next_attempt_at <= 5 ORDER BY next_attempt_at LIMIT 10",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let text: Vec<String> = plan.into_iter().map(|r| r.3).collect();
+    assert!(
+        text.iter().any(|l| l
+            .contains("INDEX contacts_due (campaign_id=? AND timezone=? AND next_attempt_at<?)")),
+        "{text:?}"
+    );
+    assert!(
+        !text.iter().any(|l| l.contains("TEMP B-TREE")),
+        "no sort step: {text:?}"
+    );
+    let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(mode.0, "wal");
+}

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use outcall::esl::codec::FrameError;
 use outcall::esl::{CodecError, Event, EventFormat};
 
-#[path = "esl_support.rs"]
+#[path = "esl_support/mod.rs"]
 mod support;
 use support::{bytewise, captures, frames, read, whole};
 

@@ -3,7 +3,7 @@
 
 use outcall::esl::{FrameKind, ServerCodec};
 
-#[path = "esl_support.rs"]
+#[path = "esl_support/mod.rs"]
 mod support;
 use support::{captures, event, frames};
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use outcall::esl::client::{Client, ClientOptions, Disconnect, Error};
 
-#[path = "esl_peer.rs"]
+#[path = "esl_peer/mod.rs"]
 mod peer;
 use peer::{accept_auth, event_with, expect, fixture_frame, reply, send, send_fixture, start};
 

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-#[path = "esl_support.rs"]
+#[path = "esl_support/mod.rs"]
 mod support;
 
 fn decode(input: &[u8]) -> Output {

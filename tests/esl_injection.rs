@@ -116,5 +116,5 @@ proptest! {
     }
 }
 
-#[path = "esl_fs_model.rs"]
+#[path = "esl_fs_model/mod.rs"]
 mod fs_model;

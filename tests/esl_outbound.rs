@@ -13,7 +13,7 @@ use outcall::esl::{ClientCodec, EventFormat, FrameKind, ServerCodec};
 use tokio::net::TcpStream;
 use tokio_util::codec::{Decoder, Framed};
 
-#[path = "esl_support.rs"]
+#[path = "esl_support/mod.rs"]
 mod support;
 
 /// Splits the capture into frames, keeping each frame's raw bytes.

@@ -1,7 +1,7 @@
 //! The simulator's call behaviour over a raw socket: originate outcomes, the section 12 event
 //! order, applications and their results, bridge, hangup causes, limits.
 
-#[path = "sim_support.rs"]
+#[path = "sim_support/mod.rs"]
 mod support;
 
 use support::{sim, Client};

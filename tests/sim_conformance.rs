@@ -10,7 +10,7 @@
 //! position (FreeSWITCH sends it from the socket thread, so its place varies between the
 //! recordings themselves).
 
-#[path = "sim_support.rs"]
+#[path = "sim_support/mod.rs"]
 mod support;
 
 use std::path::Path;

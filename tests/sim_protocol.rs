@@ -1,7 +1,7 @@
 //! Session-level protocol behaviour of the simulator: auth, replies to unknown commands and
 //! APIs, event formats, filters, exit and the goodbye notice, outbound `connect` data.
 
-#[path = "sim_support.rs"]
+#[path = "sim_support/mod.rs"]
 mod support;
 
 use support::{sim, Client};

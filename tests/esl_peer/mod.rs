@@ -1,6 +1,6 @@
 //! A scripted FreeSWITCH stand-in for the client tests: listens on 127.0.0.1:0, accepts one
 //! connection and runs the test's script over a `ServerCodec` framed stream, sending capture
-//! bytes verbatim. Included with `#[path]`; compiled alone it holds no tests.
+//! bytes verbatim. Included with `#[path]`.
 #![allow(dead_code)]
 
 use bytes::Bytes;
@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_util::codec::{Decoder, Framed};
 
-#[path = "esl_support.rs"]
+#[path = "../esl_support/mod.rs"]
 pub mod support;
 
 pub type Peer = Framed<TcpStream, ServerCodec>;

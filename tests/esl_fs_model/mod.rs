@@ -2,7 +2,7 @@
 //! (`separate_string_blank_delim`, `separate_string_char_delim`, `cleanup_separated_string`,
 //! `unescape_char`, `switch_find_end_paren`) and switch_event.c (`switch_event_create_brackets`:
 //! the `{}` block split at `,`, each variable split once at `=`). Test-only. Included with
-//! `#[path]`; compiled alone it holds no tests.
+//! `#[path]`.
 #![allow(dead_code)]
 
 fn unescape_char(c: u8) -> u8 {

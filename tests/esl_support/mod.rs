@@ -1,5 +1,5 @@
 //! Helpers shared by the ESL integration tests: locating the captures and decoding bytes whole
-//! or one byte at a time. Included with `#[path]`; compiled alone it holds no tests.
+//! or one byte at a time. Included with `#[path]`.
 #![allow(dead_code)]
 
 use std::path::PathBuf;

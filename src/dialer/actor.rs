@@ -14,11 +14,11 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::call_channel::{CallState, LiveChannel};
-use super::say_watch::SayWatch;
 use super::finish::{finish_call, CallEnv};
 use super::flow::Flow;
 use super::pacing::{gateway_of, Permit};
 use super::retry::RetryState;
+use super::say_watch::SayWatch;
 use super::script::{self, ScriptOutcome};
 use super::switch::{Events, Switch};
 use crate::campaign::definition::CampaignDef;

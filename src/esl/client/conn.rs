@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::{mpsc, oneshot, watch};
-use tokio::time::{sleep_until, Instant};
+use tokio::time::Instant;
 use tokio_util::codec::Framed;
 
 use super::error::{Disconnect, Error, Result};
@@ -104,17 +104,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         self.fail_everything(&reason);
     }
 
+    /// The liveness timer is one pinned `Sleep`, checked when it fires: frames counted since
+    /// the last check mean the switch is alive (no timer is touched per frame, which at
+    /// hundreds of thousands of events a second matters). So silence is noticed after one to
+    /// two `liveness` periods, probed, and declared dead one period after the probe.
     async fn serve(&mut self) -> Disconnect {
         let far = Instant::now() + Duration::from_secs(86400 * 365);
-        let mut deadline = self.liveness.map_or(far, |d| Instant::now() + d);
+        let timer = tokio::time::sleep_until(self.liveness.map_or(far, |d| Instant::now() + d));
+        tokio::pin!(timer);
+        let mut seen = 0u64;
         loop {
             tokio::select! {
                 frame = self.framed.next() => match frame {
                     Some(Ok(f)) => {
-                        if let Some(d) = self.liveness {
-                            deadline = Instant::now() + d;
-                            self.probing = false;
-                        }
+                        seen += 1;
                         self.on_frame(f);
                     }
                     Some(Err(e)) => return Disconnect::Failed(e.to_string()),
@@ -127,12 +130,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                         return e;
                     }
                 }
-                _ = sleep_until(deadline), if self.liveness.is_some() => {
+                _ = &mut timer, if self.liveness.is_some() => {
+                    let period = self.liveness.unwrap_or_default();
+                    timer.as_mut().reset(Instant::now() + period);
+                    if std::mem::take(&mut seen) > 0 {
+                        self.probing = false;
+                        continue;
+                    }
                     if self.probing {
                         return Disconnect::Unresponsive;
                     }
                     self.probing = true;
-                    deadline = Instant::now() + self.liveness.unwrap_or_default();
                     if let Ok(probe) = command::api("status", "") {
                         self.pending.push_back(Pending::Probe);
                         if let Err(e) = self.framed.send(probe).await {

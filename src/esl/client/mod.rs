@@ -43,6 +43,9 @@ pub use self::stream::EventStream;
 
 use self::conn::{is_err_reply, Conn, Op};
 use self::router::{Stats, Sub};
+
+/// Read buffer of the socket: several typical events (6-7 KB each) per read system call.
+const READ_BUFFER: usize = 256 * 1024;
 use crate::esl::codec::{ClientCodec, Limits};
 use crate::esl::command::{self, Command, EventFormat};
 use crate::esl::event::Event;
@@ -59,8 +62,9 @@ pub struct ClientOptions {
     pub format: EventFormat,
     /// Queue length of each subscriber; past it events are dropped and counted.
     pub queue: usize,
-    /// With no byte from FreeSWITCH for this long, send `api status`; with no byte for this
-    /// long again, declare the connection dead. `None`: no probe.
+    /// With no frame from FreeSWITCH for between one and two of these periods, send
+    /// `api status`; with no frame for one more period, declare the connection dead.
+    /// `None`: no probe.
     pub liveness: Option<Duration>,
     /// Frame size limits.
     pub limits: Limits,
@@ -177,7 +181,7 @@ impl Client {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let auth = command::auth(password)?;
-        let mut framed = Framed::new(stream, ClientCodec::new(opts.limits));
+        let mut framed = Framed::with_capacity(stream, ClientCodec::new(opts.limits), READ_BUFFER);
         let greeting = next_frame(&mut framed).await?;
         match greeting.kind() {
             FrameKind::AuthRequest => {}
@@ -210,7 +214,7 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let mut framed = Framed::new(stream, ClientCodec::new(opts.limits));
+        let mut framed = Framed::with_capacity(stream, ClientCodec::new(opts.limits), READ_BUFFER);
         framed.send(command::connect()).await?;
         let reply = loop {
             let f = next_frame(&mut framed).await?;

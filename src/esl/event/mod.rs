@@ -13,7 +13,6 @@ mod xml;
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use memchr::memchr;
 
 use super::command::EventFormat;
 use super::frame::{Frame, FrameKind};
@@ -219,25 +218,11 @@ fn find_known(h: &Headers) -> Known {
     k
 }
 
-/// Finds the end of a header block: `(block_end, body_start)`.
-pub(crate) fn head_end(b: &[u8]) -> Option<(usize, usize)> {
-    let mut pos = 0;
-    while let Some(i) = memchr(b'\n', &b[pos..]) {
-        let nl = pos + i;
-        match (b.get(nl + 1), b.get(nl + 2)) {
-            (Some(b'\n'), _) => return Some((nl + 1, nl + 2)),
-            (Some(b'\r'), Some(b'\n')) => return Some((nl + 1, nl + 3)),
-            _ => pos = nl + 1,
-        }
-    }
-    None
-}
-
 /// Plain: header lines, an empty line, then `Content-Length` bytes of body if the headers say
 /// so. A block missing its final empty line (some captures lost it) is read to the end.
 fn parse_plain(data: Bytes) -> Result<Event, EventError> {
-    let (block_end, body_start) = head_end(&data).unwrap_or((data.len(), data.len()));
-    let headers = Headers::parse(data.slice(..block_end), true)?;
+    let (headers, rest) = Headers::parse_head(&data, true)?;
+    let body_start = rest.unwrap_or(data.len());
     let body = match headers.get("Content-Length") {
         None => None,
         Some(v) => {

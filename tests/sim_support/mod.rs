@@ -1,7 +1,10 @@
 //! Test helpers for the simulator: a raw event-socket client with its own small frame parser
 //! (independent of src/esl, so the sim is checked by a second reading of the protocol), and
-//! capture loading. Included by the sim_* test files; on its own it holds no tests.
+//! capture loading; `esl` drives the sim through outcall's own client. Included by the sim_*
+//! test files; on its own it holds no tests.
 #![allow(dead_code)]
+
+pub mod esl;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

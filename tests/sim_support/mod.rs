@@ -4,6 +4,7 @@
 //! test files; on its own it holds no tests.
 #![allow(dead_code)]
 
+pub mod conformance;
 pub mod esl;
 
 use std::collections::VecDeque;

@@ -6,21 +6,7 @@ mod support;
 
 use support::{sim, Client};
 
-const RULES: &str = r#"
-[media]
-say_languages = ["en"]
-
-[[rule]]
-exact = "operator"
-outcome = [{ result = "answer", ring = 1.0, hangup_after = 5.0 }]
-
-[[rule]]
-exact = "opbusy"
-outcome = [{ result = "rejected", ring = 1.0 }]
-
-[[rule]]
-prefix = "100"
-outcome = [{ result = "answer", ring = 1.0 }]
+const EXTRA_RULES: &str = r#"
 
 [[rule]]
 prefix = "200"
@@ -29,14 +15,6 @@ outcome = [{ result = "answer", ring = 1.0, dtmf = "1", dtmf_on = "prompt", dtmf
 [[rule]]
 prefix = "300"
 outcome = [{ result = "busy", ring = 1.0 }, { result = "answer", ring = 1.0 }]
-
-[[rule]]
-prefix = "400"
-outcome = [{ result = "no_answer" }]
-
-[[rule]]
-prefix = "500"
-outcome = [{ result = "unallocated", ring = 0.5 }]
 
 [[rule]]
 prefix = "600"
@@ -51,6 +29,10 @@ prefix = "800"
 outcome = [{ result = "answer", ring = 1.0, dtmf = "12#", dtmf_after = 0.5 }]
 "#;
 
+fn rules() -> String {
+    support::rules(EXTRA_RULES)
+}
+
 fn names(evs: &[support::Ev], uuid: &str) -> Vec<String> {
     evs.iter()
         .filter(|e| e.uuid() == uuid || e.name() == "BACKGROUND_JOB")
@@ -60,7 +42,7 @@ fn names(evs: &[support::Ev], uuid: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn answered_call_follows_section_12_order() {
-    let sim = sim(RULES, 100.0).await;
+    let sim = sim(&rules(), 100.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
     let r = c
@@ -69,25 +51,7 @@ async fn answered_call_follows_section_12_order() {
     assert_eq!(r.get("Reply-Text"), Some("+OK Job-UUID: j1"));
     let evs = c.events_until(|e| e.name() == "CHANNEL_PARK").await;
     let got = names(&evs, "a1");
-    let want = [
-        "CHANNEL_OUTGOING",
-        "CHANNEL_STATE",
-        "CHANNEL_CREATE",
-        "CHANNEL_ORIGINATE",
-        "CHANNEL_STATE",
-        "CHANNEL_STATE",
-        "CHANNEL_PROGRESS",
-        "CHANNEL_CALLSTATE",
-        "CODEC",
-        "CODEC",
-        "CHANNEL_ANSWER",
-        "CHANNEL_CALLSTATE",
-        "CALL_UPDATE",
-        "BACKGROUND_JOB",
-        "CHANNEL_STATE",
-        "CHANNEL_EXECUTE",
-        "CHANNEL_PARK",
-    ];
+    let want = support::ANSWERED_ORDER;
     assert_eq!(got, want);
     let job = evs.iter().find(|e| e.name() == "BACKGROUND_JOB").unwrap();
     assert_eq!(job.body, "+OK a1\n");
@@ -130,7 +94,7 @@ async fn answered_call_follows_section_12_order() {
 
 #[tokio::test]
 async fn failures_give_freeswitch_causes() {
-    let sim = sim(RULES, 200.0).await;
+    let sim = sim(&rules(), 200.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
     assert_eq!(
@@ -165,7 +129,7 @@ async fn failures_give_freeswitch_causes() {
 
 #[tokio::test]
 async fn kill_while_ringing_cancels_with_normal_clearing() {
-    let sim = sim(RULES, 50.0).await;
+    let sim = sim(&rules(), 50.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain CHANNEL_PROGRESS BACKGROUND_JOB")
         .await;
@@ -182,7 +146,7 @@ async fn kill_while_ringing_cancels_with_normal_clearing() {
 
 #[tokio::test]
 async fn menu_digits_and_read_results() {
-    let sim = sim(RULES, 100.0).await;
+    let sim = sim(&rules(), 100.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
     let ok = c
@@ -226,7 +190,7 @@ async fn menu_digits_and_read_results() {
 
 #[tokio::test]
 async fn read_collects_digits_until_terminator() {
-    let sim = sim(RULES, 100.0).await;
+    let sim = sim(&rules(), 100.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
     c.originate("{origination_uuid=r1}sofia/gateway/demo/8001 &park()")
@@ -245,7 +209,7 @@ async fn read_collects_digits_until_terminator() {
 
 #[tokio::test]
 async fn bridge_to_operator_keeps_a_leg_parked() {
-    let sim = sim(RULES, 100.0).await;
+    let sim = sim(&rules(), 100.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
     c.originate("{origination_uuid=b1}sofia/gateway/demo/1002 &park()")
@@ -284,7 +248,10 @@ async fn bridge_to_operator_keeps_a_leg_parked() {
 
 #[tokio::test]
 async fn a_leg_hangup_while_operator_rings_cancels_it() {
-    let rules = format!("{RULES}\n[[rule]]\nexact = \"slowop\"\noutcome = [{{ result = \"answer\", ring = 30.0 }}]\n");
+    let rules = format!(
+        "{}\n[[rule]]\nexact = \"slowop\"\noutcome = [{{ result = \"answer\", ring = 30.0 }}]\n",
+        rules()
+    );
     let sim = sim(&rules, 100.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
@@ -312,7 +279,7 @@ async fn a_leg_hangup_while_operator_rings_cancels_it() {
 
 #[tokio::test]
 async fn simultaneous_legs_one_wins_the_other_loses_the_race() {
-    let sim = sim(RULES, 100.0).await;
+    let sim = sim(&rules(), 100.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain ALL").await;
     let out = c
@@ -336,7 +303,7 @@ async fn simultaneous_legs_one_wins_the_other_loses_the_race() {
 
 #[tokio::test]
 async fn callee_hangs_up_and_billsec_is_simulated_time() {
-    let sim = sim(RULES, 200.0).await;
+    let sim = sim(&rules(), 200.0).await;
     let mut c = Client::authed(sim.addr()).await;
     c.command("event plain CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB")
         .await;
@@ -356,7 +323,7 @@ async fn callee_hangs_up_and_billsec_is_simulated_time() {
 #[tokio::test]
 async fn session_limits_refuse_like_freeswitch() {
     let cfg = outcall::sim::SimConfig {
-        rules: outcall::sim::Rules::from_toml_str(RULES).unwrap(),
+        rules: outcall::sim::Rules::from_toml_str(&rules()).unwrap(),
         time_scale: 100.0,
         max_sessions: Some(1),
         ..Default::default()

@@ -4,7 +4,6 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -14,7 +13,7 @@ use super::clock::secs;
 use super::core::{ChanEntry, Core, LimitHit};
 use super::dialstring::Target;
 use super::event::Origin;
-use super::rules::{DtmfOn, Kind, Outcome};
+use super::rules::{Kind, Outcome};
 
 /// Something asked of a channel.
 #[allow(clippy::large_enum_variant)]
@@ -87,6 +86,8 @@ pub struct LegSpec {
 }
 
 pub mod origin;
+mod ring;
+mod run;
 mod teardown;
 
 /// Why a wait ended.
@@ -339,170 +340,6 @@ impl Actor {
         self.finish();
     }
 
-    fn outgoing_setup(&mut self) {
-        self.fire("CHANNEL_OUTGOING", origin::OUTGOING, &[], &[]);
-        self.set_state(State::Init);
-        self.fire("CHANNEL_CREATE", origin::CREATE, &[], &[]);
-        self.fire("CHANNEL_ORIGINATE", origin::ORIGINATE, &[], &[]);
-        self.set_state(State::Routing);
-        self.set_state(State::ConsumeMedia);
-    }
-
-    fn inbound_setup(&mut self) {
-        self.set_state(State::Init);
-        self.fire("CHANNEL_CREATE", origin::CREATE, &[], &[]);
-        self.set_state(State::Routing);
-        self.set_callstate(CallState::Ringing);
-        self.set_state(State::Execute);
-        self.schedule_callee();
-    }
-
-    /// Rings, then answers or fails; returns what to do next (None when it ended).
-    async fn ring_phase(&mut self, report: Option<mpsc::UnboundedSender<Report>>) -> Option<Go> {
-        let ring = self.outcome.ring;
-        let first = self.deadline(ring.min(0.1));
-        if self.wait(Some(first), false).await == Wake::Hangup {
-            return self.report_failure(report).await;
-        }
-        self.progress();
-        let answer_at = match self.outcome.result {
-            Kind::NoAnswer => None,
-            _ => Some(self.deadline((ring - 0.1).max(0.0))),
-        };
-        if self.wait(answer_at, false).await == Wake::Hangup {
-            return self.report_failure(report).await;
-        }
-        if let Some(cause) = self.outcome.failure_cause() {
-            let cause = super::causes::canonical(cause);
-            self.begin_hangup(cause);
-            return self.report_failure(report).await;
-        }
-        self.answer();
-        let Some(report) = report else {
-            return Some(Go::Run(Target::App {
-                name: "park".into(),
-                arg: String::new(),
-            }));
-        };
-        let (go_tx, go_rx) = oneshot::channel();
-        let _ = report.send(Report::Answered {
-            uuid: self.uuid.clone(),
-            go: go_tx,
-        });
-        match go_rx.await {
-            Ok(go) => Some(go),
-            Err(_) => Some(Go::LoseRace),
-        }
-    }
-
-    async fn report_failure(
-        &mut self,
-        report: Option<mpsc::UnboundedSender<Report>>,
-    ) -> Option<Go> {
-        let cause = self.hangup.unwrap_or("NORMAL_CLEARING");
-        if let Some(r) = report {
-            let (ack, ack_rx) = oneshot::channel();
-            let _ = r.send(Report::Failed { cause, ack });
-            let _ = ack_rx.await;
-        }
-        None
-    }
-
-    fn progress(&mut self) {
-        let now = self.now();
-        if self.outcome.early_media {
-            self.ch().profile.times.progress_media = now;
-            self.codecs();
-            self.ch().answer_state = "early";
-            self.fire("CHANNEL_PROGRESS_MEDIA", origin::PROGRESS_MEDIA, &[], &[]);
-            self.set_callstate(CallState::Early);
-        } else {
-            self.ch().profile.times.progress = now;
-            self.fire("CHANNEL_PROGRESS", origin::PROGRESS, &[], &[]);
-            self.set_callstate(CallState::Ringing);
-        }
-    }
-
-    /// Read and write codec set: two CODEC events, then the codec headers appear.
-    pub fn codecs(&mut self) {
-        if self.ch().media {
-            return;
-        }
-        self.ch().media = true;
-        self.fire(
-            "CODEC",
-            origin::CODEC,
-            &[],
-            &[
-                ("channel-read-codec-name", "PCMA".into()),
-                ("channel-read-codec-rate", "8000".into()),
-                ("channel-read-codec-bit-rate", "64000".into()),
-            ],
-        );
-        self.fire(
-            "CODEC",
-            origin::CODEC,
-            &[],
-            &[
-                ("Channel-Write-Codec-Name", "PCMA".into()),
-                ("Channel-Write-Codec-Rate", "8000".into()),
-                ("Channel-Write-codec-bit-rate", "64000".into()),
-            ],
-        );
-        let mut c = self.ch();
-        for (k, v) in [
-            ("read_codec", "PCMA"),
-            ("read_rate", "8000"),
-            ("write_codec", "PCMA"),
-            ("write_rate", "8000"),
-        ] {
-            c.set_var(k, Some(v));
-        }
-    }
-
-    /// Marks the channel answered with its events; schedules the callee's hangup and digits.
-    pub fn answer(&mut self) {
-        if self.ch().is_answered() {
-            return;
-        }
-        self.codecs();
-        let now = self.now();
-        {
-            let mut c = self.ch();
-            c.profile.times.answered = now;
-            c.answer_state = "answered";
-            c.set_var("endpoint_disposition", Some("ANSWER"));
-        }
-        self.fire("CHANNEL_ANSWER", origin::ANSWER, &[], &[]);
-        self.set_callstate(CallState::Active);
-        self.fire("CALL_UPDATE", origin::CALL_UPDATE, &[], &[]);
-        self.schedule_callee();
-    }
-
-    fn schedule_callee(&mut self) {
-        let hang = match self.outcome.result {
-            Kind::Machine => Some(self.outcome.hangup_after.unwrap_or(20.0)),
-            _ => self.outcome.hangup_after,
-        };
-        self.callee_hangup_at = hang.map(|s| self.deadline(s));
-        if self.outcome.dtmf.is_some() && self.outcome.dtmf_on == DtmfOn::Answer {
-            self.dtmf_at = Some(self.deadline(self.outcome.dtmf_after));
-        }
-        if self.outcome.dtmf.is_some() && self.outcome.dtmf_on != DtmfOn::Answer {
-            self.prompt_armed = true;
-        }
-    }
-
-    /// Called when a prompt starts (`collecting`: play_and_get_digits or read): scripted
-    /// digits follow after a delay.
-    pub fn prompt_started(&mut self, collecting: bool) {
-        let wanted = collecting || self.outcome.dtmf_on == DtmfOn::AnyPrompt;
-        if self.prompt_armed && wanted {
-            self.prompt_armed = false;
-            self.dtmf_at = Some(self.deadline(self.outcome.dtmf_after));
-        }
-    }
-
     fn start_target(&mut self, t: Target) {
         let (app, arg) = match t {
             Target::App { name, arg } => (name, arg),
@@ -514,118 +351,6 @@ impl Actor {
             event_uuid: None,
             loops: 1,
         });
-    }
-
-    /// Runs queued applications until the channel hangs up.
-    async fn main_loop(&mut self) {
-        loop {
-            while let Some(exec) = self.queue.pop_front() {
-                if self.hangup.is_some() {
-                    break;
-                }
-                Box::pin(super::apps::run(self, exec)).await;
-            }
-            if self.hangup.is_some() {
-                return;
-            }
-            if self.socket_closed || (self.holding.is_none() && self.peer.is_none()) {
-                // Nothing left to run, no park, no bridge: the call is cleared.
-                self.begin_hangup("NORMAL_CLEARING");
-                return;
-            }
-            if self.wait(None, false).await == Wake::PeerGone {
-                let peer = super::bridge::peer_left(self);
-                if self.holding.is_none() && self.hangup.is_none() {
-                    self.begin_hangup("NORMAL_CLEARING");
-                    // The peer that left may be waiting to hear that this side ended too.
-                    if let Some(p) = peer {
-                        let _ =
-                            p.tx.send(LegCmd::PeerHangup(self.uuid.clone(), "NORMAL_CLEARING"));
-                    }
-                }
-            }
-        }
-    }
-
-    /// Waits until `deadline` (or forever), handling commands and the callee's timers.
-    pub async fn wait(&mut self, deadline: Option<Instant>, stop_on_digit: bool) -> Wake {
-        loop {
-            if self.hangup.is_some() {
-                return Wake::Hangup;
-            }
-            if self.peer_gone.is_some() {
-                return Wake::PeerGone;
-            }
-            if stop_on_digit && !self.digits.is_empty() {
-                return Wake::Digit;
-            }
-            if !self.queue.is_empty() && deadline.is_none() && !stop_on_digit {
-                return Wake::Deadline;
-            }
-            let timer = [self.callee_hangup_at, self.dtmf_at]
-                .into_iter()
-                .flatten()
-                .min();
-            let far = Instant::now() + Duration::from_secs(86_400 * 365);
-            tokio::select! {
-                biased;
-                cmd = self.rx.recv() => match cmd {
-                    Some(c) => self.on_cmd(c),
-                    None => self.begin_hangup("NORMAL_CLEARING"),
-                },
-                _ = tokio::time::sleep_until(timer.unwrap_or(far)), if timer.is_some() => self.on_timer(),
-                _ = tokio::time::sleep_until(deadline.unwrap_or(far)), if deadline.is_some() => return Wake::Deadline,
-                _ = self.core.shutdown.cancelled(), if self.hangup.is_none() => self.begin_hangup("SYSTEM_SHUTDOWN"),
-            }
-        }
-    }
-
-    /// After this leg hung up: keeps taking commands until the peer reports its hangup or
-    /// the (real-time) bound passes.
-    pub async fn await_peer_gone(&mut self, bound: Duration) {
-        let until = Instant::now() + bound;
-        while self.peer_gone.is_none() {
-            tokio::select! {
-                cmd = self.rx.recv() => match cmd {
-                    Some(c) => self.on_cmd(c),
-                    None => return,
-                },
-                _ = tokio::time::sleep_until(until) => return,
-            }
-        }
-    }
-
-    fn on_cmd(&mut self, c: LegCmd) {
-        match c {
-            LegCmd::Execute(e) => self.queue.push_back(e),
-            LegCmd::Hangup(cause) => self.begin_hangup(cause),
-            LegCmd::PeerHangup(uuid, cause) => {
-                if self.peer.as_ref().is_some_and(|p| p.uuid == uuid) {
-                    self.peer_gone = Some(cause);
-                }
-            }
-            LegCmd::Join { peer, a_side } => super::bridge::join(self, peer, a_side),
-            LegCmd::RecordStart(path) => self.record_start(path),
-            LegCmd::RecordStop(path, reply) => {
-                let _ = reply.send(self.record_stop(&path));
-            }
-            LegCmd::SocketClosed => self.socket_closed = true,
-        }
-    }
-
-    fn on_timer(&mut self) {
-        let now = Instant::now();
-        if self.callee_hangup_at.is_some_and(|t| t <= now) {
-            self.callee_hangup_at = None;
-            self.begin_hangup("NORMAL_CLEARING");
-        }
-        if self.dtmf_at.is_some_and(|t| t <= now) {
-            self.dtmf_at = None;
-            let digits = self.outcome.dtmf.clone().unwrap_or_default();
-            for d in digits.chars() {
-                self.press(d);
-            }
-        }
     }
 }
 

@@ -1,7 +1,11 @@
 //! Test helpers for the simulator: a raw event-socket client with its own small frame parser
 //! (independent of src/esl, so the sim is checked by a second reading of the protocol), and
-//! capture loading. Included by the sim_* test files; on its own it holds no tests.
+//! capture loading; `esl` drives the sim through outcall's own client. Included by the sim_*
+//! test files; on its own it holds no tests.
 #![allow(dead_code)]
+
+pub mod conformance;
+pub mod esl;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -147,6 +151,58 @@ pub struct Client {
     pub events: VecDeque<Ev>,
     pub frames_seen: Vec<Frame>,
 }
+
+/// Rules shared by the sim tests: operators, answered, unanswered and unallocated numbers.
+pub const BASE_RULES: &str = r#"
+[media]
+say_languages = ["en"]
+
+[[rule]]
+exact = "operator"
+outcome = [{ result = "answer", ring = 1.0, hangup_after = 5.0 }]
+
+[[rule]]
+exact = "opbusy"
+outcome = [{ result = "rejected", ring = 1.0 }]
+
+[[rule]]
+prefix = "100"
+outcome = [{ result = "answer", ring = 1.0 }]
+
+[[rule]]
+prefix = "400"
+outcome = [{ result = "no_answer" }]
+
+[[rule]]
+prefix = "500"
+outcome = [{ result = "unallocated", ring = 0.5 }]
+"#;
+
+/// [`BASE_RULES`] followed by more rules.
+pub fn rules(extra: &str) -> String {
+    format!("{BASE_RULES}{extra}")
+}
+
+/// PROTOCOL.md section 12: the events of an answered `bgapi originate ... &park()`, in order.
+pub const ANSWERED_ORDER: &[&str] = &[
+    "CHANNEL_OUTGOING",
+    "CHANNEL_STATE",
+    "CHANNEL_CREATE",
+    "CHANNEL_ORIGINATE",
+    "CHANNEL_STATE",
+    "CHANNEL_STATE",
+    "CHANNEL_PROGRESS",
+    "CHANNEL_CALLSTATE",
+    "CODEC",
+    "CODEC",
+    "CHANNEL_ANSWER",
+    "CHANNEL_CALLSTATE",
+    "CALL_UPDATE",
+    "BACKGROUND_JOB",
+    "CHANNEL_STATE",
+    "CHANNEL_EXECUTE",
+    "CHANNEL_PARK",
+];
 
 pub const WAIT: Duration = Duration::from_secs(10);
 

@@ -157,6 +157,35 @@ fn frame_and_event_counts_whole_and_bytewise() {
     }
 }
 
+/// The client's lazily indexed events read exactly as strictly parsed ones: the routing
+/// getters before anything is indexed, then every header and the body.
+#[test]
+fn lazy_events_equal_strict_ones_on_every_capture() {
+    let Some(dir) = captures() else { return };
+    let mut stayed_lazy = 0;
+    for &(name, _, _) in FRAMED {
+        for f in &frames(&dir, name) {
+            let strict = Event::from_frame(f).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let lazy = Event::from_frame_lazy(f).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let (Some(strict), Some(lazy)) = (strict, lazy) else {
+                continue;
+            };
+            assert_eq!(lazy.event_name(), strict.event_name(), "{name}");
+            assert_eq!(lazy.unique_id(), strict.unique_id(), "{name}");
+            assert_eq!(lazy.job_uuid(), strict.job_uuid(), "{name}");
+            assert_eq!(lazy.application_uuid(), strict.application_uuid(), "{name}");
+            assert_eq!(lazy.hangup_cause(), strict.hangup_cause(), "{name}");
+            stayed_lazy += usize::from(!lazy.headers().indexed());
+            assert_eq!(lazy, strict, "{name}");
+            assert!(lazy.headers().indexed());
+        }
+    }
+    assert!(
+        stayed_lazy > 100,
+        "the lazy path was taken {stayed_lazy} times"
+    );
+}
+
 #[test]
 fn intrusion_in_2012_stream_is_a_clear_error() {
     let Some(dir) = captures() else { return };

@@ -225,7 +225,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
     fn on_frame(&mut self, f: Frame) {
         match f.kind() {
             FrameKind::EventPlain | FrameKind::EventJson | FrameKind::EventXml => {
-                match Event::from_frame(&f) {
+                match Event::from_frame_lazy(&f) {
                     Ok(Some(ev)) => self.router.dispatch(ev),
                     Ok(None) => {}
                     Err(e) => {

@@ -13,6 +13,7 @@ mod xml;
 use std::borrow::Cow;
 
 use bytes::Bytes;
+use memchr::{memchr, memmem};
 
 use super::command::EventFormat;
 use super::frame::{Frame, FrameKind};
@@ -38,33 +39,21 @@ pub enum EventError {
     NoBody,
 }
 
-/// Positions of the headers the client routes on, found in one pass.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-struct Known {
-    name: Option<u32>,
-    unique_id: Option<u32>,
-    job_uuid: Option<u32>,
-    app_uuid: Option<u32>,
-}
-
 /// One event: ordered headers (repeats kept) and an optional body.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
     headers: Headers,
     body: Option<Bytes>,
     format: EventFormat,
-    known: Known,
 }
 
 impl Event {
     /// Builds an event from decoded parts (headers as they should read, body as is).
     pub fn new(headers: Headers, body: Option<Bytes>, format: EventFormat) -> Self {
-        let known = find_known(&headers);
         Event {
             headers,
             body,
             format,
-            known,
         }
     }
 
@@ -78,6 +67,29 @@ impl Event {
         };
         let body = frame.body.clone().ok_or(EventError::NoBody)?;
         Self::parse(body, format).map(Some)
+    }
+
+    /// Like [`Event::from_frame`], for the client's hot path: a plain event with no body of its
+    /// own (every channel event) is indexed only when first needed, and leniently (a malformed
+    /// header line is skipped, not an error; see [`Headers::lazy`]); until then the routing
+    /// getters read only the lines before the header they want. Anything else (CRLF, an inner
+    /// body such as a BACKGROUND_JOB's, json, xml) is parsed as [`Event::from_frame`] does.
+    pub fn from_frame_lazy(frame: &Frame) -> Result<Option<Event>, EventError> {
+        if frame.kind() != FrameKind::EventPlain {
+            return Self::from_frame(frame);
+        }
+        let body = frame.body.clone().ok_or(EventError::NoBody)?;
+        if memchr(b'\r', &body).is_some() {
+            return parse_plain(body).map(Some);
+        }
+        match memmem::find(&body, b"\n\n") {
+            // The first empty line ends the body: headers only.
+            Some(i) if i + 2 == body.len() && i > 0 => {
+                let headers = Headers::lazy(body.slice(..i + 1), true);
+                Ok(Some(Event::new(headers, None, EventFormat::Plain)))
+            }
+            _ => parse_plain(body).map(Some),
+        }
     }
 
     /// Parses a serialized event body in the given format.
@@ -114,19 +126,13 @@ impl Event {
         self.headers.get(name)
     }
 
-    fn known(&self, at: Option<u32>) -> Option<Cow<'_, str>> {
-        at.and_then(|i| self.headers.at(i as usize))
-            .map(|(_, v)| v)
-            .filter(|v| !is_undef(v))
-    }
-
     fn typed(&self, name: &str) -> Option<Cow<'_, str>> {
         self.get(name).filter(|v| !is_undef(v))
     }
 
     /// `Event-Name`, e.g. `CHANNEL_ANSWER`.
     pub fn event_name(&self) -> Option<Cow<'_, str>> {
-        self.known(self.known.name)
+        self.typed("Event-Name")
     }
 
     /// `Event-Subclass` of CUSTOM events.
@@ -136,12 +142,12 @@ impl Event {
 
     /// `Unique-ID`: the channel the event is about.
     pub fn unique_id(&self) -> Option<Cow<'_, str>> {
-        self.known(self.known.unique_id)
+        self.typed("Unique-ID")
     }
 
     /// `Job-UUID` of a BACKGROUND_JOB.
     pub fn job_uuid(&self) -> Option<Cow<'_, str>> {
-        self.known(self.known.job_uuid)
+        self.typed("Job-UUID")
     }
 
     /// `Hangup-Cause` (the first one: hangup events repeat it).
@@ -166,7 +172,7 @@ impl Event {
 
     /// `Application-UUID`: the `Event-UUID` sent with `sendmsg execute`.
     pub fn application_uuid(&self) -> Option<Cow<'_, str>> {
-        self.known(self.known.app_uuid)
+        self.typed("Application-UUID")
     }
 
     /// `Application-Response`, e.g. `FILE PLAYED` or `_none_`.
@@ -196,26 +202,6 @@ impl Event {
 /// FreeSWITCH serializes an empty value as `_undef_`.
 pub fn is_undef(v: &str) -> bool {
     v == "_undef_"
-}
-
-fn find_known(h: &Headers) -> Known {
-    let mut k = Known::default();
-    for i in 0..h.len() {
-        let Some(name) = h.name_bytes_at(i) else {
-            break;
-        };
-        let slot = match name.len() {
-            10 if name.eq_ignore_ascii_case(b"Event-Name") => &mut k.name,
-            9 if name.eq_ignore_ascii_case(b"Unique-ID") => &mut k.unique_id,
-            8 if name.eq_ignore_ascii_case(b"Job-UUID") => &mut k.job_uuid,
-            16 if name.eq_ignore_ascii_case(b"Application-UUID") => &mut k.app_uuid,
-            _ => continue,
-        };
-        if slot.is_none() {
-            *slot = Some(i as u32);
-        }
-    }
-    k
 }
 
 /// Plain: header lines, an empty line, then `Content-Length` bytes of body if the headers say

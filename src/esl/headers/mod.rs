@@ -6,9 +6,14 @@
 //! hand (`Headers::from_pairs`, JSON and XML events) are stored as owned pairs instead.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
-use memchr::{memchr, memchr_iter};
+use memchr::memchr;
+
+use self::index::{find_first, index_block, index_lenient, Index, Span};
+
+mod index;
 
 /// Why a header block was refused. Positions are offsets into the block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -24,19 +29,12 @@ pub enum HeaderError {
     TooLarge,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Span {
-    name_start: u32,
-    name_end: u32,
-    value_start: u32,
-    value_end: u32,
-}
-
 #[derive(Clone, Debug)]
 enum Repr {
+    /// Spans into `buf`: set at parse time (strict), or built on first use (lazy, lenient).
     Raw {
         buf: Bytes,
-        spans: Vec<Span>,
+        spans: OnceLock<Vec<Span>>,
         encoded: bool,
     },
     Owned(Vec<(String, String)>),
@@ -111,16 +109,50 @@ impl Headers {
         Headers {
             repr: Repr::Raw {
                 buf: block,
-                spans: index.spans,
+                spans: OnceLock::from(index.spans),
                 encoded,
             },
         }
     }
 
+    /// Headers of a block that is indexed only when first needed, and leniently: a line
+    /// without a colon or with an invalid name is skipped, not an error. Until then, [`get`]
+    /// reads lines only up to the header it looks for (the routing headers come early in a
+    /// FreeSWITCH event). For blocks from a trusted peer on a hot path; [`parse`] is strict.
+    ///
+    /// [`get`]: Headers::get
+    /// [`parse`]: Headers::parse
+    pub fn lazy(block: Bytes, encoded: bool) -> Self {
+        if block.len() > u32::MAX as usize {
+            return Headers::from_pairs(Vec::new());
+        }
+        Headers {
+            repr: Repr::Raw {
+                buf: block,
+                spans: OnceLock::new(),
+                encoded,
+            },
+        }
+    }
+
+    /// Whether the line index exists yet (false only for [`Headers::lazy`] blocks that no
+    /// lookup has needed whole so far).
+    pub fn indexed(&self) -> bool {
+        match &self.repr {
+            Repr::Raw { spans, .. } => spans.get().is_some(),
+            Repr::Owned(_) => true,
+        }
+    }
+
+    /// The span index of a raw block (built now if it is lazy and not built yet).
+    fn spans_of<'a>(buf: &Bytes, spans: &'a OnceLock<Vec<Span>>) -> &'a [Span] {
+        spans.get_or_init(|| index_lenient(buf))
+    }
+
     /// Number of header lines, repeats included.
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Raw { spans, .. } => spans.len(),
+            Repr::Raw { buf, spans, .. } => Self::spans_of(buf, spans).len(),
             Repr::Owned(v) => v.len(),
         }
     }
@@ -138,7 +170,7 @@ impl Headers {
                 spans,
                 encoded,
             } => {
-                let s = spans.get(i)?;
+                let s = Self::spans_of(buf, spans).get(i)?;
                 Some((
                     as_str(&buf[s.name()]),
                     value_text(&buf[s.value()], *encoded),
@@ -153,7 +185,9 @@ impl Headers {
     /// The name of the `i`-th header.
     pub fn name_at(&self, i: usize) -> Option<&str> {
         match &self.repr {
-            Repr::Raw { buf, spans, .. } => spans.get(i).map(|s| as_str(&buf[s.name()])),
+            Repr::Raw { buf, spans, .. } => Self::spans_of(buf, spans)
+                .get(i)
+                .map(|s| as_str(&buf[s.name()])),
             Repr::Owned(v) => v.get(i).map(|(n, _)| n.as_str()),
         }
     }
@@ -161,7 +195,9 @@ impl Headers {
     /// The name of the `i`-th header as bytes (no UTF-8 check: for fast comparisons).
     pub fn name_bytes_at(&self, i: usize) -> Option<&[u8]> {
         match &self.repr {
-            Repr::Raw { buf, spans, .. } => spans.get(i).map(|s| &buf[s.name()]),
+            Repr::Raw { buf, spans, .. } => {
+                Self::spans_of(buf, spans).get(i).map(|s| &buf[s.name()])
+            }
             Repr::Owned(v) => v.get(i).map(|(n, _)| n.as_bytes()),
         }
     }
@@ -170,7 +206,7 @@ impl Headers {
     pub fn position(&self, name: &str) -> Option<usize> {
         let want = name.as_bytes();
         match &self.repr {
-            Repr::Raw { buf, spans, .. } => spans
+            Repr::Raw { buf, spans, .. } => Self::spans_of(buf, spans)
                 .iter()
                 .position(|s| buf[s.name()].eq_ignore_ascii_case(want)),
             Repr::Owned(v) => v
@@ -181,6 +217,17 @@ impl Headers {
 
     /// The first value of `name`, percent-decoded when the source encodes values.
     pub fn get(&self, name: &str) -> Option<Cow<'_, str>> {
+        if let Repr::Raw {
+            buf,
+            spans,
+            encoded,
+        } = &self.repr
+        {
+            if spans.get().is_none() {
+                let value = find_first(buf, name.as_bytes())?;
+                return Some(value_text(&buf[value], *encoded));
+            }
+        }
         self.position(name).and_then(|i| self.at(i)).map(|(_, v)| v)
     }
 
@@ -200,7 +247,7 @@ impl Headers {
     /// from an encoded block. Used to write a frame back out byte for byte.
     pub fn iter_raw(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
         (0..self.len()).filter_map(move |i| match &self.repr {
-            Repr::Raw { buf, spans, .. } => spans
+            Repr::Raw { buf, spans, .. } => Self::spans_of(buf, spans)
                 .get(i)
                 .map(|s| (as_str(&buf[s.name()]), &buf[s.value()])),
             Repr::Owned(v) => v.get(i).map(|(n, val)| (n.as_str(), val.as_bytes())),
@@ -215,17 +262,9 @@ impl Headers {
     }
 }
 
-impl Span {
-    fn name(&self) -> std::ops::Range<usize> {
-        self.name_start as usize..self.name_end as usize
-    }
-    fn value(&self) -> std::ops::Range<usize> {
-        self.value_start as usize..self.value_end as usize
-    }
-}
-
 fn as_str(b: &[u8]) -> &str {
-    // Raw names were checked to be ASCII when indexed.
+    // Strictly parsed names were checked to be ASCII; a lazily indexed name that is not UTF-8
+    // reads as empty.
     std::str::from_utf8(b).unwrap_or_default()
 }
 
@@ -235,95 +274,6 @@ fn value_text(raw: &[u8], encoded: bool) -> Cow<'_, str> {
     } else {
         String::from_utf8_lossy(raw)
     }
-}
-
-/// The span index of a header block.
-struct Index {
-    spans: Vec<Span>,
-    /// End of the block (before its empty line).
-    block_end: usize,
-    /// Start of what follows the empty line, when one was found.
-    rest: Option<usize>,
-    /// Every name is plain ASCII (so it can be borrowed as `&str` without a check).
-    ascii_names: bool,
-}
-
-/// Builds the span index in one SIMD pass over the line ends (`memchr`); each line's name is
-/// then read byte by byte up to its colon, checked on the way (names are short; values, the
-/// bulk of a block, are never touched). With `stop_at_blank`, an empty line (not the first)
-/// ends the block; otherwise empty lines are skipped.
-fn index_block(block: &[u8], stop_at_blank: bool) -> Result<Index, HeaderError> {
-    let mut index = Index {
-        spans: Vec::with_capacity(block.len() / 40 + 4),
-        block_end: block.len(),
-        rest: None,
-        ascii_names: true,
-    };
-    let mut line_start = 0;
-    for pos in memchr_iter(b'\n', block) {
-        if stop_at_blank && line_start > 0 && is_blank(&block[line_start..pos]) {
-            index.block_end = line_start;
-            index.rest = Some(pos + 1);
-            return Ok(index);
-        }
-        index_line(block, line_start, pos, &mut index)?;
-        line_start = pos + 1;
-    }
-    if line_start < block.len() {
-        index_line(block, line_start, block.len(), &mut index)?;
-    }
-    Ok(index)
-}
-
-fn is_blank(line: &[u8]) -> bool {
-    line.is_empty() || line == b"\r"
-}
-
-/// Adds the span of the line `start..end` (its `\n` excluded).
-fn index_line(
-    block: &[u8],
-    start: usize,
-    mut end: usize,
-    index: &mut Index,
-) -> Result<(), HeaderError> {
-    if end > start && block[end - 1] == b'\r' {
-        end -= 1;
-    }
-    if end == start {
-        return Ok(());
-    }
-    let line = &block[start..end];
-    // The colon by SIMD, then the name checked in branch-free folds the compiler vectorizes
-    // (no byte-by-byte loop with an early exit: names are a third of a plain event's bytes).
-    let Some(colon) = memchr(b':', line) else {
-        return Err(HeaderError::NoColon {
-            at: start,
-            line: String::from_utf8_lossy(&line[..line.len().min(80)]).into_owned(),
-        });
-    };
-    let name = &line[..colon];
-    let lowest = name.iter().fold(u8::MAX, |m, &b| m.min(b));
-    let highest = name.iter().fold(0u8, |m, &b| m.max(b));
-    let del = name.iter().fold(false, |d, &b| d | (b == 0x7f));
-    let high = highest >= 0x80;
-    if name.is_empty() || lowest <= b' ' || del {
-        return Err(HeaderError::BadName {
-            at: start,
-            name: String::from_utf8_lossy(&name[..name.len().min(80)]).into_owned(),
-        });
-    }
-    index.ascii_names &= !high;
-    let mut v = colon + 1;
-    while v < line.len() && (line[v] == b' ' || line[v] == b'\t') {
-        v += 1;
-    }
-    index.spans.push(Span {
-        name_start: start as u32,
-        name_end: (start + colon) as u32,
-        value_start: (start + v) as u32,
-        value_end: end as u32,
-    });
-    Ok(())
 }
 
 /// Decodes `%XX` (hex digits of either case) and nothing else: `+` stays `+`, and a `%` not

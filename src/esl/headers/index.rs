@@ -42,6 +42,18 @@ pub(super) struct Index {
 /// bulk of a block, are never touched). With `stop_at_blank`, an empty line (not the first)
 /// ends the block; otherwise empty lines are skipped.
 pub(super) fn index_block(block: &[u8], stop_at_blank: bool) -> Result<Index, HeaderError> {
+    index_with(block, stop_at_blank, false)
+}
+
+/// The lenient index of a block: like [`index_block`] (no stop at an empty line), but a line
+/// without a colon or with an invalid name is skipped instead of failing the block.
+pub(super) fn index_lenient(block: &[u8]) -> Vec<Span> {
+    index_with(block, false, true)
+        .map(|index| index.spans)
+        .unwrap_or_default()
+}
+
+fn index_with(block: &[u8], stop_at_blank: bool, lenient: bool) -> Result<Index, HeaderError> {
     let mut index = Index {
         spans: Vec::with_capacity(block.len() / 40 + 4),
         block_end: block.len(),
@@ -55,11 +67,13 @@ pub(super) fn index_block(block: &[u8], stop_at_blank: bool) -> Result<Index, He
             index.rest = Some(pos + 1);
             return Ok(index);
         }
-        index_line(block, line_start, pos, &mut index)?;
+        let line = index_line(block, line_start, pos, &mut index);
+        line.or_else(|e| if lenient { Ok(()) } else { Err(e) })?;
         line_start = pos + 1;
     }
     if line_start < block.len() {
-        index_line(block, line_start, block.len(), &mut index)?;
+        let line = index_line(block, line_start, block.len(), &mut index);
+        line.or_else(|e| if lenient { Ok(()) } else { Err(e) })?;
     }
     Ok(index)
 }
@@ -144,26 +158,6 @@ fn index_line(
         value_end: end as u32,
     });
     Ok(())
-}
-
-/// The lenient index of a block: like [`index_block`] (no stop at an empty line), but a line
-/// without a colon or with an invalid name is skipped instead of failing the block.
-pub(super) fn index_lenient(block: &[u8]) -> Vec<Span> {
-    let mut index = Index {
-        spans: Vec::with_capacity(block.len() / 40 + 4),
-        block_end: block.len(),
-        rest: None,
-        ascii_names: true,
-    };
-    let mut line_start = 0;
-    for pos in memchr_iter(b'\n', block) {
-        let _ = index_line(block, line_start, pos, &mut index);
-        line_start = pos + 1;
-    }
-    if line_start < block.len() {
-        let _ = index_line(block, line_start, block.len(), &mut index);
-    }
-    index.spans
 }
 
 /// The value span of the first line named `name` (ASCII case-insensitive), reading lines only

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::dialer::pacing::GatewayLimits;
+
 /// Errors reading or applying the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -99,6 +101,8 @@ pub struct Config {
     pub freeswitch: Vec<FreeswitchNode>,
     /// Concurrent calls across every campaign and node of this dialer process.
     pub max_concurrent_calls: u32,
+    /// Caps per SIP gateway (`[[gateway]]` name, lines, optional cps); others are unlimited.
+    pub gateway: Vec<GatewayLimits>,
 }
 
 impl Default for Config {
@@ -108,6 +112,7 @@ impl Default for Config {
             default_country: "RU".into(),
             freeswitch: vec![FreeswitchNode::default()],
             max_concurrent_calls: 5000,
+            gateway: Vec::new(),
         }
     }
 }
@@ -164,6 +169,21 @@ impl Config {
                 return Err(ConfigError::Invalid(format!(
                     "freeswitch node {}: max_sessions, cps and weight must be above zero",
                     node.label()
+                )));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for g in &self.gateway {
+            if g.name.trim().is_empty() || g.lines == 0 || g.cps.is_some_and(|c| c <= 0.0) {
+                return Err(ConfigError::Invalid(format!(
+                    "gateway {:?}: a name is needed, and lines and cps must be above zero",
+                    g.name
+                )));
+            }
+            if !seen.insert(g.name.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "gateway {:?} is listed twice",
+                    g.name
                 )));
             }
         }
@@ -343,5 +363,27 @@ mod tests {
         );
         let e = Config::from_parts("[[freeswitch]]\nmax_sessions = 0", "x", &[]).unwrap_err();
         assert!(e.to_string().contains("above zero"), "{e}");
+    }
+
+    #[test]
+    fn gateway_caps() {
+        let c = Config::from_parts(
+            "[[gateway]]\nname = \"trunk1\"\nlines = 30\ncps = 5\n[[gateway]]\nname = \"t2\"\nlines = 2\n",
+            "x",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.gateway.len(), 2);
+        assert_eq!((c.gateway[0].lines, c.gateway[0].cps), (30, Some(5.0)));
+        assert_eq!((c.gateway[1].name.as_str(), c.gateway[1].cps), ("t2", None));
+        for bad in [
+            "[[gateway]]\nname = \"a\"\nlines = 0",
+            "[[gateway]]\nname = \"\"\nlines = 1",
+            "[[gateway]]\nname = \"a\"\nlines = 1\ncps = 0",
+            "[[gateway]]\nname = \"a\"\nlines = 1\n[[gateway]]\nname = \"a\"\nlines = 2",
+        ] {
+            let e = Config::from_parts(bad, "x", &[]).unwrap_err();
+            assert!(e.to_string().contains("gateway"), "{bad}: {e}");
+        }
     }
 }

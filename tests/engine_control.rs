@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use chrono::TimeZone;
 use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::dialer::pacing::GatewayLimits;
 use support::*;
 
 const RULES: &str = r#"
@@ -42,6 +43,30 @@ async fn lines_cap_is_never_exceeded() {
         .await;
     let stats = w.sim.stats();
     assert_eq!(stats.originates, 12);
+    assert!(stats.max_concurrent_channels <= 3, "{stats:?}");
+    assert_eq!(stats.max_concurrent_channels, 3, "the cap is used, too");
+    engine.stop().await;
+}
+
+/// Two campaigns with 4 lines each dial through one gateway capped at 3 lines: the sim never
+/// carries more than 3 calls at once, and every contact of both is still called.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_cap_holds_across_campaigns() {
+    let mut w = World::new(RULES, None).await;
+    w.gateways = vec![GatewayLimits {
+        name: "demo".into(),
+        lines: 3,
+        cps: None,
+    }];
+    let a = campaign_of(&w, &campaign_toml("gw-a", 4, 1, ""), &rows("7900100", 8)).await;
+    let b = campaign_of(&w, &campaign_toml("gw-b", 4, 1, ""), &rows("7900100", 8)).await;
+    let engine = w.engine("e1", 100).await;
+    for id in [a, b] {
+        w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(60))
+            .await;
+    }
+    let stats = w.sim.stats();
+    assert_eq!(stats.originates, 16);
     assert!(stats.max_concurrent_channels <= 3, "{stats:?}");
     assert_eq!(stats.max_concurrent_channels, 3, "the cap is used, too");
     engine.stop().await;

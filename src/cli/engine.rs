@@ -54,6 +54,7 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
     let opts = EngineOptions {
         owner: args.owner.unwrap_or_else(default_owner),
         max_concurrent_calls: config.max_concurrent_calls,
+        gateways: config.gateway.clone(),
         ..EngineOptions::default()
     };
     let names: Vec<&str> = config.freeswitch.iter().map(|n| n.label()).collect();

@@ -334,6 +334,16 @@ fn choose_node(nodes: &mut [Node], now: Instant) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
+/// Caps of one SIP gateway (`sofia/gateway/<name>/...` in a campaign's dial string), shared by
+/// every campaign that dials through it: concurrent calls and originates per second.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayLimits {
+    pub name: String,
+    pub lines: u32,
+    pub cps: Option<f64>,
+}
+
 /// The gateway named in a dial string `sofia/gateway/<name>/<number>`, if any.
 pub fn gateway_of(dial_string: &str) -> Option<&str> {
     let rest = dial_string.split_once("sofia/gateway/")?.1;

@@ -24,7 +24,7 @@ use crate::dialer::actor::{run_call, CallJob, CampaignRt, NodeRt};
 use crate::dialer::compile::compile;
 use crate::dialer::finish::{CallEnv, EngineRequest, LiveSet};
 use crate::dialer::metrics::Metrics;
-use crate::dialer::pacing::{gateway_of, NodeLimits, Pacer};
+use crate::dialer::pacing::{gateway_of, GatewayLimits, NodeLimits, Pacer};
 use crate::dialer::say_watch::SayWatch;
 use crate::dialer::switch::Switch;
 use crate::store::CampaignRecord;
@@ -48,6 +48,8 @@ pub struct EngineOptions {
     pub poll: Duration,
     /// Concurrent calls across every campaign and node.
     pub max_concurrent_calls: u32,
+    /// Caps of named SIP gateways, across every campaign dialling through them.
+    pub gateways: Vec<GatewayLimits>,
 }
 
 impl Default for EngineOptions {
@@ -57,6 +59,7 @@ impl Default for EngineOptions {
             lease: Duration::from_secs(120),
             poll: Duration::from_millis(400),
             max_concurrent_calls: 5000,
+            gateways: Vec::new(),
         }
     }
 }
@@ -103,6 +106,9 @@ impl Engine {
         let (tx, rx) = mpsc::unbounded_channel();
         let limits: Vec<NodeLimits> = nodes.iter().map(|n| n.limits.clone()).collect();
         let pacer = Pacer::new(opts.max_concurrent_calls, &limits, Instant::now());
+        for g in &opts.gateways {
+            pacer.set_gateway(&g.name, g.lines, g.cps, Instant::now());
+        }
         let env = Arc::new(CallEnv {
             store,
             owner: opts.owner.clone(),

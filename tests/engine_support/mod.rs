@@ -16,7 +16,7 @@ use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::config::Secret;
 use outcall::dialer::esl_switch::EslSwitch;
-use outcall::dialer::pacing::NodeLimits;
+use outcall::dialer::pacing::{GatewayLimits, NodeLimits};
 use outcall::scheduler::clock::Clock;
 use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
@@ -33,6 +33,8 @@ pub struct World {
     pub store: Store,
     pub sim: SimHandle,
     pub clock: Clock,
+    /// Gateway caps given to the engines this world starts.
+    pub gateways: Vec<GatewayLimits>,
 }
 
 impl World {
@@ -86,6 +88,7 @@ impl World {
             store,
             sim,
             clock,
+            gateways: Vec::new(),
         }
     }
 
@@ -147,6 +150,7 @@ impl World {
             lease: Duration::from_secs(60),
             poll,
             max_concurrent_calls: lines_global,
+            gateways: self.gateways.clone(),
         };
         let engine = Engine::new(store, vec![node], self.clock.clone(), opts);
         let handle = engine.handle();

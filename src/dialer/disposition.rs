@@ -89,6 +89,8 @@ pub fn is_technical(cause: &str) -> bool {
             | "INVALID_GATEWAY"
             | "NORMAL_CIRCUIT_CONGESTION"
             | "SWITCH_CONGESTION"
+            | "SYSTEM_SHUTDOWN"
+            | "CRASH"
             | SWITCH_UNREACHABLE
     )
 }
@@ -184,6 +186,8 @@ mod tests {
             ("INVALID_GATEWAY", Technical),
             ("NORMAL_CIRCUIT_CONGESTION", Technical),
             ("SWITCH_CONGESTION", Technical),
+            ("SYSTEM_SHUTDOWN", Technical),
+            ("CRASH", Technical),
             (SWITCH_UNREACHABLE, Technical),
             ("NORMAL_CLEARING", Failed),
             ("INCOMPATIBLE_DESTINATION", Failed),

@@ -124,27 +124,50 @@ impl World {
     }
 
     pub async fn engine_with(&self, owner: &str, lines_global: u32, poll: Duration) -> Running {
+        self.engine_on(owner, lines_global, poll, &[self.sim.addr()])
+            .await
+    }
+
+    /// An engine driving one node per address (the first is `Running::switch`), equal weights.
+    pub async fn engine_on(
+        &self,
+        owner: &str,
+        lines_global: u32,
+        poll: Duration,
+        addrs: &[std::net::SocketAddr],
+    ) -> Running {
         let shutdown = CancellationToken::new();
-        let switch = EslSwitch::start(
-            "sim",
-            &self.sim.addr().to_string(),
-            Secret::new("ClueCon"),
-            shutdown.clone(),
-        );
-        assert!(
-            switch.wait_up(Duration::from_secs(5)).await,
-            "the sim accepts the client"
-        );
+        let mut nodes = Vec::new();
+        let mut first = None;
+        for (i, addr) in addrs.iter().enumerate() {
+            let name = if i == 0 {
+                "sim".to_string()
+            } else {
+                format!("sim{i}")
+            };
+            let switch = EslSwitch::start(
+                &name,
+                &addr.to_string(),
+                Secret::new("ClueCon"),
+                shutdown.clone(),
+            );
+            assert!(
+                switch.wait_up(Duration::from_secs(5)).await,
+                "the sim accepts the client"
+            );
+            first.get_or_insert_with(|| switch.clone());
+            nodes.push(NodeSpec {
+                switch,
+                limits: NodeLimits {
+                    name,
+                    max_sessions: 10_000,
+                    cps: 10_000.0,
+                    weight: 1,
+                },
+            });
+        }
+        let switch = first.expect("at least one node");
         let store = Store::connect(&self.url).await.unwrap();
-        let node = NodeSpec {
-            switch: switch.clone(),
-            limits: NodeLimits {
-                name: "sim".into(),
-                max_sessions: 10_000,
-                cps: 10_000.0,
-                weight: 1,
-            },
-        };
         let opts = EngineOptions {
             owner: owner.into(),
             lease: Duration::from_secs(60),
@@ -152,7 +175,7 @@ impl World {
             max_concurrent_calls: lines_global,
             gateways: self.gateways.clone(),
         };
-        let engine = Engine::new(store, vec![node], self.clock.clone(), opts);
+        let engine = Engine::new(store, nodes, self.clock.clone(), opts);
         let handle = engine.handle();
         let stop = shutdown.clone();
         let task =

@@ -43,13 +43,16 @@ pub use self::stream::EventStream;
 
 use self::conn::{is_err_reply, Conn, Op};
 use self::router::{Stats, Sub};
-
-/// Read buffer of the socket: several typical events (6-7 KB each) per read system call.
-const READ_BUFFER: usize = 256 * 1024;
 use crate::esl::codec::{ClientCodec, Limits};
 use crate::esl::command::{self, Command, EventFormat};
 use crate::esl::event::Event;
 use crate::esl::frame::{Frame, FrameKind};
+
+/// Read buffer of an inbound connection (the dialer's few, busy sockets): many typical events
+/// (6-7 KB each) per read system call.
+const READ_BUFFER: usize = 256 * 1024;
+/// Read buffer of an outbound session (one per call, each carrying only its own events).
+const OUTBOUND_READ_BUFFER: usize = 16 * 1024;
 
 /// Connection settings.
 #[derive(Clone, Debug)]
@@ -214,7 +217,8 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let mut framed = Framed::with_capacity(stream, ClientCodec::new(opts.limits), READ_BUFFER);
+        let mut framed =
+            Framed::with_capacity(stream, ClientCodec::new(opts.limits), OUTBOUND_READ_BUFFER);
         framed.send(command::connect()).await?;
         let reply = loop {
             let f = next_frame(&mut framed).await?;

@@ -663,38 +663,3 @@ contract!(rerun_resets_final_contacts, |s: Store| async move {
         2
     );
 });
-
-#[tokio::test]
-async fn sqlite_reopens_and_uses_the_due_index() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.db");
-    let url = format!("sqlite://{}", path.display());
-    let first = Store::connect(&url).await.unwrap();
-    let version = first.migrate().await.unwrap();
-    first.close().await;
-    let again = Store::connect(&url).await.unwrap();
-    assert_eq!(again.migrate().await.unwrap(), version);
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-        "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE campaign_id = 1 AND status = 'pending' \
-         AND timezone = 'Europe/Moscow' AND next_attempt_at <= 5 ORDER BY next_attempt_at LIMIT 10",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
-    let text: Vec<String> = plan.into_iter().map(|r| r.3).collect();
-    assert!(
-        text.iter().any(|l| l
-            .contains("INDEX contacts_due (campaign_id=? AND timezone=? AND next_attempt_at<?)")),
-        "{text:?}"
-    );
-    assert!(
-        !text.iter().any(|l| l.contains("TEMP B-TREE")),
-        "no sort step: {text:?}"
-    );
-    let mode: (String,) = sqlx::query_as("PRAGMA journal_mode")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(mode.0, "wal");
-}

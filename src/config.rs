@@ -174,7 +174,10 @@ impl Config {
         }
         let mut seen = std::collections::HashSet::new();
         for g in &self.gateway {
-            if g.name.trim().is_empty() || g.lines == 0 || g.cps.is_some_and(|c| c <= 0.0) {
+            if g.name.trim().is_empty()
+                || g.lines == 0
+                || g.cps.is_some_and(|c| !c.is_finite() || c <= 0.0)
+            {
                 return Err(ConfigError::Invalid(format!(
                     "gateway {:?}: a name is needed, and lines and cps must be above zero",
                     g.name

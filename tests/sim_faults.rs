@@ -90,7 +90,7 @@ async fn malformed_frame_fails_the_client_naming_it() {
 async fn stall_is_caught_by_the_liveness_probe() {
     let sim = faulty(Faults::default()).await;
     let probing = ClientOptions {
-        liveness: Some(Duration::from_millis(200)),
+        liveness: Some(Duration::from_millis(500)),
         ..options()
     };
     let healthy = connect_with(&sim, probing.clone()).await;

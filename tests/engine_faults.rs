@@ -11,15 +11,9 @@ use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::sim::Faults;
 use support::*;
 
-const RULES: &str = r#"
-[[rule]]
-prefix = "7900100"
-outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
-"#;
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lost_socket_ends_calls_as_technical_then_reconnects() {
-    let w = World::new(RULES, None).await;
+    let w = World::new(ANSWERED_RULES, None).await;
     let list = phones("7900100", 3);
     let refs: Vec<(&str, &str)> = list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let id = w.campaign(&campaign_toml("faults", 3, 1, ""), &refs).await;

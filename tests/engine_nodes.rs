@@ -11,12 +11,6 @@ use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::sim::{self, Rules, SimConfig};
 use support::*;
 
-const RULES: &str = r#"
-[[rule]]
-prefix = "7900100"
-outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
-"#;
-
 fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
     list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
 }
@@ -25,7 +19,7 @@ fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
 /// campaign is reopened: each contact is called once per run, never twice in one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cron_recurrence_runs_a_completed_campaign_again() {
-    let w = World::new(RULES, None).await;
+    let w = World::new(ANSWERED_RULES, None).await;
     let toml = campaign_toml("cron", 3, 1, "[schedule]\ncron = \"0 */2 * * * *\"\n");
     let list = phones("7900100", 3);
     let id = w.campaign(&toml, &refs(&list)).await;
@@ -60,7 +54,7 @@ async fn cron_recurrence_runs_a_completed_campaign_again() {
 /// completes on the first node.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_node_fails_over_to_the_other() {
-    let w = World::new(RULES, None).await;
+    let w = World::new(ANSWERED_RULES, None).await;
     let ringing = r#"
 [[rule]]
 prefix = "7900100"

@@ -255,6 +255,13 @@ pub fn contact(name: &str, phone: &str, timezone: Option<&str>) -> NewContact {
     }
 }
 
+/// Sim rules: numbers under +7900100 ring 1 s, answer and hang up 25 s later.
+pub const ANSWERED_RULES: &str = r#"
+[[rule]]
+prefix = "7900100"
+outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
+"#;
+
 /// Numbered phones with a prefix: `+<prefix><0001..>`.
 pub fn phones(prefix: &str, n: usize) -> Vec<(String, String)> {
     (1..=n)

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::campaign::model::{CampaignStatus, Disposition};
 use outcall::sim::Faults;
 use support::*;
 
@@ -35,14 +35,7 @@ async fn lost_socket_ends_calls_as_technical_then_reconnects() {
     assert!(lost
         .iter()
         .all(|a| a.disposition == Some(Disposition::Technical)));
-    for c in w.contacts(id).await {
-        assert_eq!(
-            (c.status, c.last_disposition),
-            (ContactStatus::Done, Some(Disposition::Answered)),
-            "{c:?}"
-        );
-        assert_eq!(c.attempts, 1, "technical errors used no attempt");
-    }
+    w.assert_answered_without_using_attempts(id).await;
     let settled = async {
         while w.sim.stats().channels_now > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;

@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::campaign::model::{CampaignStatus, Disposition};
 use outcall::sim::{self, Rules, SimConfig};
 use support::*;
 
@@ -102,14 +102,7 @@ outcome = [{ result = "answer", ring = 3000 }]
         .filter(|a| a.disposition == Some(Disposition::Technical))
         .collect();
     assert!(!lost.is_empty(), "the dead node's calls failed: {cdr:?}");
-    for c in w.contacts(id).await {
-        assert_eq!(
-            (c.status, c.last_disposition),
-            (ContactStatus::Done, Some(Disposition::Answered)),
-            "{c:?}"
-        );
-        assert_eq!(c.attempts, 1, "technical errors used no attempt");
-    }
+    w.assert_answered_without_using_attempts(id).await;
     assert!(
         w.sim.stats().originates > before,
         "the first node took the calls after the second died"

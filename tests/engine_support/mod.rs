@@ -209,6 +209,19 @@ impl World {
         self.store.contacts_page(id, 0, 10_000).await.unwrap()
     }
 
+    /// Every contact ended answered with one attempt used: technical errors on the way (a lost
+    /// socket, a dead node) used none.
+    pub async fn assert_answered_without_using_attempts(&self, id: i64) {
+        for c in self.contacts(id).await {
+            assert_eq!(
+                (c.status, c.last_disposition),
+                (ContactStatus::Done, Some(Disposition::Answered)),
+                "{c:?}"
+            );
+            assert_eq!(c.attempts, 1, "technical errors used no attempt");
+        }
+    }
+
     /// (phone, disposition) of every finished attempt, in order.
     pub async fn attempts(&self, id: i64) -> Vec<(String, Option<Disposition>)> {
         self.store

@@ -296,16 +296,24 @@ impl Client {
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
+            let ev = self.read_event(deadline).await;
+            if pred(&ev) {
+                return ev;
+            }
+            self.events.push_back(ev);
+        }
+    }
+
+    /// The next event read from the socket (other frames skipped), or a panic past `deadline`.
+    async fn read_event(&mut self, deadline: tokio::time::Instant) -> Ev {
+        loop {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             let f = self
                 .frame_within(left)
                 .await
                 .expect("the awaited event before the wait limit");
             if let Some(ev) = f.event() {
-                if pred(&ev) {
-                    return ev;
-                }
-                self.events.push_back(ev);
+                return ev;
             }
         }
     }
@@ -326,17 +334,11 @@ impl Client {
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let f = self
-                .frame_within(left)
-                .await
-                .expect("the awaited event before the wait limit");
-            if let Some(ev) = f.event() {
-                let stop = pred(&ev);
-                out.push(ev);
-                if stop {
-                    return out;
-                }
+            let ev = self.read_event(deadline).await;
+            let stop = pred(&ev);
+            out.push(ev);
+            if stop {
+                return out;
             }
         }
     }

@@ -35,17 +35,16 @@ pub struct CallState {
     pub unreachable: bool,
     /// `-ERR <cause>` of the originate job.
     pub job_error: Option<String>,
-    /// The highest Event-Sequence seen on the channel (orders it against node-wide events).
-    pub last_seq: Option<u64>,
+    /// The last event seen on the channel (they come in switch order): its Event-Sequence,
+    /// read only when a `say` starts, orders the channel against node-wide events.
+    pub last_event: Option<CallEvent>,
 }
 
 impl CallState {
     /// Takes one event into account.
     pub fn observe(&mut self, ev: CallEvent, clock: &Clock) {
         self.created = true;
-        if let Some(seq) = ev.sequence() {
-            self.last_seq = self.last_seq.max(Some(seq));
-        }
+        self.last_event = Some(ev.clone());
         match ev.name().as_ref() {
             "CHANNEL_ANSWER" if self.answered_at.is_none() => {
                 self.answered_at = Some(clock.now());
@@ -112,8 +111,8 @@ impl Channel for LiveChannel<'_> {
         }
         let watching = app == "say";
         if watching {
-            self.say_watch
-                .started(self.uuid, self.campaign_id, self.state.last_seq);
+            let after = self.state.last_event.as_ref().and_then(CallEvent::sequence);
+            self.say_watch.started(self.uuid, self.campaign_id, after);
         }
         let switch = self.switch;
         let uuid = self.uuid;

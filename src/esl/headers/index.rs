@@ -18,10 +18,10 @@ pub(super) struct Span {
 }
 
 impl Span {
-    pub fn name(&self) -> std::ops::Range<usize> {
+    pub fn name(&self) -> Range<usize> {
         self.name_start as usize..self.name_end as usize
     }
-    pub fn value(&self) -> std::ops::Range<usize> {
+    pub fn value(&self) -> Range<usize> {
         self.value_start as usize..self.value_end as usize
     }
 }

@@ -192,16 +192,6 @@ impl Headers {
         }
     }
 
-    /// The name of the `i`-th header as bytes (no UTF-8 check: for fast comparisons).
-    pub fn name_bytes_at(&self, i: usize) -> Option<&[u8]> {
-        match &self.repr {
-            Repr::Raw { buf, spans, .. } => {
-                Self::spans_of(buf, spans).get(i).map(|s| &buf[s.name()])
-            }
-            Repr::Owned(v) => v.get(i).map(|(n, _)| n.as_bytes()),
-        }
-    }
-
     /// Position of the first header with this name (ASCII case-insensitive).
     pub fn position(&self, name: &str) -> Option<usize> {
         let want = name.as_bytes();

@@ -8,6 +8,10 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The allocator the `outcall` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::model::CampaignStatus;

@@ -6,6 +6,10 @@
 use std::io::Write;
 use std::time::Instant;
 
+/// The allocator the `outcall` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::import::{import_file, ImportOptions};

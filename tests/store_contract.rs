@@ -663,3 +663,51 @@ contract!(rerun_resets_final_contacts, |s: Store| async move {
         2
     );
 });
+
+contract!(
+    writer_tells_new_from_known_rows_in_any_order,
+    |s: Store| async move {
+        // +79001000000 and +79001000001 exist; new and known rows alternate in one batch.
+        let id = running(&s, "mixed", 2).await;
+        let mut w = s
+            .contact_writer(id, "Europe/Moscow", t(0), t(1))
+            .await
+            .unwrap();
+        let mut known = contact("+79001000001", None);
+        known.vars.insert("NOTE".into(), "later".into());
+        let batch = [
+            contact("+79001000100", None),
+            contact("+79001000000", None),
+            contact("+79001000101", None),
+            known,
+            contact("+79001000102", None),
+        ];
+        assert_eq!(
+            w.add(&batch).await.unwrap(),
+            vec![false, true, false, true, false]
+        );
+        // A later batch of the same transaction: one row repeats a key the first batch inserted,
+        // and a batch of known rows only.
+        let again = [contact("+79001000103", None), contact("+79001000101", None)];
+        assert_eq!(w.add(&again).await.unwrap(), vec![false, true]);
+        let all_known = [contact("+79001000100", None), contact("+79001000000", None)];
+        assert_eq!(w.add(&all_known).await.unwrap(), vec![true, true]);
+        assert_eq!(w.inserted(), 4);
+        w.commit().await.unwrap();
+        let page = s.contacts_page(id, 0, 20).await.unwrap();
+        assert_eq!(page.len(), 6, "2 before + 4 new, nothing twice");
+        let merged = page.iter().find(|c| c.phones[0] == "+79001000001").unwrap();
+        assert_eq!(merged.vars["NOTE"], "later");
+    }
+);
+
+contract!(dropped_writer_rolls_back, |s: Store| async move {
+    let id = running(&s, "rollback", 1).await;
+    let mut w = s
+        .contact_writer(id, "Europe/Moscow", t(0), t(1))
+        .await
+        .unwrap();
+    w.add(&[contact("+79001000200", None)]).await.unwrap();
+    drop(w);
+    assert_eq!(s.contacts_page(id, 0, 20).await.unwrap().len(), 1);
+});

@@ -22,6 +22,7 @@
 
 mod attempts;
 mod campaigns;
+mod contact_writer;
 mod contacts;
 mod dnc;
 mod leases;
@@ -37,6 +38,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use contact_writer::ContactWriter;
 pub use types::*;
 
 use crate::campaign::model::CampaignStatus;

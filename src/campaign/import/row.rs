@@ -1,0 +1,161 @@
+//! One CSV record to a contact or a rejection: fields decoded, phones normalised, do-not-call
+//! numbers dropped, the script's variables checked, the time zone resolved. Pure and per row,
+//! so it runs on the import's worker threads.
+
+use std::collections::BTreeMap;
+
+use super::parse::Setup;
+use super::phone;
+use super::rows::{parse_vars, split_phones, Columns};
+use super::sniff::Encoding;
+use super::Rejection;
+use crate::campaign::schedule::parse_tz;
+use crate::store::NewContact;
+
+/// What became of one record.
+pub(super) enum Out {
+    Row {
+        line: u64,
+        contact: NewContact,
+        /// What was dropped from a kept row (an invalid or do-not-call extra phone).
+        warning: Option<String>,
+    },
+    Rejected(Rejection),
+}
+
+/// Processes the record that starts on `line`. `enc` is the file's encoding as decided so far
+/// (the reader decides it on the first non-ASCII record, before any record after it is here).
+pub(super) fn process(
+    record: &csv::ByteRecord,
+    line: u64,
+    cols: &Columns,
+    enc: Encoding,
+    setup: &Setup,
+) -> Out {
+    match contact(record, cols, enc, setup) {
+        Ok((contact, warning)) => Out::Row {
+            line,
+            contact,
+            warning,
+        },
+        Err(reason) => Out::Rejected(Rejection { line, reason }),
+    }
+}
+
+fn contact(
+    record: &csv::ByteRecord,
+    cols: &Columns,
+    mut enc: Encoding,
+    setup: &Setup,
+) -> Result<(NewContact, Option<String>), String> {
+    if record.len() > cols.width {
+        return Err(format!(
+            "{} fields but the header has {} (a delimiter inside an unquoted value?)",
+            record.len(),
+            cols.width
+        ));
+    }
+    let mut field = |i: usize| -> Result<String, String> {
+        let bytes = record.get(i).unwrap_or_default();
+        enc.decode(bytes)
+            .map(|s| {
+                let t = s.trim();
+                if t.len() == s.len() {
+                    s
+                } else {
+                    t.to_string()
+                }
+            })
+            .ok_or_else(|| {
+                "not valid UTF-8 text while the rest of the file is (mixed encodings?)".to_string()
+            })
+    };
+    let mut raw_phones: Vec<String> = Vec::new();
+    for &i in &cols.phones {
+        raw_phones.extend(split_phones(&field(i)?).map(str::to_string));
+    }
+    let mut vars = BTreeMap::new();
+    for (i, key) in &cols.extra {
+        let v = field(*i)?;
+        if !v.is_empty() {
+            vars.insert(key.clone(), v);
+        }
+    }
+    if let Some(i) = cols.vars {
+        parse_vars(&field(i)?, &mut vars)?;
+    }
+    let name = match cols.name {
+        Some(i) => {
+            let n = field(i)?;
+            if n.contains(|c: char| c.is_whitespace() && c != ' ') || n.contains("  ") {
+                n.split_whitespace().collect::<Vec<_>>().join(" ")
+            } else {
+                n
+            }
+        }
+        None => String::new(),
+    };
+    let timezone = match cols.timezone {
+        Some(i) => Some(field(i)?).filter(|t| !t.is_empty()),
+        None => None,
+    };
+    if raw_phones.is_empty() {
+        return Err("no phone number".into());
+    }
+    let mut phones: Vec<String> = Vec::with_capacity(raw_phones.len());
+    let mut dropped: Vec<String> = Vec::new();
+    let mut blocked: Vec<String> = Vec::new();
+    for raw in &raw_phones {
+        match setup.normalizer.normalize(raw) {
+            Ok(p) if setup.dnc.contains(&phone::key(&p)) => blocked.push(p),
+            Ok(p) if !phones.contains(&p) => phones.push(p),
+            Ok(_) => {}
+            Err(e) => dropped.push(e),
+        }
+    }
+    if phones.is_empty() {
+        return Err(match (blocked.is_empty(), dropped.first()) {
+            (false, _) => format!(
+                "every phone is on the do-not-call list ({})",
+                blocked.join(", ")
+            ),
+            (true, Some(e)) => format!("no valid phone number: {e}"),
+            (true, None) => "no phone number".into(),
+        });
+    }
+    if let Some((var, place)) = setup
+        .required_vars
+        .iter()
+        .find(|(k, _)| !vars.contains_key(*k))
+    {
+        return Err(format!("missing variable {var} (used by {place})"));
+    }
+    let timezone = match timezone {
+        Some(t) => Some(
+            parse_tz(&t)
+                .map_err(|e| format!("time zone: {e}"))?
+                .name()
+                .to_string(),
+        ),
+        None => phone::single_zone(&phones[0]).map(str::to_string),
+    };
+    let mut notes: Vec<String> = dropped
+        .into_iter()
+        .map(|e| format!("phone dropped: {e}"))
+        .collect();
+    notes.extend(
+        blocked
+            .into_iter()
+            .map(|p| format!("phone {p} dropped: on the do-not-call list")),
+    );
+    let warning = (!notes.is_empty()).then(|| notes.join("; "));
+    Ok((
+        NewContact {
+            name,
+            phones,
+            vars,
+            timezone,
+        },
+        warning,
+    ))
+}

@@ -1,0 +1,267 @@
+//! Adding contacts batch after batch inside one write transaction: what an import holds while it
+//! streams a file, committing when it chooses (the importer commits about once a second, so the
+//! engine's writers wait at most that long and a crash loses at most the uncommitted batches,
+//! which a re-import adds again).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use sqlx::{Postgres, Sqlite, Transaction};
+
+use super::{ms, parse_json, NewContact, Result, Store, StoreError};
+
+/// Rows per multi-row INSERT (9 binds each; far below both backends' bind limits).
+const INSERT_CHUNK: usize = 400;
+/// Keys per `IN (...)` lookup.
+const LOOKUP_CHUNK: usize = 500;
+
+/// An open write transaction of either backend.
+pub(crate) enum Txn {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection (compiled once per backend).
+macro_rules! with_txn {
+    ($txn:expr, $c:ident => $body:expr) => {
+        match $txn {
+            Txn::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            Txn::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Binds each contact's 9 values in [`insert_sql`]'s order.
+macro_rules! bind_rows {
+    ($q:expr, $chunk:expr, $campaign_id:expr, $tz:expr, $due:expr, $now:expr) => {{
+        let mut q = $q;
+        for r in $chunk {
+            q = q
+                .bind($campaign_id)
+                .bind(&r.phones[0])
+                .bind(json(&r.phones))
+                .bind(&r.name)
+                .bind(json(&r.vars))
+                .bind(r.timezone.as_deref().unwrap_or($tz))
+                .bind($due)
+                .bind($now)
+                .bind($now);
+        }
+        q
+    }};
+}
+
+/// Contacts added to one campaign under one transaction ([`Store::contact_writer`]). Nothing is
+/// visible to others until [`ContactWriter::commit`]; dropping it rolls back.
+pub struct ContactWriter {
+    pub(super) store: Store,
+    pub(super) txn: Txn,
+    pub(super) campaign_id: i64,
+    pub(super) campaign_tz: String,
+    pub(super) due: DateTime<Utc>,
+    pub(super) now: DateTime<Utc>,
+    /// Zones of the contacts inserted under this transaction.
+    pub(super) zones: BTreeSet<String>,
+    /// Contacts inserted under this transaction.
+    pub(super) rows: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ExistingRow {
+    id: i64,
+    phone: String,
+    phones: String,
+    name: String,
+    vars: String,
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plain data serializes")
+}
+
+impl ContactWriter {
+    /// Adds a batch whose rows have distinct first phones. A row whose first phone the campaign
+    /// already has is merged into that contact ([`NewContact::merge`]); the others are inserted
+    /// as pending, due at the writer's `due`, in their own zone or the campaign's. Returns, per
+    /// row, whether it existed.
+    pub async fn add(&mut self, rows: &[NewContact]) -> Result<Vec<bool>> {
+        let store = self.store.clone();
+        let store = &store;
+        let campaign_id = self.campaign_id;
+        let now = ms(self.now);
+        let due = ms(self.due);
+        // Insert first, skipping rows whose key the campaign has: one index probe per new row
+        // (a lookup before the insert would make it two). What was skipped is merged below.
+        let mut existed: Vec<bool> = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let sql = insert_sql(store, chunk.len());
+            let tz = self.campaign_tz.as_str();
+            match &mut self.txn {
+                Txn::Sqlite(t) => {
+                    let q = bind_rows!(sqlx::query(&sql), chunk, campaign_id, tz, due, now);
+                    let done = q.execute(&mut **t).await?;
+                    let n = done.rows_affected() as usize;
+                    if n == chunk.len() {
+                        existed.extend(std::iter::repeat_n(false, n));
+                        continue;
+                    }
+                    // Some rows were skipped. Holding the write lock, SQLite gave the inserted
+                    // rows consecutive ids ending at the last insert rowid: older ids existed.
+                    let first_new = done.last_insert_rowid() - n as i64 + 1;
+                    let lookup = format!(
+                        "SELECT phone, id FROM contacts WHERE campaign_id = ? AND phone IN ({})",
+                        store.params(2, chunk.len())
+                    );
+                    let mut q = sqlx::query_as::<_, (String, i64)>(&lookup).bind(campaign_id);
+                    for r in chunk {
+                        q = q.bind(&r.phones[0]);
+                    }
+                    let ids: HashMap<String, i64> =
+                        q.fetch_all(&mut **t).await?.into_iter().collect();
+                    existed.extend(
+                        chunk.iter().map(|r| {
+                            n == 0 || ids.get(&r.phones[0]).is_none_or(|id| *id < first_new)
+                        }),
+                    );
+                }
+                Txn::Postgres(t) => {
+                    let sql = format!("{sql} RETURNING phone");
+                    let q = bind_rows!(sqlx::query(&sql), chunk, campaign_id, tz, due, now);
+                    let inserted: HashSet<String> = q
+                        .fetch_all(&mut **t)
+                        .await?
+                        .into_iter()
+                        .map(|row| sqlx::Row::get::<String, _>(&row, 0))
+                        .collect();
+                    existed.extend(chunk.iter().map(|r| !inserted.contains(&r.phones[0])));
+                }
+            }
+        }
+        let inserted = existed.iter().filter(|e| !**e).count();
+        let known: Vec<&NewContact> = rows
+            .iter()
+            .zip(&existed)
+            .filter(|(_, e)| **e)
+            .map(|(r, _)| r)
+            .collect();
+        for chunk in known.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT id, phone, phones, name, vars FROM contacts WHERE campaign_id = {} AND phone IN ({})",
+                store.param(1),
+                store.params(2, chunk.len())
+            );
+            let found: Vec<ExistingRow> = with_txn!(&mut self.txn, c => {
+                let mut q = sqlx::query_as::<_, ExistingRow>(&sql).bind(campaign_id);
+                for r in chunk {
+                    q = q.bind(&r.phones[0]);
+                }
+                q.fetch_all(c).await?
+            });
+            let by_phone: HashMap<&str, &ExistingRow> =
+                found.iter().map(|r| (r.phone.as_str(), r)).collect();
+            for row in chunk {
+                let Some(old) = by_phone.get(row.phones[0].as_str()) else {
+                    return Err(StoreError::Invalid(format!(
+                        "contact {} was neither inserted nor found",
+                        row.phones[0]
+                    )));
+                };
+                self.merge_into(old, row, now).await?;
+            }
+        }
+        for r in rows
+            .iter()
+            .zip(&existed)
+            .filter(|(_, e)| !**e)
+            .map(|(r, _)| r)
+        {
+            let zone = r.timezone.as_deref().unwrap_or(&self.campaign_tz);
+            if !self.zones.contains(zone) {
+                self.zones.insert(zone.to_string());
+            }
+        }
+        self.rows += inserted as u64;
+        Ok(existed)
+    }
+
+    /// Merges a later row into the stored contact it duplicates; writes only on a change.
+    async fn merge_into(&mut self, old: &ExistingRow, row: &NewContact, now: i64) -> Result<()> {
+        let mut merged = NewContact {
+            name: old.name.clone(),
+            phones: parse_json(&old.phones, "contact phones")?,
+            vars: parse_json::<BTreeMap<String, String>>(&old.vars, "contact vars")?,
+            timezone: None,
+        };
+        let before = merged.clone();
+        merged.merge(row);
+        if merged != before {
+            with_txn!(&mut self.txn, c => {
+                sqlx::query("UPDATE contacts SET phones = $1, vars = $2, name = $3, updated_at = $4 WHERE id = $5")
+                    .bind(json(&merged.phones)).bind(json(&merged.vars)).bind(&merged.name)
+                    .bind(now).bind(old.id)
+                    .execute(c).await?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Contacts inserted (not merged) since the writer was opened.
+    pub fn inserted(&self) -> u64 {
+        self.rows
+    }
+
+    /// Records the new contacts' zones, reopens a completed campaign that got new contacts, and
+    /// commits.
+    pub async fn commit(mut self) -> Result<()> {
+        let campaign_id = self.campaign_id;
+        let now = ms(self.now);
+        for zone in &self.zones {
+            with_txn!(&mut self.txn, c => {
+                sqlx::query("INSERT INTO campaign_zones (campaign_id, timezone) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(campaign_id).bind(zone).execute(c).await?;
+            });
+        }
+        if self.rows > 0 {
+            with_txn!(&mut self.txn, c => {
+                sqlx::query("UPDATE campaigns SET status = 'running', status_reason = NULL, updated_at = $1 \
+                             WHERE id = $2 AND status = 'completed'")
+                    .bind(now).bind(campaign_id).execute(c).await?;
+            });
+        }
+        match self.txn {
+            Txn::Sqlite(t) => t.commit().await?,
+            Txn::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// A multi-row INSERT of `rows` contacts, 9 values each, bound row after row; rows whose key
+/// the campaign has are skipped.
+fn insert_sql(store: &Store, rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p: Vec<String> = store
+                .params(1 + i * 9, 9)
+                .split(", ")
+                .map(str::to_string)
+                .collect();
+            format!(
+                "({}, {}, {}, {}, {}, {}, 'pending', {}, {}, {})",
+                p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]
+            )
+        })
+        .collect();
+    format!(
+        "INSERT INTO contacts (campaign_id, phone, phones, name, vars, timezone, status, \
+         next_attempt_at, created_at, updated_at) VALUES {} \
+         ON CONFLICT (campaign_id, phone) DO NOTHING",
+        values.join(", ")
+    )
+}

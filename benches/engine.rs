@@ -8,10 +8,6 @@ use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// The allocator the `outcall` binary uses.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::model::CampaignStatus;
@@ -22,6 +18,10 @@ use outcall::scheduler::clock::Clock;
 use outcall::scheduler::engine::{Engine, EngineOptions, NodeSpec};
 use outcall::store::{NewContact, Store};
 use tokio_util::sync::CancellationToken;
+
+/// The allocator the `outcall` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const CONTACTS: usize = 20_000;
 const LINES: u32 = 1_000;

@@ -6,15 +6,15 @@
 use std::io::Write;
 use std::time::Instant;
 
-/// The allocator the `outcall` binary uses.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::import::{import_file, ImportOptions};
 use outcall::store::Store;
 use rand::{Rng, SeedableRng};
+
+/// The allocator the `outcall` binary uses.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const DEBTORS: &str = include_str!("../campaigns/debtors.toml");
 const FIRST: &[&str] = &[

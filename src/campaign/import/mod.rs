@@ -71,6 +71,9 @@ pub enum ImportError {
     },
     #[error("{path}: {message}; nothing was imported")]
     BadFile { path: PathBuf, message: String },
+    /// The stream broke after some batches were committed (they stay: a re-import skips them).
+    #[error("{path}: {message}; the contacts committed before this point stay, and importing the file again adds only the rest")]
+    Interrupted { path: PathBuf, message: String },
     #[error("default country: {0}")]
     Country(String),
     #[error(transparent)]
@@ -124,15 +127,32 @@ pub async fn import_file(
         due,
         now,
         open: None,
+        committed: false,
     };
-    while let Some(msg) = rx.recv().await {
+    loop {
+        // An open transaction is committed on time even while the parser is slow to send more,
+        // so the write lock is never held much longer than COMMIT_EVERY.
+        let deadline = target.open.as_ref().map(|(_, began)| *began + COMMIT_EVERY);
+        let msg = match deadline {
+            Some(at) => {
+                match tokio::time::timeout_at(tokio::time::Instant::from_std(at), rx.recv()).await {
+                    Ok(msg) => msg,
+                    Err(_) => {
+                        if let Err(e) = target.commit().await {
+                            outcome = Err(e);
+                            break;
+                        }
+                        continue;
+                    }
+                }
+            }
+            None => rx.recv().await,
+        };
+        let Some(msg) = msg else { break };
         let batch = match msg {
             Ok(b) => b,
             Err(message) => {
-                outcome = Err(ImportError::BadFile {
-                    path: path.to_path_buf(),
-                    message,
-                });
+                outcome = Err(target.broken(path, message));
                 break;
             }
         };
@@ -145,13 +165,15 @@ pub async fn import_file(
             p(bytes, shape.size);
         }
     }
-    if outcome.is_ok() {
-        if let Some((writer, _)) = target.open.take() {
-            outcome = writer.commit().await.map_err(ImportError::from);
-        }
-    }
     drop(rx);
-    let _ = parser.await;
+    // A parser that died (a bug) ended the stream early: the open transaction is rolled back
+    // rather than committed as if the file were complete.
+    if parser.await.is_err() && outcome.is_ok() {
+        outcome = Err(target.broken(path, "the import stopped on an internal error".into()));
+    }
+    if outcome.is_ok() {
+        outcome = target.commit().await;
+    }
     outcome?;
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
@@ -206,6 +228,29 @@ struct Target<'a> {
     now: DateTime<Utc>,
     /// The open transaction and when it began.
     open: Option<(ContactWriter, std::time::Instant)>,
+    /// Whether a transaction of this import has been committed.
+    committed: bool,
+}
+
+impl Target<'_> {
+    /// Commits the open transaction, if any.
+    async fn commit(&mut self) -> Result<(), ImportError> {
+        if let Some((writer, _)) = self.open.take() {
+            writer.commit().await?;
+            self.committed = true;
+        }
+        Ok(())
+    }
+
+    /// The error for a stream that broke: nothing written yet, or some batches committed.
+    fn broken(&self, path: &Path, message: String) -> ImportError {
+        let path = path.to_path_buf();
+        if self.committed {
+            ImportError::Interrupted { path, message }
+        } else {
+            ImportError::BadFile { path, message }
+        }
+    }
 }
 
 async fn write_batch(
@@ -243,10 +288,9 @@ async fn write_batch(
         };
         let mut writer = writer;
         let existed = writer.add(&batch.contacts).await?;
+        t.open = Some((writer, began));
         if began.elapsed() >= COMMIT_EVERY {
-            writer.commit().await?;
-        } else {
-            t.open = Some((writer, began));
+            t.commit().await?;
         }
         existed
     };

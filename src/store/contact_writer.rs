@@ -13,7 +13,7 @@ use super::{ms, parse_json, NewContact, Result, Store, StoreError};
 /// Rows per multi-row INSERT (9 binds each; far below both backends' bind limits).
 const INSERT_CHUNK: usize = 400;
 /// Keys per `IN (...)` lookup.
-const LOOKUP_CHUNK: usize = 500;
+pub(super) const LOOKUP_CHUNK: usize = 500;
 
 /// An open write transaction of either backend.
 pub(crate) enum Txn {

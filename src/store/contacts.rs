@@ -5,14 +5,11 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::contact_writer::Txn;
+use super::contact_writer::{Txn, LOOKUP_CHUNK};
 use super::{
     from_ms, parse_enum, parse_json, with_pool, ContactRecord, ContactWriter, NewContact, Pool,
     Result, Store, WriteTx,
 };
-
-/// Keys per `IN (...)` lookup.
-const LOOKUP_CHUNK: usize = 500;
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {

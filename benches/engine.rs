@@ -182,7 +182,7 @@ async fn main() {
         cpu * 1000.0 / done.max(1) as f64
     );
     println!(
-        "  answer -> 1st execute  p50 {:.3} ms, p99 {:.3} ms   goal p99 < 5 ms",
+        "  park seen -> 1st exec  p50 {:.3} ms, p99 {:.3} ms   goal p99 < 5 ms",
         p50.as_secs_f64() * 1000.0,
         p99.as_secs_f64() * 1000.0
     );

@@ -136,11 +136,6 @@ impl CampaignDef {
         })
     }
 
-    /// The dial string for one number (`+` stripped).
-    pub fn dial_string(&self, e164: &str) -> String {
-        self.dial.replace("{number}", e164.trim_start_matches('+'))
-    }
-
     /// The dial string a `bridge` node uses: its own `to`, else the campaign's operator.
     pub fn bridge_target<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
         match node {

@@ -35,7 +35,7 @@ fn shipped_examples_load() {
         utc("2026-11-22T07:00:00Z")
     )); // Sunday
     assert_eq!(
-        d.dial_string("+79001001234"),
+        crate::esl::command::app::dial_target(&d.dial, "+79001001234").unwrap(),
         "sofia/gateway/demo/79001001234"
     );
 

@@ -8,4 +8,5 @@ pub mod model;
 pub mod schedule;
 pub mod script;
 pub mod template;
+pub mod text;
 pub mod window;

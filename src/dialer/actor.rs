@@ -23,6 +23,7 @@ use super::script::{self, ScriptOutcome};
 use super::switch::{Events, Switch};
 use crate::campaign::definition::CampaignDef;
 use crate::campaign::model::ContactStatus;
+use crate::esl::command::app::dial_target;
 use crate::store::StoreError;
 use crate::store::{ClaimedContact, NewAttempt};
 
@@ -50,6 +51,9 @@ pub struct CallJob {
     pub node: Arc<NodeRt>,
     pub permit: Permit,
 }
+
+/// How long an answered call whose originate succeeded may wait for CHANNEL_PARK.
+const PARK_GRACE: Duration = Duration::from_secs(2);
 
 /// How long a call that was hung up may take to report CHANNEL_HANGUP_COMPLETE.
 const HANGUP_GRACE: Duration = Duration::from_secs(10);
@@ -93,7 +97,14 @@ async fn place_call(env: &CallEnv, job: &CallJob, uuid: &str) {
         give_back(env, contact.id, ContactStatus::Done, "contact has no phone").await;
         return;
     };
-    let endpoint = def.dial_string(phone);
+    let endpoint = match dial_target(&def.dial, phone) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(phone = %phone, error = %e, "number cannot be dialled");
+            give_back(env, contact.id, ContactStatus::Done, "number cannot be dialled").await;
+            return;
+        }
+    };
     let attempt = NewAttempt {
         uuid: uuid.to_string(),
         phone: phone.to_string(),
@@ -200,7 +211,8 @@ async fn drive(
     (state, outcome, rang_for)
 }
 
-/// Follows the ringing phase; true once answered, false when the call ended unanswered.
+/// Follows the ringing phase; true once answered and parked (the first application may be
+/// sent), false when the call ended first.
 async fn ring(
     env: &CallEnv,
     job: &CallJob,
@@ -212,16 +224,26 @@ async fn ring(
     let switch = &*job.node.switch;
     let guard = env.clock.real(job.campaign.def.ring_timeout) * 2 + Duration::from_secs(30);
     let deadline = tokio::time::sleep(guard);
-    tokio::pin!(deadline, originate);
+    // A switch that never reports CHANNEL_PARK (another target, events filtered) must not
+    // hold an answered call: after the originate job's +OK, wait at most PARK_GRACE.
+    let park_grace = tokio::time::sleep(Duration::from_secs(86_400));
+    tokio::pin!(deadline, originate, park_grace);
     let mut job_done = false;
+    let mut grace_armed = false;
     loop {
+        if !grace_armed && job_done && state.answered_at.is_some() && state.job_error.is_none() {
+            grace_armed = true;
+            park_grace
+                .as_mut()
+                .reset(tokio::time::Instant::now() + PARK_GRACE);
+        }
         tokio::select! {
             ev = events.next() => {
                 match ev {
                     Some(ev) => state.observe(ev, &env.clock),
                     None => state.unreachable = true,
                 }
-                if state.answered_at.is_some() && !state.ended() {
+                if state.ready() {
                     return true;
                 }
                 if state.ended() {
@@ -255,6 +277,11 @@ async fn ring(
             _ = job.campaign.stop.cancelled(), if !state.cancelled => {
                 state.cancelled = true;
                 let _ = switch.kill(uuid, "ORIGINATOR_CANCEL").await;
+            }
+            _ = &mut park_grace, if grace_armed => {
+                tracing::warn!("answered but no CHANNEL_PARK in time; running the script anyway");
+                state.parked = true;
+                return !state.ended();
             }
             _ = &mut deadline => {
                 tracing::warn!("no answer nor hangup in time; killing the channel");

@@ -16,6 +16,7 @@ use super::say_watch::SayWatch;
 use super::script::{AppResult, Channel, ChannelError, ScriptOutcome};
 use super::switch::{CallEvent, Events, Switch, SwitchError};
 use super::webhook;
+use crate::esl::command::AppCall;
 use crate::scheduler::clock::Clock;
 
 /// What the call's events said so far.
@@ -24,8 +25,12 @@ pub struct CallState {
     /// A channel exists on the switch (any channel event seen).
     pub created: bool,
     pub answered_at: Option<DateTime<Utc>>,
-    /// When CHANNEL_ANSWER was received, until the first execute is sent.
-    pub answer_seen: Option<Instant>,
+    /// CHANNEL_PARK was seen: the originate has handed the channel to its `park` target, so
+    /// applications sent now run with media. One sent earlier (on CHANNEL_ANSWER alone) runs
+    /// in CS_CONSUME_MEDIA with no media path and its prompt is lost (PROTOCOL.md section 12).
+    pub parked: bool,
+    /// When CHANNEL_PARK was received, until the first execute is sent.
+    pub park_seen: Option<Instant>,
     pub bridged: bool,
     /// The CHANNEL_HANGUP_COMPLETE event.
     pub hangup: Option<CallEvent>,
@@ -48,12 +53,20 @@ impl CallState {
         match ev.name().as_ref() {
             "CHANNEL_ANSWER" if self.answered_at.is_none() => {
                 self.answered_at = Some(clock.now());
-                self.answer_seen = Some(Instant::now());
+            }
+            "CHANNEL_PARK" if !self.parked => {
+                self.parked = true;
+                self.park_seen = Some(Instant::now());
             }
             "CHANNEL_BRIDGE" => self.bridged = true,
             "CHANNEL_HANGUP_COMPLETE" => self.hangup = Some(ev),
             _ => {}
         }
+    }
+
+    /// Answered and parked: the script may start.
+    pub fn ready(&self) -> bool {
+        self.answered_at.is_some() && self.parked && !self.ended()
     }
 
     /// The call is over on the switch.
@@ -102,21 +115,21 @@ fn channel_error(e: SwitchError) -> ChannelError {
 }
 
 impl Channel for LiveChannel<'_> {
-    async fn execute(&mut self, app: &str, arg: &str) -> Result<AppResult, ChannelError> {
+    async fn execute(&mut self, call: &AppCall) -> Result<AppResult, ChannelError> {
         if self.state.ended() || self.state.cancelled {
             return Err(ChannelError::HungUp);
         }
-        if let Some(seen) = self.state.answer_seen.take() {
+        if let Some(seen) = self.state.park_seen.take() {
             self.metrics.reaction(seen.elapsed());
         }
-        let watching = app == "say";
+        let watching = call.app() == "say";
         if watching {
             let after = self.state.last_event.as_ref().and_then(CallEvent::sequence);
             self.say_watch.started(self.uuid, self.campaign_id, after);
         }
         let switch = self.switch;
         let uuid = self.uuid;
-        let exec = switch.execute(uuid, app, arg);
+        let exec = switch.execute(uuid, call);
         tokio::pin!(exec);
         let mut end_seq = None;
         let result = loop {

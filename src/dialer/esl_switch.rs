@@ -16,12 +16,14 @@ use tokio_util::sync::CancellationToken;
 use super::switch::{CallEvent, Events, Switch, SwitchError};
 use crate::config::Secret;
 use crate::esl::client::{Client, ClientOptions, Error as EslError};
-use crate::esl::command::originate_args;
+use crate::esl::command::app::uuid_kill_args;
+use crate::esl::command::{originate_args, AppCall};
 
 /// The events the dialer subscribes to.
-pub const EVENTS: [&str; 9] = [
+pub const EVENTS: [&str; 10] = [
     "CHANNEL_CREATE",
     "CHANNEL_ANSWER",
+    "CHANNEL_PARK",
     "CHANNEL_BRIDGE",
     "CHANNEL_HANGUP_COMPLETE",
     "CHANNEL_EXECUTE_COMPLETE",
@@ -206,13 +208,12 @@ impl Switch for EslSwitch {
     fn execute<'a>(
         &'a self,
         uuid: &'a str,
-        app: &'a str,
-        arg: &'a str,
+        call: &'a AppCall,
     ) -> BoxFuture<'a, Result<CallEvent, SwitchError>> {
         async move {
             let client = self.current()?;
             client
-                .execute(uuid, app, arg)
+                .execute(uuid, call.app(), call.arg())
                 .await
                 .map(CallEvent)
                 .map_err(|e| esl_error(&self.name, e))
@@ -239,8 +240,9 @@ impl Switch for EslSwitch {
     fn kill<'a>(&'a self, uuid: &'a str, cause: &'a str) -> BoxFuture<'a, Result<(), SwitchError>> {
         async move {
             let client = self.current()?;
+            let args = uuid_kill_args(uuid, cause).map_err(|e| SwitchError::Unsafe(e.to_string()))?;
             let body = client
-                .api("uuid_kill", &format!("{uuid} {cause}"))
+                .api("uuid_kill", &args)
                 .await
                 .map_err(|e| esl_error(&self.name, e))?;
             if body.starts_with("-ERR") {

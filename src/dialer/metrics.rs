@@ -1,5 +1,5 @@
 //! In-process counters of the dialer: calls by disposition, originates, live calls, and the
-//! reaction time from CHANNEL_ANSWER received to the first execute sent. Lock-free counters;
+//! reaction time from CHANNEL_PARK received to the first execute sent. Lock-free counters;
 //! a Prometheus text rendering for the HTTP endpoint that comes later.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +42,7 @@ impl Metrics {
     pub fn live_dec(&self) {
         self.inner.live.fetch_sub(1, Ordering::Relaxed);
     }
-    /// Records one answer-to-first-execute reaction time (capped; at most a million kept).
+    /// Records one park-to-first-execute reaction time (capped; at most a million kept).
     pub fn reaction(&self, d: Duration) {
         let us = u32::try_from(d.as_micros()).unwrap_or(u32::MAX);
         let mut v = self

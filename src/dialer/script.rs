@@ -7,8 +7,10 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use super::flow::{Flow, Menu, Prompt, Step};
-use super::template::{render, TemplateError};
+use super::template::{render, render_with, TemplateError};
 use crate::campaign::model::Disposition;
+use crate::esl::command::app::{self as sw, DigitsPrompt};
+use crate::esl::command::{AppCall, CommandError};
 
 /// The channel variable play_and_get_digits stores the entry in.
 pub const DIGITS_VAR: &str = "outcall_digits";
@@ -35,11 +37,11 @@ pub enum ChannelError {
 
 /// A live call the script can act on.
 pub trait Channel: Send {
-    /// Runs an application and waits for its CHANNEL_EXECUTE_COMPLETE.
+    /// Runs an application (built by `esl::command::app`, the only way to make one) and waits
+    /// for its CHANNEL_EXECUTE_COMPLETE.
     fn execute(
         &mut self,
-        app: &str,
-        arg: &str,
+        call: &AppCall,
     ) -> impl Future<Output = Result<AppResult, ChannelError>> + Send;
     /// Hangs the call up with a cause.
     fn hangup(&mut self, cause: &str) -> impl Future<Output = Result<(), ChannelError>> + Send;
@@ -115,7 +117,7 @@ pub async fn run<C: Channel>(
     out
 }
 
-enum StepError {
+pub enum StepError {
     HungUp,
     Script(String),
 }
@@ -135,6 +137,26 @@ impl From<TemplateError> for StepError {
     }
 }
 
+impl From<CommandError> for StepError {
+    fn from(e: CommandError) -> Self {
+        StepError::Script(format!("cannot be sent to the switch: {e}"))
+    }
+}
+
+/// Renders a file path: each value becomes one safe path segment ([`sw::path_part`]).
+fn render_path(template: &str, vars: &HashMap<String, String>) -> Result<String, TemplateError> {
+    render_with(template, vars, |v| Ok(sw::path_part(v)))
+}
+
+/// Renders a dial string: a value that is not a plain dial word is refused ([`sw::dial_part`]).
+fn render_dial(template: &str, vars: &HashMap<String, String>) -> Result<String, TemplateError> {
+    render_with(template, vars, |v| {
+        sw::dial_part(v)
+            .map(str::to_string)
+            .map_err(|e| TemplateError::Unplaceable(format!("value {v:?} in a dial string: {e}")))
+    })
+}
+
 async fn run_step<C: Channel>(
     flow: &Flow,
     step: &Step,
@@ -144,7 +166,7 @@ async fn run_step<C: Channel>(
 ) -> Result<Option<String>, StepError> {
     match step {
         Step::Play { file, next } => {
-            ch.execute("playback", &render(file, vars)?).await?;
+            ch.execute(&sw::playback(&render_path(file, vars)?)?).await?;
             Ok(next.clone())
         }
         Step::Speak {
@@ -155,8 +177,8 @@ async fn run_step<C: Channel>(
         } => {
             let engine = engine.as_deref().unwrap_or(&flow.tts_engine);
             let voice = voice.as_deref().unwrap_or(&flow.tts_voice);
-            let arg = format!("{engine}|{voice}|{}", render(text, vars)?);
-            ch.execute("speak", &arg).await?;
+            ch.execute(&sw::speak(engine, voice, &render(text, vars)?)?)
+                .await?;
             Ok(next.clone())
         }
         Step::Say {
@@ -167,13 +189,9 @@ async fn run_step<C: Channel>(
             text,
             next,
         } => {
-            let mut arg = format!("{lang} {kind} {method} ");
-            if let Some(g) = gender {
-                arg.push_str(g);
-                arg.push(' ');
-            }
-            arg.push_str(&render(text, vars)?);
-            ch.execute("say", &arg).await?;
+            let text = render(text, vars)?;
+            let call = sw::say(lang, kind, method, gender.as_deref(), &text)?;
+            ch.execute(&call).await?;
             Ok(next.clone())
         }
         Step::Menu(menu) => run_menu(flow, menu, vars, ch, out).await,
@@ -184,14 +202,14 @@ async fn run_step<C: Channel>(
             next,
             on_failure,
         } => {
-            let mut vars_block = format!("{{leg_timeout={timeout_secs}");
-            if let Some(cid) = caller_id {
-                vars_block.push_str(",origination_caller_id_number=");
-                vars_block.push_str(&escape_value(&render(cid, vars)?));
+            let timeout = timeout_secs.to_string();
+            let cid = caller_id.as_ref().map(|c| render_dial(c, vars)).transpose()?;
+            let mut bvars = vec![("leg_timeout", timeout.as_str())];
+            if let Some(c) = &cid {
+                bvars.push(("origination_caller_id_number", c.as_str()));
             }
-            vars_block.push('}');
-            let arg = format!("{vars_block}{}", render(dial_string, vars)?);
-            let res = ch.execute("bridge", &arg).await?;
+            let call = sw::bridge(&bvars, &render_dial(dial_string, vars)?)?;
+            let res = ch.execute(&call).await?;
             out.bridge_cause = res.vars.get("bridge_hangup_cause").cloned();
             if bridge_succeeded(&res) {
                 out.bridged = true;
@@ -205,12 +223,8 @@ async fn run_step<C: Channel>(
             max_secs,
             next,
         } => {
-            let path = render(path, vars)?;
-            let arg = match max_secs {
-                Some(s) => format!("{path} +{s}"),
-                None => path.clone(),
-            };
-            ch.execute("record_session", &arg).await?;
+            let path = render_path(path, vars)?;
+            ch.execute(&sw::record_session(&path, *max_secs)?).await?;
             out.recording = Some(path);
             Ok(next.clone())
         }
@@ -268,16 +282,11 @@ async fn run_menu<C: Channel>(
     out: &mut ScriptOutcome,
 ) -> Result<Option<String>, StepError> {
     if let Prompt::Speak(text) = &menu.prompt {
-        let arg = format!(
-            "{}|{}|{}",
-            flow.tts_engine,
-            flow.tts_voice,
-            render(text, vars)?
-        );
-        ch.execute("speak", &arg).await?;
+        let call = sw::speak(&flow.tts_engine, &flow.tts_voice, &render(text, vars)?)?;
+        ch.execute(&call).await?;
     }
-    let arg = menu_arg(flow, menu, vars)?;
-    let res = ch.execute("play_and_get_digits", &arg).await?;
+    let call = menu_call(flow, menu, vars)?;
+    let res = ch.execute(&call).await?;
     let entered = res.vars.get(DIGITS_VAR).filter(|d| !d.is_empty());
     if let Some(digits) = entered {
         out.digits = Some(digits.clone());
@@ -293,13 +302,13 @@ async fn run_menu<C: Channel>(
     Ok(menu.on_timeout.clone())
 }
 
-/// The play_and_get_digits argument:
+/// The play_and_get_digits application:
 /// `<min> <max> <tries> <timeout_ms> <terminators> <file> <invalid_file> <var> <regex>`.
-pub fn menu_arg(
+pub fn menu_call(
     flow: &Flow,
     menu: &Menu,
     vars: &HashMap<String, String>,
-) -> Result<String, TemplateError> {
+) -> Result<AppCall, StepError> {
     let lens = menu.choices.iter().map(|(d, _)| d.chars().count());
     let min = lens.clone().min().unwrap_or(1).max(1);
     let max = lens.max().unwrap_or(1).max(1);
@@ -313,17 +322,20 @@ pub fn menu_arg(
         Some(p) => prompt_file(flow, p, vars)?,
         None => "silence_stream://250".to_string(),
     };
-    let alternatives: Vec<String> = menu
-        .choices
-        .iter()
-        .map(|(d, _)| d.replace('*', "\\*"))
-        .collect();
-    let regex = format!("^({})$", alternatives.join("|"));
-    Ok(format!(
-        "{min} {max} {} {} {terminators} {file} {invalid} {DIGITS_VAR} {regex}",
-        menu.tries.max(1),
-        menu.timeout_ms
-    ))
+    let choices: Vec<&str> = menu.choices.iter().map(|(d, _)| d.as_str()).collect();
+    let regex = sw::digits_regex(&choices)?;
+    let call = sw::play_and_get_digits(&DigitsPrompt {
+        min: u32::try_from(min).unwrap_or(1),
+        max: u32::try_from(max).unwrap_or(1),
+        tries: menu.tries.max(1),
+        timeout_ms: menu.timeout_ms,
+        terminators,
+        file: &file,
+        invalid_file: &invalid,
+        var: DIGITS_VAR,
+        regex: &regex,
+    })?;
+    Ok(call)
 }
 
 /// A prompt as the play_and_get_digits file argument (one word: the argument is split on
@@ -335,7 +347,7 @@ pub fn prompt_file(
     vars: &HashMap<String, String>,
 ) -> Result<String, TemplateError> {
     Ok(match prompt {
-        Prompt::File(f) => render(f, vars)?.replace(' ', "_"),
+        Prompt::File(f) => render_path(f, vars)?,
         Prompt::Speak(_) => "silence_stream://250".to_string(),
     })
 }
@@ -349,24 +361,4 @@ pub fn bridge_succeeded(res: &AppResult) -> bool {
             .is_some_and(|v| v.eq_ignore_ascii_case("SUCCESS") || v.eq_ignore_ascii_case("ANSWER"))
     };
     ok("DIALSTATUS") || ok("originate_disposition")
-}
-
-/// Escapes a value for an originate `{}`/`[]` variable block: commas, quotes and braces stay data.
-pub fn escape_value(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            ',' | '\'' | '{' | '}' | '[' | ']' | '\\' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\r' | '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    if out.contains(' ') {
-        format!("'{out}'")
-    } else {
-        out
-    }
 }

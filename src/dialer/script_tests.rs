@@ -5,6 +5,7 @@ use std::collections::{HashMap, VecDeque};
 use super::flow::{Flow, Menu, Prompt, Step};
 use super::script::*;
 use crate::campaign::model::Disposition;
+use crate::esl::command::AppCall;
 
 /// A channel that records what it was asked and answers from a queue.
 #[derive(Default)]
@@ -30,8 +31,8 @@ impl Fake {
 }
 
 impl Channel for Fake {
-    async fn execute(&mut self, app: &str, arg: &str) -> Result<AppResult, ChannelError> {
-        self.calls.push((app.to_string(), arg.to_string()));
+    async fn execute(&mut self, call: &AppCall) -> Result<AppResult, ChannelError> {
+        self.calls.push((call.app().to_string(), call.arg().to_string()));
         if self.hung_up {
             return Err(ChannelError::HungUp);
         }
@@ -348,9 +349,57 @@ async fn a_loop_is_cut_off() {
     assert_eq!(out.trace.len(), MAX_STEPS);
 }
 
-#[test]
-fn escaping_keeps_subscriber_data_as_data() {
-    assert_eq!(escape_value("a,b"), "a\\,b");
-    assert_eq!(escape_value("O'Neil {x}"), "'O\\'Neil \\{x\\}'");
-    assert!(!escape_value("a\r\nb").contains(['\r', '\n']));
+fn one_step(step: Step) -> Flow {
+    Flow {
+        start: "a".into(),
+        steps: HashMap::from([("a".to_string(), step)]),
+        tts_engine: "tts_commandline".into(),
+        tts_voice: "ru".into(),
+    }
+}
+
+#[tokio::test]
+async fn subscriber_data_never_becomes_switch_syntax() {
+    let mut v = vars();
+    v.insert("NAME".into(), "${system(touch x)} $${hostname}\\n".into());
+    let speak = one_step(Step::Speak {
+        text: "Здравствуйте, {{NAME}}.".into(),
+        engine: None,
+        voice: None,
+        next: None,
+    });
+    let mut ch = Fake::default();
+    run(&speak, &v, &mut ch).await;
+    assert_eq!(
+        ch.calls[0].1,
+        "tts_commandline|ru|Здравствуйте, $ {system(touch x)} $$ {hostname} n."
+    );
+    v.insert("NAME".into(), "../traversed a +1 b".into());
+    let record = one_step(Step::Record {
+        path: "/var/rec/{{NAME}}.wav".into(),
+        max_secs: Some(60),
+        next: None,
+    });
+    let mut ch = Fake::default();
+    let out = run(&record, &v, &mut ch).await;
+    assert_eq!(
+        ch.calls[0],
+        (
+            "record_session".into(),
+            "/var/rec/___traversed_a__1_b.wav +60".into()
+        )
+    );
+    assert_eq!(out.recording.as_deref(), Some("/var/rec/___traversed_a__1_b.wav"));
+    v.insert("EXT".into(), "1001@evil.example".into());
+    let bridge = one_step(Step::Bridge {
+        dial_string: "user/{{EXT}}".into(),
+        timeout_secs: 30,
+        caller_id: None,
+        next: None,
+        on_failure: None,
+    });
+    let mut ch = Fake::default();
+    let out = run(&bridge, &v, &mut ch).await;
+    assert!(ch.calls.is_empty(), "{:?}", ch.calls);
+    assert!(out.error.unwrap().contains("dial string"));
 }

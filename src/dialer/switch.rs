@@ -9,6 +9,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 
+use crate::esl::command::AppCall;
 use crate::esl::event::Event;
 
 /// A channel event as the dialer reads it (shared, never copied).
@@ -88,12 +89,12 @@ pub trait Switch: Send + Sync {
         endpoint: String,
         destination: String,
     ) -> BoxFuture<'a, Result<String, SwitchError>>;
-    /// `sendmsg <uuid>` execute; resolves with the CHANNEL_EXECUTE_COMPLETE event.
+    /// `sendmsg <uuid>` execute of an application built by `esl::command::app`; resolves with
+    /// the CHANNEL_EXECUTE_COMPLETE event.
     fn execute<'a>(
         &'a self,
         uuid: &'a str,
-        app: &'a str,
-        arg: &'a str,
+        call: &'a AppCall,
     ) -> BoxFuture<'a, Result<CallEvent, SwitchError>>;
     /// `sendmsg <uuid>` hangup with a cause.
     fn hangup<'a>(

@@ -25,6 +25,9 @@ pub enum TemplateError {
     },
     #[error("unclosed `{{{{` in template at byte {0}")]
     Unclosed(usize),
+    /// A value that cannot be placed where the template puts it (e.g. `@` in a dial string).
+    #[error("{0}")]
+    Unplaceable(String),
 }
 
 /// The filters a template may use.
@@ -32,6 +35,17 @@ pub const FILTERS: [&str; 5] = ["money_ru", "money_en", "number_ru", "number_en"
 
 /// Renders `template` with the contact's variables.
 pub fn render(template: &str, vars: &HashMap<String, String>) -> Result<String, TemplateError> {
+    render_with(template, vars, |v| Ok(v.to_string()))
+}
+
+/// Renders `template`, passing every substituted value through `place` first: the escaping of
+/// the context the value lands in (a file path, a dial string), while the template's own text
+/// is kept as written.
+pub fn render_with(
+    template: &str,
+    vars: &HashMap<String, String>,
+    place: impl Fn(&str) -> Result<String, TemplateError>,
+) -> Result<String, TemplateError> {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     let mut offset = 0;
@@ -41,7 +55,7 @@ pub fn render(template: &str, vars: &HashMap<String, String>) -> Result<String, 
         let end = after
             .find("}}")
             .ok_or(TemplateError::Unclosed(offset + start))?;
-        out.push_str(&expand(&after[..end], vars)?);
+        out.push_str(&place(&expand(&after[..end], vars)?)?);
         let consumed = start + 2 + end + 2;
         offset += consumed;
         rest = &rest[consumed..];

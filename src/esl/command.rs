@@ -330,7 +330,9 @@ fn sendmsg_line(uuid: Option<&str>) -> Result<Builder> {
     }
 }
 
+pub mod app;
 mod originate;
+pub use self::app::AppCall;
 pub use self::originate::{check_data, originate_args, originate_vars};
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::campaign::model::Disposition;
+use crate::campaign::text::printable;
 use crate::store::{AttemptRecord, ContactRecord, Store, StoreError};
 
 /// Everything a report shows.
@@ -170,7 +171,7 @@ impl Report {
             w.write_record([
                 a.id.to_string(),
                 a.contact_id.to_string(),
-                a.contact_name.clone(),
+                printable(&a.contact_name).into_owned(),
                 a.phone.clone(),
                 a.uuid.clone(),
                 a.node.clone(),
@@ -192,6 +193,7 @@ impl Report {
 }
 
 fn clip(s: &str, n: usize) -> String {
+    let s = printable(s);
     if s.chars().count() <= n {
         s.to_string()
     } else {

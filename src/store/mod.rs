@@ -51,6 +51,9 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 pub enum StoreError {
     #[error("cannot open the database: {0}")]
     Connect(#[source] sqlx::Error),
+    /// The PostgreSQL server could not be reached or refused the login.
+    #[error("cannot connect to postgres at {at}: {reason}")]
+    Unreachable { at: String, reason: String },
     #[error("database URL not understood: use sqlite://FILE (or a file path) or postgres://...")]
     BadUrl,
     #[error("applying database migrations failed: {0}")]
@@ -197,6 +200,21 @@ impl Store {
 
     async fn connect_postgres(url: &str) -> Result<Store> {
         let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl)?;
+        // One direct connection first: a refused or unknown server is said at once, naming
+        // host and port only (never the URL, which may hold a password), instead of the
+        // pool's "timed out" after its acquire timeout.
+        let at = format!("{}:{}", options.get_host(), options.get_port());
+        match <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&options).await {
+            Ok(c) => {
+                let _ = sqlx::Connection::close(c).await;
+            }
+            Err(e) => {
+                return Err(StoreError::Unreachable {
+                    at,
+                    reason: connect_reason(&e),
+                })
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(15))
@@ -297,4 +315,18 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str)
 
 pub(crate) fn parse_enum<T: FromStr<Err = String>>(text: &str) -> Result<T> {
     text.parse().map_err(StoreError::Corrupt)
+}
+
+/// The cause of a failed connection, said once: the I/O error's own text without sqlx's
+/// prefix and without the repeated OS code, or the server's message.
+fn connect_reason(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
+            std::io::ErrorKind::TimedOut => "timed out".into(),
+            _ => io.to_string(),
+        },
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    }
 }

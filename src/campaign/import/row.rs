@@ -10,7 +10,12 @@ use super::rows::{parse_vars, split_phones, Columns};
 use super::sniff::Encoding;
 use super::Rejection;
 use crate::campaign::schedule::parse_tz;
+use crate::campaign::text::clean;
 use crate::store::NewContact;
+
+/// The longest value a CSV field may hold. A contact's values are spoken, shown and sent to the
+/// switch on every call; a field longer than this is a broken export, and the row is rejected.
+pub const MAX_FIELD_BYTES: usize = 4096;
 
 /// What became of one record.
 pub(super) enum Out {
@@ -57,8 +62,20 @@ fn contact(
     }
     let mut field = |i: usize| -> Result<String, String> {
         let bytes = record.get(i).unwrap_or_default();
+        if bytes.len() > MAX_FIELD_BYTES {
+            return Err(format!(
+                "column {} holds {} bytes (at most {MAX_FIELD_BYTES}: a name or a variable, not a document)",
+                i + 1,
+                bytes.len()
+            ));
+        }
         enc.decode(bytes)
             .map(|s| {
+                let s = if s.chars().any(char::is_control) {
+                    clean(&s).into_owned()
+                } else {
+                    s
+                };
                 let t = s.trim();
                 if t.len() == s.len() {
                     s

@@ -123,7 +123,9 @@ impl Scanner {
     }
 
     fn byte(&mut self, b: u8) {
-        if b == 0 {
+        // A NUL inside a quoted value is data (removed on import with the other control
+        // bytes); outside quotes it means the file is not text.
+        if b == 0 && self.quoted_since.is_none() {
             self.broken = Some(Broken::Binary { line: self.line });
             return;
         }
@@ -238,6 +240,7 @@ mod tests {
             check(b"a,b\n1,2\n3\x004\n").unwrap_err(),
             Broken::Binary { line: 3 }
         );
+        assert!(check(b"a,b\n\"x\x00y\",2\n").is_ok());
         assert_eq!(
             check(b"\x89PNG\r\n\x1a\n\x00\x00").unwrap_err(),
             Broken::Binary { line: 1 }

@@ -269,11 +269,7 @@ async fn stop_hangs_up_live_calls_as_cancelled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_say_prompts_pause_the_campaign_as_misconfigured() {
     let w = World::new(RULES, None).await;
-    let toml = campaign_toml("say", 1, 1, "").replace(
-        "type = \"speak\"\ntext = \"Ваша задолженность {{BALANCE|money_ru}}.\"",
-        "type = \"say\"\nlang = \"ru\"\nkind = \"currency\"\ntext = \"{{BALANCE}}\"",
-    );
-    assert!(toml.contains("type = \"say\""));
+    let toml = say_campaign_toml("say");
     let id = campaign_of(&w, &toml, &rows("7900100", 3)).await;
     let engine = w.engine("e1", 100).await;
     w.wait_status(id, CampaignStatus::Paused, Duration::from_secs(20))

@@ -105,7 +105,10 @@ fn database_url_credentials_are_never_printed() {
             .env("OUTCALL_DATABASE_URL", &url)
             .output()
             .unwrap();
-        assert!(!out.status.success(), "{args:?} succeeded without a database");
+        assert!(
+            !out.status.success(),
+            "{args:?} succeeded without a database"
+        );
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),

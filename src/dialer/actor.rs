@@ -101,7 +101,13 @@ async fn place_call(env: &CallEnv, job: &CallJob, uuid: &str) {
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(phone = %phone, error = %e, "number cannot be dialled");
-            give_back(env, contact.id, ContactStatus::Done, "number cannot be dialled").await;
+            give_back(
+                env,
+                contact.id,
+                ContactStatus::Done,
+                "number cannot be dialled",
+            )
+            .await;
             return;
         }
     };

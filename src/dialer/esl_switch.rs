@@ -240,7 +240,8 @@ impl Switch for EslSwitch {
     fn kill<'a>(&'a self, uuid: &'a str, cause: &'a str) -> BoxFuture<'a, Result<(), SwitchError>> {
         async move {
             let client = self.current()?;
-            let args = uuid_kill_args(uuid, cause).map_err(|e| SwitchError::Unsafe(e.to_string()))?;
+            let args =
+                uuid_kill_args(uuid, cause).map_err(|e| SwitchError::Unsafe(e.to_string()))?;
             let body = client
                 .api("uuid_kill", &args)
                 .await

@@ -166,7 +166,8 @@ async fn run_step<C: Channel>(
 ) -> Result<Option<String>, StepError> {
     match step {
         Step::Play { file, next } => {
-            ch.execute(&sw::playback(&render_path(file, vars)?)?).await?;
+            ch.execute(&sw::playback(&render_path(file, vars)?)?)
+                .await?;
             Ok(next.clone())
         }
         Step::Speak {
@@ -203,7 +204,10 @@ async fn run_step<C: Channel>(
             on_failure,
         } => {
             let timeout = timeout_secs.to_string();
-            let cid = caller_id.as_ref().map(|c| render_dial(c, vars)).transpose()?;
+            let cid = caller_id
+                .as_ref()
+                .map(|c| render_dial(c, vars))
+                .transpose()?;
             let mut bvars = vec![("leg_timeout", timeout.as_str())];
             if let Some(c) = &cid {
                 bvars.push(("origination_caller_id_number", c.as_str()));

@@ -32,7 +32,8 @@ impl Fake {
 
 impl Channel for Fake {
     async fn execute(&mut self, call: &AppCall) -> Result<AppResult, ChannelError> {
-        self.calls.push((call.app().to_string(), call.arg().to_string()));
+        self.calls
+            .push((call.app().to_string(), call.arg().to_string()));
         if self.hung_up {
             return Err(ChannelError::HungUp);
         }
@@ -389,7 +390,10 @@ async fn subscriber_data_never_becomes_switch_syntax() {
             "/var/rec/___traversed_a__1_b.wav +60".into()
         )
     );
-    assert_eq!(out.recording.as_deref(), Some("/var/rec/___traversed_a__1_b.wav"));
+    assert_eq!(
+        out.recording.as_deref(),
+        Some("/var/rec/___traversed_a__1_b.wav")
+    );
     v.insert("EXT".into(), "1001@evil.example".into());
     let bridge = one_step(Step::Bridge {
         dial_string: "user/{{EXT}}".into(),

@@ -78,7 +78,8 @@ fn first(args: &str) -> &str {
     args.split_whitespace().next().unwrap_or("")
 }
 
-fn fire_api_event(core: &Core, cmd: &str, args: &str) {
+/// The API event switch_api_execute fires for every API it runs (inline calls too).
+pub fn fire_api_event(core: &Core, cmd: &str, args: &str) {
     let mut b = core.event(
         "API",
         ("switch_loadable_module.c", "switch_api_execute", 2248),

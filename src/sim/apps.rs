@@ -1,9 +1,13 @@
-//! Dialplan applications run through `sendmsg` execute (or `&app()`): CHANNEL_EXECUTE, the
-//! application's effect in simulated time, then CHANNEL_EXECUTE_COMPLETE with its response and
-//! result variables, as PROTOCOL.md §12 records them.
+//! Dialplan applications run through `sendmsg` execute (or `&app()`): the data expanded as
+//! switch_core_session_exec does, CHANNEL_EXECUTE, the application's effect in simulated time,
+//! then CHANNEL_EXECUTE_COMPLETE with its response and result variables, as PROTOCOL.md §12
+//! records them. While the originate still owns the channel, [`nomedia`] decides instead.
+
+mod nomedia;
 
 use super::leg::{origin, Actor, Exec, Wake};
 use super::media::{self, Playable};
+use super::vars::{expand_for, switch_true};
 
 /// Runs one queued application (with its `loops`).
 pub async fn run(a: &mut Actor, exec: Exec) {
@@ -14,6 +18,11 @@ pub async fn run(a: &mut Actor, exec: Exec) {
         a.begin_hangup("DESTINATION_OUT_OF_ORDER");
         return;
     }
+    if nomedia::refused(a, &app) {
+        // switch_core_session_execute_application_get_flags, outbound channel without media.
+        tracing::warn!(app = %app, "Cannot execute app '{app}' media required on an outbound channel that does not have media established");
+        return;
+    }
     let loops = if exec.loops == 0 { 1 } else { exec.loops };
     let mut n = 0;
     while loops < 0 || n < loops {
@@ -22,27 +31,41 @@ pub async fn run(a: &mut Actor, exec: Exec) {
             .event_uuid
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let arg = expand_arg(a, &exec.arg);
         {
             let mut c = a.ch();
             c.set_var("current_application", Some(&app));
-            c.set_var("current_application_data", Some(&exec.arg));
-            c.current_app = Some((app.clone(), exec.arg.clone()));
+            c.set_var("current_application_data", Some(&arg));
+            c.current_app = Some((app.clone(), arg.clone()));
         }
         let mut post = vec![("Application", app.clone())];
-        if !exec.arg.is_empty() {
-            post.push(("Application-Data", exec.arg.clone()));
+        if !arg.is_empty() {
+            post.push(("Application-Data", arg.clone()));
         }
         post.push(("Application-UUID", app_uuid.clone()));
         a.fire("CHANNEL_EXECUTE", origin::EXECUTE, &[], &post);
-        let response = Box::pin(dispatch(a, &app, &exec.arg, &app_uuid)).await;
+        let response = Box::pin(dispatch(a, &app, &arg, &app_uuid)).await;
         let Some(response) = response else {
             return; // a holding app (park, socket) completes at hangup
         };
-        complete(a, &app, &exec.arg, &app_uuid, &response);
+        complete(a, &app, &arg, &app_uuid, &response);
         if a.hangup.is_some() {
             return;
         }
     }
+}
+
+/// The data as the application gets it: expanded unless `app_disable_expand_variables` is true
+/// (switch_core_session_exec); CHANNEL_EXECUTE and its COMPLETE carry it expanded.
+fn expand_arg(a: &Actor, arg: &str) -> String {
+    let ch = a.ch();
+    if ch
+        .var("app_disable_expand_variables")
+        .is_some_and(switch_true)
+    {
+        return arg.to_string();
+    }
+    expand_for(&a.core, &ch, arg)
 }
 
 /// Applications the sim implements.
@@ -94,6 +117,11 @@ pub fn complete(a: &Actor, app: &str, arg: &str, app_uuid: &str, response: &str)
 
 /// Runs the application; None for a holding app that completes later.
 async fn dispatch(a: &mut Actor, app: &str, arg: &str, app_uuid: &str) -> Option<String> {
+    if nomedia::consuming(a) {
+        if let Some(response) = nomedia::dispatch(a, app, arg) {
+            return Some(response);
+        }
+    }
     let none = || Some("_none_".to_string());
     match app {
         "answer" => {
@@ -108,6 +136,7 @@ async fn dispatch(a: &mut Actor, app: &str, arg: &str, app_uuid: &str) -> Option
         "playback" => Some(Box::pin(playback(a, arg)).await),
         "speak" => {
             let text = arg.rsplit('|').next().unwrap_or(arg);
+            tracing::debug!(uuid = %a.uuid, text, "sim speaks");
             let secs = media::text_seconds(&a.core.rules.media, text);
             a.prompt_started(false);
             play_for(a, secs).await;
@@ -140,8 +169,15 @@ async fn dispatch(a: &mut Actor, app: &str, arg: &str, app_uuid: &str) -> Option
         }
         "set" | "export" => {
             let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
-            let v = (!v.is_empty()).then_some(v);
-            a.ch().set_var(k.trim(), v);
+            // base_set (set) expands the value once more; export does not.
+            let v = if app == "set" {
+                let ch = a.ch();
+                expand_for(&a.core, &ch, v)
+            } else {
+                v.to_string()
+            };
+            a.ch()
+                .set_var(k.trim(), (!v.is_empty()).then_some(v.as_str()));
             none()
         }
         "unset" => {

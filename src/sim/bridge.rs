@@ -103,7 +103,7 @@ pub async fn bridge_app(a: &mut Actor, arg: &str) {
     }
 }
 
-fn set_failure(a: &Actor, cause: &str) {
+pub(super) fn set_failure(a: &Actor, cause: &str) {
     let mut c = a.ch();
     c.set_var("originate_disposition", Some(cause));
     c.set_var("originate_failed_cause", Some(cause));

@@ -304,6 +304,35 @@ pub fn write_channel_data_profile(h: &mut Vec<Header>, p: &Profile) {
     write_profile(h, "Channel", p, true);
 }
 
+/// Events that carry every channel variable (switch_channel_event_set_data's verbose list).
+pub fn is_verbose(name: &str) -> bool {
+    matches!(
+        name,
+        "CHANNEL_CREATE"
+            | "CHANNEL_ORIGINATE"
+            | "CHANNEL_UUID"
+            | "CHANNEL_ANSWER"
+            | "CHANNEL_PARK"
+            | "CHANNEL_UNPARK"
+            | "CHANNEL_BRIDGE"
+            | "CHANNEL_UNBRIDGE"
+            | "CHANNEL_PROGRESS"
+            | "CHANNEL_PROGRESS_MEDIA"
+            | "CHANNEL_HANGUP"
+            | "CHANNEL_HANGUP_COMPLETE"
+            | "CHANNEL_DATA"
+            | "CHANNEL_EXECUTE"
+            | "CHANNEL_EXECUTE_COMPLETE"
+            | "CHANNEL_DESTROY"
+            | "RECORD_START"
+            | "RECORD_STOP"
+            | "PLAYBACK_START"
+            | "PLAYBACK_STOP"
+            | "CALL_UPDATE"
+            | "CUSTOM"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use super::event::{Event, EventBuilder, Identity, Origin};
 use super::leg::LegCmd;
 use super::rules::{RuleState, Rules};
 use super::subs::Subs;
+use super::vars::InlineApiCall;
 use super::Faults;
 
 /// Events a listener may have queued before it loses events (FreeSWITCH: 100000).
@@ -67,6 +68,10 @@ pub struct Core {
     pub faults: Mutex<Faults>,
     pub shutdown: CancellationToken,
     pub session_ids: AtomicU64,
+    /// Inline API calls met by `${...}` expansion (none is run).
+    pub inline_calls: Mutex<Vec<InlineApiCall>>,
+    /// Expansions that changed a string.
+    pub expansions: AtomicU64,
 }
 
 /// Why a new session cannot be created.
@@ -92,6 +97,8 @@ impl Core {
             faults: Mutex::new(Faults::default()),
             shutdown: CancellationToken::new(),
             session_ids: AtomicU64::new(1),
+            inline_calls: Mutex::new(Vec::new()),
+            expansions: AtomicU64::new(0),
         }
     }
 

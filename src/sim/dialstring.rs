@@ -179,10 +179,11 @@ pub fn destination_of(endpoint: &str) -> String {
     no_host.strip_prefix('+').unwrap_or(no_host).to_string()
 }
 
-/// Index of the bracket closing the one at position 0, honouring quotes.
+/// Index of the bracket closing the one at position 0, honouring quotes and nesting
+/// (switch_find_end_paren: `{a=${b}}` closes at the last brace).
 fn find_close(s: &str, close: char) -> Option<usize> {
-    let mut quoted = false;
-    let mut escaped = false;
+    let open = s.chars().next()?;
+    let (mut quoted, mut escaped, mut depth) = (false, false, 1u32);
     for (i, c) in s.char_indices().skip(1) {
         if escaped {
             escaped = false;
@@ -191,7 +192,13 @@ fn find_close(s: &str, close: char) -> Option<usize> {
         match c {
             '\\' => escaped = true,
             '\'' => quoted = !quoted,
-            c if c == close && !quoted => return Some(i),
+            c if c == open && !quoted => depth += 1,
+            c if c == close && !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
             _ => {}
         }
     }
@@ -291,6 +298,9 @@ mod tests {
         assert_eq!(leg.destination, "79001000001");
         assert_eq!(leg.var("origination_uuid"), Some("U1"));
         assert_eq!(leg.var("x"), Some("a, b"));
+        let d = parse_dial_string("{a=${b},c=1}sofia/gw/x/2").unwrap();
+        assert_eq!(d.groups[0][0].var("a"), Some("${b}"));
+        assert_eq!(d.groups[0][0].endpoint, "sofia/gw/x/2");
     }
 
     #[test]

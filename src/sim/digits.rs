@@ -73,7 +73,7 @@ async fn collect(
                 got.push(d);
             }
             Wake::Hangup => return (got, true),
-            Wake::Deadline | Wake::PeerGone => return (got, false),
+            Wake::Deadline | Wake::PeerGone | Wake::Exec => return (got, false),
         }
     }
 }

@@ -85,6 +85,7 @@ pub struct LegSpec {
     pub initial: Vec<Exec>,
 }
 
+mod consume;
 pub mod origin;
 mod ring;
 mod run;
@@ -97,6 +98,8 @@ pub enum Wake {
     Hangup,
     Digit,
     PeerGone,
+    /// An execute was queued (only when the wait was asked to stop on one).
+    Exec,
 }
 
 /// Creates a leg and spawns its task; Err(cause) when no channel can be created.
@@ -175,7 +178,17 @@ fn init_vars(core: &Core, ch: &mut Channel, spec: &LegSpec) {
     ch.set_var("session_id", Some(&sid.to_string()));
     ch.set_var("sip_profile_name", Some("external"));
     ch.set_var("channel_name", Some(&ch.name.clone()));
+    // switch_ivr_originate installs `{}`/`[]` values with switch_channel_set_variable_var_check:
+    // one holding `${` is refused (not expanded) unless origination_nested_vars is true.
+    let nested = spec
+        .vars
+        .iter()
+        .any(|(k, v)| k == "origination_nested_vars" && super::vars::switch_true(v));
     for (k, v) in &spec.vars {
+        if !spec.inbound && !nested && super::expand::has_var(v) {
+            tracing::error!(var = %k, value = %v, "Invalid data (${{{k}}} contains a variable)");
+            continue;
+        }
         ch.set_var(k, Some(v));
     }
     if !spec.inbound {
@@ -267,7 +280,7 @@ impl Actor {
         for (k, v) in pre {
             b.add(k, v.clone());
         }
-        let verbose = is_verbose(name);
+        let verbose = super::channel::is_verbose(name);
         self.ch().write_block(&mut b, verbose);
         for (k, v) in post {
             b.add(k, v.clone());
@@ -315,6 +328,12 @@ impl Actor {
             self.outgoing_setup();
             let go = Box::pin(self.ring_phase(report)).await;
             match go {
+                Some(Go::Bridged(peer)) if self.hangup.is_some() => {
+                    // Hung up while the originate still owned it: the bridging side must hear.
+                    let cause = self.hangup.unwrap_or("NORMAL_CLEARING");
+                    let _ = peer.tx.send(LegCmd::PeerHangup(self.uuid.clone(), cause));
+                }
+                Some(_) if self.hangup.is_some() => {}
                 Some(Go::Run(t)) => {
                     self.set_state(State::Execute);
                     self.start_target(t);
@@ -352,33 +371,4 @@ impl Actor {
             loops: 1,
         });
     }
-}
-
-/// Events that carry every channel variable (switch_channel_event_set_data's verbose list).
-pub fn is_verbose(name: &str) -> bool {
-    matches!(
-        name,
-        "CHANNEL_CREATE"
-            | "CHANNEL_ORIGINATE"
-            | "CHANNEL_UUID"
-            | "CHANNEL_ANSWER"
-            | "CHANNEL_PARK"
-            | "CHANNEL_UNPARK"
-            | "CHANNEL_BRIDGE"
-            | "CHANNEL_UNBRIDGE"
-            | "CHANNEL_PROGRESS"
-            | "CHANNEL_PROGRESS_MEDIA"
-            | "CHANNEL_HANGUP"
-            | "CHANNEL_HANGUP_COMPLETE"
-            | "CHANNEL_DATA"
-            | "CHANNEL_EXECUTE"
-            | "CHANNEL_EXECUTE_COMPLETE"
-            | "CHANNEL_DESTROY"
-            | "RECORD_START"
-            | "RECORD_STOP"
-            | "PLAYBACK_START"
-            | "PLAYBACK_STOP"
-            | "CALL_UPDATE"
-            | "CUSTOM"
-    )
 }

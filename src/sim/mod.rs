@@ -30,6 +30,7 @@ pub mod dialstring;
 mod digits;
 pub mod encode;
 pub mod event;
+pub mod expand;
 mod leg;
 pub mod media;
 mod originate;
@@ -37,6 +38,7 @@ mod outbound;
 pub mod rules;
 mod show;
 mod subs;
+mod vars;
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
@@ -50,6 +52,7 @@ use self::core::Core;
 use self::event::Identity;
 use self::leg::{spawn_leg, Exec, LegSpec};
 pub use self::rules::{Rules, RulesError};
+pub use self::vars::InlineApiCall;
 
 /// Errors starting the simulator.
 #[derive(Debug, thiserror::Error)]
@@ -270,6 +273,23 @@ impl SimHandle {
             events_fired: c.events_fired.load(Ordering::Relaxed),
             connections: c.connections.load(Ordering::Relaxed),
         }
+    }
+
+    /// Every inline API call (`${system(...)}`, `${create_uuid()}`, ...) that `${...}`
+    /// expansion of channel data met, in order. FreeSWITCH would have run them; the sim runs
+    /// none (see docs/sim.md).
+    pub fn inline_api_calls(&self) -> Vec<InlineApiCall> {
+        self.core
+            .inline_calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// How many expansions changed a string (application data, `set` values): 0 when nothing
+    /// a client sent held `${...}`, `$${...}` or backslash escapes that FreeSWITCH acts on.
+    pub fn expansions(&self) -> u64 {
+        self.core.expansions.load(Ordering::Relaxed)
     }
 
     /// Faults for connections accepted from now on.

@@ -209,9 +209,9 @@ fn build_rule(index: usize, r: RuleDef) -> Result<Rule, RulesError> {
             }
         }
         let bad = |x: f64| x.is_nan() || x < 0.0;
-        if bad(o.ring) || o.hangup_after.is_some_and(bad) {
+        if bad(o.ring) || o.hangup_after.is_some_and(bad) || bad(o.park_delay) {
             return Err(err(
-                "ring and hangup_after must be non-negative seconds".into()
+                "ring, hangup_after and park_delay must be non-negative seconds".into(),
             ));
         }
     }

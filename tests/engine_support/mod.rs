@@ -355,3 +355,30 @@ pub async fn statuses(
         })
         .collect()
 }
+
+/// A second ESL client on the simulator, subscribed to `events`: it sees what the switch did,
+/// independently of the engine. The connection stays open for the rest of the test.
+pub async fn switch_watcher(w: &World, events: &[&str]) -> outcall::esl::client::EventStream {
+    let opts = outcall::esl::client::ClientOptions {
+        events: events.iter().map(|e| e.to_string()).collect(),
+        queue: 100_000,
+        ..outcall::esl::client::ClientOptions::default()
+    };
+    let client = outcall::esl::client::Client::connect(&w.sim.addr().to_string(), "ClueCon", opts)
+        .await
+        .expect("watcher connects");
+    let stream = client.subscribe_all();
+    std::mem::forget(client);
+    stream
+}
+
+/// [`campaign_toml`] whose greeting is `say ru currency {{BALANCE}}` (needs Russian prompts,
+/// which the simulator does not have by default).
+pub fn say_campaign_toml(name: &str) -> String {
+    let toml = campaign_toml(name, 1, 1, "").replace(
+        "type = \"speak\"\ntext = \"Ваша задолженность {{BALANCE|money_ru}}.\"",
+        "type = \"say\"\nlang = \"ru\"\nkind = \"currency\"\ntext = \"{{BALANCE}}\"",
+    );
+    assert!(toml.contains("type = \"say\""));
+    toml
+}

@@ -117,3 +117,26 @@ pub async fn inbound_session(sim: &SimHandle, caller: &str) -> Session {
         .expect("the sim connects to the socket app")
         .expect("connect handshake")
 }
+
+/// Originates `uuid` to `dest` with `&park()` through bgapi without waiting for its job:
+/// the channel's stream and the job, to act on the channel before it is parked.
+pub async fn originate_start(
+    client: &Client,
+    uuid: &str,
+    dest: &str,
+) -> (EventStream, outcall::esl::client::Job) {
+    let stream = client.channel_events(uuid);
+    let args = format!("{{origination_uuid={uuid}}}sofia/gateway/demo/{dest} &park()");
+    let job = client
+        .bgapi_start("originate", &args, None)
+        .await
+        .expect("bgapi accepted");
+    (stream, job)
+}
+
+/// An event's `Event-Sequence` (the switch-wide firing order).
+pub fn seq(ev: &Event) -> u64 {
+    ev.get("Event-Sequence")
+        .and_then(|s| s.parse().ok())
+        .expect("Event-Sequence")
+}

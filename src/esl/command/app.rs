@@ -84,9 +84,9 @@ pub fn path_part(value: &str) -> String {
 /// (`@`) and no endpoint (`/`). Anything else is refused.
 pub fn dial_part(value: &str) -> Result<&str> {
     let ok = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'*' | b'#' | b'.' | b'_' | b'-'));
+        && value.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'+' | b'*' | b'#' | b'.' | b'_' | b'-')
+        });
     if !ok {
         return Err(CommandError::BadValue {
             name: "dial string part".into(),
@@ -142,7 +142,9 @@ pub fn check_path(what: &'static str, path: &str) -> Result<()> {
         reason,
     };
     if path.contains('+') {
-        return Err(refuse("contains `+` (record_session reads it as a time limit)"));
+        return Err(refuse(
+            "contains `+` (record_session reads it as a time limit)",
+        ));
     }
     if path.split('/').any(|part| part == "..") {
         return Err(refuse("has a `..` component"));
@@ -180,14 +182,20 @@ pub fn playback(file: &str) -> Result<AppCall> {
 /// `say <lang> <kind> <method> [gender] <text>`: mod_dptools splits the argument at spaces
 /// into at most five words, so the text must be one word of letters, digits and
 /// `. , : - + / @ _ %` (a number, an amount, a date, an address); anything else is refused.
-pub fn say(lang: &str, kind: &str, method: &str, gender: Option<&str>, text: &str) -> Result<AppCall> {
+pub fn say(
+    lang: &str,
+    kind: &str,
+    method: &str,
+    gender: Option<&str>,
+    text: &str,
+) -> Result<AppCall> {
     token("say language", lang)?;
     token("say type", kind)?;
     token("say method", method)?;
     let ok = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | ',' | ':' | '-' | '+' | '/' | '@' | '_' | '%'));
+        && text.chars().all(|c| {
+            c.is_alphanumeric() || matches!(c, '.' | ',' | ':' | '-' | '+' | '/' | '@' | '_' | '%')
+        });
     if !ok {
         return Err(CommandError::BadValue {
             name: "say text".into(),
@@ -225,7 +233,11 @@ pub struct DigitsPrompt<'a> {
 pub fn digits_regex(choices: &[&str]) -> Result<String> {
     let mut alternatives = Vec::with_capacity(choices.len());
     for c in choices {
-        if c.is_empty() || !c.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#') {
+        if c.is_empty()
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+        {
             return Err(CommandError::BadValue {
                 name: "menu choice".into(),
                 reason: "must be digits, * and #",
@@ -234,7 +246,9 @@ pub fn digits_regex(choices: &[&str]) -> Result<String> {
         alternatives.push(c.replace('*', "\\*"));
     }
     if alternatives.is_empty() {
-        return Err(CommandError::Empty { what: "menu choices" });
+        return Err(CommandError::Empty {
+            what: "menu choices",
+        });
     }
     Ok(format!("^({})$", alternatives.join("|")))
 }
@@ -251,7 +265,9 @@ pub fn uuid_kill_args(uuid: &str, cause: &str) -> Result<String> {
 pub fn play_and_get_digits(p: &DigitsPrompt<'_>) -> Result<AppCall> {
     let terms_ok = matches!(p.terminators, "none" | "any")
         || (!p.terminators.is_empty()
-            && p.terminators.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#'));
+            && p.terminators
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#'));
     if !terms_ok {
         return Err(CommandError::BadValue {
             name: "terminators".into(),
@@ -264,7 +280,8 @@ pub fn play_and_get_digits(p: &DigitsPrompt<'_>) -> Result<AppCall> {
     let regex_ok = !p.regex.is_empty()
         && !p.regex.contains("${")
         && p.regex.bytes().all(|b| {
-            b.is_ascii_digit() || matches!(b, b'^' | b'$' | b'(' | b')' | b'|' | b'*' | b'#' | b'\\')
+            b.is_ascii_digit()
+                || matches!(b, b'^' | b'$' | b'(' | b')' | b'|' | b'*' | b'#' | b'\\')
         });
     if !regex_ok {
         return Err(CommandError::BadValue {
@@ -282,7 +299,15 @@ pub fn play_and_get_digits(p: &DigitsPrompt<'_>) -> Result<AppCall> {
         "play_and_get_digits",
         format!(
             "{} {} {} {} {} {} {} {} {}",
-            p.min, p.max, p.tries, p.timeout_ms, p.terminators, p.file, p.invalid_file, p.var, p.regex
+            p.min,
+            p.max,
+            p.tries,
+            p.timeout_ms,
+            p.terminators,
+            p.file,
+            p.invalid_file,
+            p.var,
+            p.regex
         ),
     ))
 }

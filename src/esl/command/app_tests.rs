@@ -70,7 +70,9 @@ fn paths_stay_in_their_folder() {
 fn dial_parts_and_targets() {
     assert_eq!(dial_part("1001").unwrap(), "1001");
     assert_eq!(dial_part("+7916*1#").unwrap(), "+7916*1#");
-    for bad in ["a@b", "x/y", "1,2", "1|2", "{a=b}", "", "1 2", "${uuid}", "^^:"] {
+    for bad in [
+        "a@b", "x/y", "1,2", "1|2", "{a=b}", "", "1 2", "${uuid}", "^^:",
+    ] {
         assert!(dial_part(bad).is_err(), "{bad:?}");
     }
     assert_eq!(
@@ -78,7 +80,10 @@ fn dial_parts_and_targets() {
         "sofia/gateway/gw/79161234567"
     );
     for bad in ["79x", "", "+", "7916 1", "7916,1"] {
-        assert!(dial_target("sofia/gateway/gw/{number}", bad).is_err(), "{bad:?}");
+        assert!(
+            dial_target("sofia/gateway/gw/{number}", bad).is_err(),
+            "{bad:?}"
+        );
     }
     assert!(dial_target("sofia/gateway/gw/", "7916").is_err());
     assert!(dial_target("sofia/${x}/{number}", "7916").is_err());
@@ -91,7 +96,10 @@ fn say_text_is_one_plain_word() {
     let s = say("ru", "NUMBER", "pronounced", Some("FEMININE"), "21").unwrap();
     assert_eq!(s.arg(), "ru NUMBER pronounced FEMININE 21");
     for bad in ["1 234", "${uuid}", "6'8", "", "a\\b", "1\n2"] {
-        assert!(say("ru", "NUMBER", "pronounced", None, bad).is_err(), "{bad:?}");
+        assert!(
+            say("ru", "NUMBER", "pronounced", None, bad).is_err(),
+            "{bad:?}"
+        );
     }
     assert!(say("ru x", "NUMBER", "pronounced", None, "1").is_err());
 }
@@ -134,8 +142,18 @@ fn digits_prompt_checks_every_word() {
 fn bridge_escapes_its_variables() {
     let b = bridge(&[("leg_timeout", "30")], "user/1001").unwrap();
     assert_eq!(b.arg(), "{leg_timeout=30}user/1001");
-    let b = bridge(&[("leg_timeout", "30"), ("origination_caller_id_number", "+7495")], "user/1001").unwrap();
-    assert_eq!(b.arg(), "{leg_timeout=30,origination_caller_id_number=+7495}user/1001");
+    let b = bridge(
+        &[
+            ("leg_timeout", "30"),
+            ("origination_caller_id_number", "+7495"),
+        ],
+        "user/1001",
+    )
+    .unwrap();
+    assert_eq!(
+        b.arg(),
+        "{leg_timeout=30,origination_caller_id_number=+7495}user/1001"
+    );
     assert!(bridge(&[("origination_caller_id_name", "A, B")], "user/1001").is_err());
     assert!(bridge(&[("x", "${uuid}")], "user/1001").is_err());
     assert!(bridge(&[], "user/1 001").is_err());
@@ -145,7 +163,10 @@ fn bridge_escapes_its_variables() {
 
 #[test]
 fn set_and_hangup() {
-    assert_eq!(set("greeting", "${uuid}").unwrap().arg(), "greeting=$ {uuid}");
+    assert_eq!(
+        set("greeting", "${uuid}").unwrap().arg(),
+        "greeting=$ {uuid}"
+    );
     assert!(set("a b", "x").is_err());
     assert_eq!(hangup("NORMAL_CLEARING").unwrap().arg(), "NORMAL_CLEARING");
     assert!(hangup("A B").is_err());
@@ -158,6 +179,9 @@ fn menu_regex_and_kill_args() {
     assert_eq!(digits_regex(&["1", "2", "*9"]).unwrap(), "^(1|2|\\*9)$");
     assert!(digits_regex(&["1", "a"]).is_err());
     assert!(digits_regex(&[]).is_err());
-    assert_eq!(uuid_kill_args("abc-1", "NORMAL_CLEARING").unwrap(), "abc-1 NORMAL_CLEARING");
+    assert_eq!(
+        uuid_kill_args("abc-1", "NORMAL_CLEARING").unwrap(),
+        "abc-1 NORMAL_CLEARING"
+    );
     assert!(uuid_kill_args("abc 1", "X").is_err());
 }

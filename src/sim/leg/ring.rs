@@ -35,7 +35,7 @@ impl Actor {
     ) -> Option<Go> {
         let ring = self.outcome.ring;
         let first = self.deadline(ring.min(0.1));
-        if self.wait(Some(first), false).await == Wake::Hangup {
+        if self.consume(Some(first)).await == Wake::Hangup {
             return self.report_failure(report).await;
         }
         self.progress();
@@ -43,7 +43,7 @@ impl Actor {
             Kind::NoAnswer => None,
             _ => Some(self.deadline((ring - 0.1).max(0.0))),
         };
-        if self.wait(answer_at, false).await == Wake::Hangup {
+        if self.consume(answer_at).await == Wake::Hangup {
             return self.report_failure(report).await;
         }
         if let Some(cause) = self.outcome.failure_cause() {
@@ -52,24 +52,16 @@ impl Actor {
             return self.report_failure(report).await;
         }
         self.answer();
-        let Some(report) = report else {
-            return Some(Go::Run(Target::App {
+        match report {
+            Some(report) => self.answered(report).await,
+            None => Some(Go::Run(Target::App {
                 name: "park".into(),
                 arg: String::new(),
-            }));
-        };
-        let (go_tx, go_rx) = oneshot::channel();
-        let _ = report.send(Report::Answered {
-            uuid: self.uuid.clone(),
-            go: go_tx,
-        });
-        match go_rx.await {
-            Ok(go) => Some(go),
-            Err(_) => Some(Go::LoseRace),
+            })),
         }
     }
 
-    async fn report_failure(
+    pub(super) async fn report_failure(
         &mut self,
         report: Option<mpsc::UnboundedSender<Report>>,
     ) -> Option<Go> {

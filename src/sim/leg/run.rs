@@ -41,6 +41,16 @@ impl Actor {
 
     /// Waits until `deadline` (or forever), handling commands and the callee's timers.
     pub async fn wait(&mut self, deadline: Option<Instant>, stop_on_digit: bool) -> Wake {
+        self.wait_for(deadline, stop_on_digit, false).await
+    }
+
+    /// [`Actor::wait`] that also ends with [`Wake::Exec`] once an execute is queued.
+    pub(super) async fn wait_for(
+        &mut self,
+        deadline: Option<Instant>,
+        stop_on_digit: bool,
+        stop_on_exec: bool,
+    ) -> Wake {
         loop {
             if self.hangup.is_some() {
                 return Wake::Hangup;
@@ -50,6 +60,9 @@ impl Actor {
             }
             if stop_on_digit && !self.digits.is_empty() {
                 return Wake::Digit;
+            }
+            if stop_on_exec && !self.queue.is_empty() {
+                return Wake::Exec;
             }
             if !self.queue.is_empty() && deadline.is_none() && !stop_on_digit {
                 return Wake::Deadline;

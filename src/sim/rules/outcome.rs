@@ -67,6 +67,12 @@ pub struct Outcome {
     pub dtmf_on: DtmfOn,
     #[serde(default = "default_dtmf_after")]
     pub dtmf_after: f64,
+    /// Simulated seconds between the answer and the moment the originate notices it (then
+    /// BACKGROUND_JOB, CS_EXECUTE and the `&app()` target follow). Until then the channel stays
+    /// in CS_CONSUME_MEDIA and executes run at once without media. A real switch's originate
+    /// loop polls every 20 ms.
+    #[serde(default = "default_park_delay")]
+    pub park_delay: f64,
     /// Weight within a `mix`.
     #[serde(default = "default_weight")]
     pub weight: u32,
@@ -80,6 +86,9 @@ fn default_ring() -> f64 {
 }
 fn default_dtmf_after() -> f64 {
     1.0
+}
+fn default_park_delay() -> f64 {
+    0.02
 }
 fn default_weight() -> u32 {
     1
@@ -97,6 +106,7 @@ impl Default for Outcome {
             dtmf: None,
             dtmf_on: DtmfOn::Answer,
             dtmf_after: 1.0,
+            park_delay: default_park_delay(),
             weight: 1,
         }
     }

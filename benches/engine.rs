@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
-use outcall::campaign::model::CampaignStatus;
+use outcall::clock::Clock;
 use outcall::config::Secret;
 use outcall::dialer::esl_switch::EslSwitch;
 use outcall::dialer::pacing::NodeLimits;
-use outcall::scheduler::clock::Clock;
+use outcall::model::CampaignStatus;
+use outcall::model::NewContact;
 use outcall::scheduler::engine::{Engine, EngineOptions, NodeSpec};
-use outcall::store::{NewContact, Store};
+use outcall::store::Store;
 use tokio_util::sync::CancellationToken;
 
 /// The allocator the `outcall` binary uses.
@@ -168,7 +169,7 @@ async fn main() {
     shutdown.cancel();
     let _ = task.await;
     let done = metrics.finished();
-    let answered = metrics.count(outcall::campaign::model::Disposition::Answered);
+    let answered = metrics.count(outcall::model::Disposition::Answered);
     let p50 = metrics.reaction_quantile(0.5).unwrap_or_default();
     let p99 = metrics.reaction_quantile(0.99).unwrap_or_default();
     println!("engine benchmark: {CONTACTS} contacts, {LINES} lines, no cps cap, sim x{SCALE} in its own process");

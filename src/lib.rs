@@ -6,9 +6,12 @@
 
 pub mod campaign;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod dialer;
 pub mod esl;
+pub mod model;
 pub mod scheduler;
+pub mod script;
 pub mod sim;
 pub mod store;

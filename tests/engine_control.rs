@@ -7,8 +7,8 @@ mod support;
 use std::time::Duration;
 
 use chrono::TimeZone;
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::dialer::pacing::GatewayLimits;
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use support::*;
 
 const RULES: &str = r#"

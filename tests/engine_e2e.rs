@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use support::*;
 
 const RULES: &str = r#"

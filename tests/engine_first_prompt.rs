@@ -8,8 +8,8 @@ mod support;
 
 use std::time::Duration;
 
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::esl::client::EventStream;
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use support::*;
 
 /// Answered at once (no ring); the originate hands the channel to park 2 simulated seconds

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::import::{import_file, ImportOptions};
-use outcall::campaign::model::{CampaignStatus, ContactStatus};
+use outcall::model::{CampaignStatus, ContactStatus};
 use support::*;
 
 const RULES: &str = r#"

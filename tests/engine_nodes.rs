@@ -7,7 +7,7 @@ mod support;
 
 use std::time::Duration;
 
-use outcall::campaign::model::{CampaignStatus, Disposition};
+use outcall::model::{CampaignStatus, Disposition};
 use outcall::sim::{self, Rules, SimConfig};
 use support::*;
 

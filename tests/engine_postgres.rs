@@ -7,7 +7,7 @@ mod support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use outcall::campaign::model::CampaignStatus;
+use outcall::model::CampaignStatus;
 use support::*;
 
 const RULES: &str = r#"

@@ -9,7 +9,7 @@ mod support;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use outcall::campaign::model::CampaignStatus;
+use outcall::model::CampaignStatus;
 use support::*;
 
 const RULES: &str = r#"

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::import::{import_file, ImportError, ImportOptions, ImportReport};
-use outcall::campaign::model::{CampaignStatus, ContactStatus};
-use outcall::store::{CampaignRecord, ContactRecord, Store};
+use outcall::campaign::record::CampaignRecord;
+use outcall::model::ContactRecord;
+use outcall::model::{CampaignStatus, ContactStatus};
+use outcall::store::Store;
 
 const DEMO: &str = include_str!("../campaigns/demo.toml");
 

@@ -8,8 +8,9 @@ use std::future::Future;
 
 use chrono::{DateTime, TimeZone, Utc};
 use outcall::campaign::definition::CampaignDef;
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
-use outcall::store::{AttemptResult, ContactUpdate, NewAttempt, NewContact, Store, StoreError};
+use outcall::model::{AttemptResult, ContactUpdate, NewAttempt, NewContact};
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::store::{Store, StoreError};
 
 const DEMO: &str = include_str!("../campaigns/demo.toml");
 

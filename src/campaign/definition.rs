@@ -18,9 +18,9 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::model::{duration_text, Disposition, Limits, RetryPolicy};
 use super::schedule::{parse_tz, Schedule, ScheduleSpec};
-use super::script::{Node, Script};
+use crate::model::{duration_text, Disposition, Limits, RetryPolicy};
+use crate::script::{Node, RunSettings, Script};
 
 /// Why a definition was refused; the message names the place.
 #[derive(Debug, thiserror::Error)]
@@ -136,10 +136,19 @@ impl CampaignDef {
         })
     }
 
+    /// What this campaign's script runs with: the default TTS engine and voice, and the
+    /// operator a `bridge` without `to` dials.
+    pub fn run_settings(&self) -> RunSettings {
+        RunSettings {
+            operator: self.operator.clone(),
+            ..RunSettings::default()
+        }
+    }
+
     /// The dial string a `bridge` node uses: its own `to`, else the campaign's operator.
     pub fn bridge_target<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
         match node {
-            Node::Bridge { to, .. } => to.as_deref().or(self.operator.as_deref()),
+            Node::Bridge(b) => b.to.as_deref().or(self.operator.as_deref()),
             _ => None,
         }
     }
@@ -158,7 +167,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
     check_retry(&spec.retry)?;
     spec.script.validate()?;
     for (name, node) in &spec.script.nodes {
-        if let Node::Bridge { to, .. } = node {
+        if let Node::Bridge(crate::script::nodes::bridge::Bridge { to, .. }) = node {
             match to.as_deref().or(spec.operator.as_deref()) {
                 None => {
                     return Err(format!(

@@ -7,9 +7,10 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::campaign::definition::CampaignDef;
-use crate::campaign::model::CampaignStatus;
+use crate::campaign::record::CampaignRecord;
 use crate::config::Config;
-use crate::store::{CampaignRecord, Store};
+use crate::model::CampaignStatus;
+use crate::store::Store;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -188,7 +189,7 @@ async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
     println!(
         "retry      {} attempts, recall after {}, min success {} s",
         d.retry.max_attempts,
-        crate::campaign::model::duration_text::format(d.retry.recall_interval),
+        crate::model::duration_text::format(d.retry.recall_interval),
         d.retry.min_success_seconds
     );
     println!("contacts   {}", counts_line(store, &c).await?);

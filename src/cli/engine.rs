@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::Clock;
 use crate::config::Config;
-use crate::scheduler::clock::Clock;
 use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
 use crate::scheduler::nodes::{esl_nodes, wait_any_up};
 use crate::scheduler::report::Report;

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::campaign::import::{import_file, ImportOptions, ImportReport, Progress};
-use crate::campaign::model::CampaignStatus;
 use crate::config::Config;
+use crate::model::CampaignStatus;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -15,24 +15,24 @@ use tracing::Instrument;
 
 use super::call_channel::{CallState, LiveChannel};
 use super::finish::{finish_call, CallEnv};
-use super::flow::Flow;
 use super::pacing::{gateway_of, Permit};
 use super::retry::RetryState;
 use super::say_watch::SayWatch;
-use super::script::{self, ScriptOutcome};
 use super::switch::{Events, Switch};
 use crate::campaign::definition::CampaignDef;
-use crate::campaign::model::ContactStatus;
 use crate::esl::command::app::dial_target;
+use crate::model::ContactStatus;
+use crate::model::{ClaimedContact, NewAttempt};
+use crate::script::{self, RunSettings, ScriptOutcome};
 use crate::store::StoreError;
-use crate::store::{ClaimedContact, NewAttempt};
 
 /// A campaign as the running engine holds it.
 #[derive(Debug)]
 pub struct CampaignRt {
     pub id: i64,
     pub def: CampaignDef,
-    pub flow: Flow,
+    /// The script's defaults (TTS, the operator), from the definition.
+    pub settings: RunSettings,
     /// Cancelled when the campaign is stopped: live calls hang up.
     pub stop: CancellationToken,
 }
@@ -208,7 +208,14 @@ async fn drive(
             clock: &env.clock,
             say_watch: &job.node.say_watch,
         };
-        outcome = script::run(&job.campaign.flow, &vars, &mut channel).await;
+        let campaign = &job.campaign;
+        outcome = script::run(
+            &campaign.def.script,
+            &campaign.settings,
+            &vars,
+            &mut channel,
+        )
+        .await;
         if let Some(e) = &outcome.error {
             tracing::warn!(error = %e, "call script problem");
         }

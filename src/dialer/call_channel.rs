@@ -13,11 +13,11 @@ use tokio_util::sync::CancellationToken;
 use super::disposition::{CallFacts, SWITCH_UNREACHABLE};
 use super::metrics::Metrics;
 use super::say_watch::SayWatch;
-use super::script::{AppResult, Channel, ChannelError, ScriptOutcome};
 use super::switch::{CallEvent, Events, Switch, SwitchError};
 use super::webhook;
+use crate::clock::Clock;
 use crate::esl::command::AppCall;
-use crate::scheduler::clock::Clock;
+use crate::script::{AppResult, Channel, ChannelError, ScriptOutcome};
 
 /// What the call's events said so far.
 #[derive(Debug, Default)]

@@ -2,7 +2,7 @@
 //! script did) mapped to a [`Disposition`], exactly as DESIGN.md "Retry policy" lists them.
 //! Pure functions; the raw cause and SIP code stay beside the result in the attempt row.
 
-use crate::campaign::model::Disposition;
+use crate::model::Disposition;
 
 /// The pseudo-cause the dialer records when it could not reach the switch at all (socket down,
 /// originate never accepted). It maps to [`Disposition::Technical`].

@@ -13,9 +13,9 @@ use super::call_channel::CallState;
 use super::disposition::{disposition, normalise_cause, CallFacts};
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
-use super::script::ScriptOutcome;
-use crate::scheduler::clock::Clock;
-use crate::store::{AttemptResult, ContactUpdate};
+use crate::clock::Clock;
+use crate::model::{AttemptResult, ContactUpdate};
+use crate::script::ScriptOutcome;
 use crate::store::{Store, StoreError};
 
 /// What the engine asks of itself from inside a call.
@@ -148,7 +148,7 @@ pub async fn finish_call(
 
 /// Pauses a campaign with a reason at once (before the scheduler's next pass).
 async fn pause(env: &CallEnv, campaign_id: i64, reason: &str, now: chrono::DateTime<chrono::Utc>) {
-    use crate::campaign::model::CampaignStatus;
+    use crate::model::CampaignStatus;
     match env
         .store
         .set_campaign_status(campaign_id, CampaignStatus::Paused, Some(reason), now)

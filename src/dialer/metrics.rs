@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::campaign::model::Disposition;
+use crate::model::Disposition;
 
 /// Shared metrics; cheap to clone.
 #[derive(Debug, Clone, Default)]

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::campaign::model::{ContactStatus, Disposition, RetryPolicy};
+use crate::model::{ContactStatus, Disposition, RetryPolicy};
 
 /// A contact's retry counters before the attempt that just ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -12,15 +12,15 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use super::clock::Clock;
 use super::engine::{Engine, EngineOptions, NodeSpec};
 use super::report::Report;
 use crate::campaign::definition::CampaignDef;
 use crate::campaign::import::{import_file, ImportOptions};
-use crate::campaign::model::{CampaignStatus, Disposition};
+use crate::clock::Clock;
 use crate::config::Secret;
 use crate::dialer::esl_switch::EslSwitch;
 use crate::dialer::pacing::NodeLimits;
+use crate::model::{CampaignStatus, Disposition};
 use crate::sim::{self, Rules, SimConfig};
 use crate::store::Store;
 

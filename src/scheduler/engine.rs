@@ -16,18 +16,17 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::clock::Clock;
 use super::zones;
-use crate::campaign::model::CampaignStatus;
+use crate::campaign::record::CampaignRecord;
 use crate::campaign::window;
+use crate::clock::Clock;
 use crate::dialer::actor::{run_call, CallJob, CampaignRt, NodeRt};
-use crate::dialer::compile::compile;
 use crate::dialer::finish::{CallEnv, EngineRequest, LiveSet};
 use crate::dialer::metrics::Metrics;
 use crate::dialer::pacing::{gateway_of, GatewayLimits, NodeLimits, Pacer};
 use crate::dialer::say_watch::SayWatch;
 use crate::dialer::switch::Switch;
-use crate::store::CampaignRecord;
+use crate::model::CampaignStatus;
 use crate::store::{Store, StoreError};
 
 /// Errors that stop the engine.
@@ -265,7 +264,7 @@ impl Engine {
         let rt = Arc::new(CampaignRt {
             id: rec.id,
             def: rec.definition.clone(),
-            flow: compile(&rec.definition),
+            settings: rec.definition.run_settings(),
             stop,
         });
         let limits = &rec.definition.limits;
@@ -327,7 +326,7 @@ impl Engine {
     async fn spawn_call(
         &mut self,
         rt: &Arc<CampaignRt>,
-        contact: crate::store::ClaimedContact,
+        contact: crate::model::ClaimedContact,
         gateway: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
@@ -343,7 +342,7 @@ impl Engine {
                 .release_contact(
                     contact.id,
                     &self.opts.owner,
-                    crate::campaign::model::ContactStatus::Pending,
+                    crate::model::ContactStatus::Pending,
                     now,
                 )
                 .await?;

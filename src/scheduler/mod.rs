@@ -2,7 +2,6 @@
 //! notified, computes which timezones are inside their calling window, leases due contacts up to
 //! the free pacing slots and hands each to a call actor (`dialer`).
 
-pub mod clock;
 pub mod demo;
 pub mod engine;
 pub mod nodes;

@@ -12,15 +12,14 @@ use futures::StreamExt;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::clock::Clock;
 use super::engine::{Engine, EngineError};
+use crate::clock::Clock;
 use crate::dialer::actor::{CampaignRt, NodeRt};
 use crate::dialer::call_channel::{call_facts, CallState};
-use crate::dialer::compile::compile;
 use crate::dialer::finish::{finish_call, EngineRequest};
 use crate::dialer::retry::RetryState;
-use crate::dialer::script::ScriptOutcome;
-use crate::store::OpenAttempt;
+use crate::model::OpenAttempt;
+use crate::script::ScriptOutcome;
 
 /// The cause recorded for a call that ended while no dialer watched it.
 pub const ENDED_UNWATCHED: &str = "ENDED_WHILE_DIALER_DOWN";
@@ -69,7 +68,7 @@ async fn settle(
     };
     let campaign = CampaignRt {
         id: record.id,
-        flow: compile(&record.definition),
+        settings: record.definition.run_settings(),
         def: record.definition,
         stop: CancellationToken::new(),
     };

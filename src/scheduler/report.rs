@@ -5,9 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::campaign::model::Disposition;
 use crate::campaign::text::printable;
-use crate::store::{AttemptRecord, ContactRecord, Store, StoreError};
+use crate::model::Disposition;
+use crate::model::{AttemptRecord, ContactRecord};
+use crate::store::{Store, StoreError};
 
 /// Everything a report shows.
 #[derive(Debug, Clone)]

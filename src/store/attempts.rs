@@ -8,7 +8,7 @@ use super::{
     AttemptResult, ContactUpdate, FinishOutcome, NewAttempt, OpenAttempt, Result, Store,
     StoreError, WriteTx,
 };
-use crate::campaign::model::{ContactStatus, Disposition};
+use crate::model::{ContactStatus, Disposition};
 
 #[derive(sqlx::FromRow)]
 struct OpenRow {

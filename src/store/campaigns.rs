@@ -7,7 +7,7 @@ use super::{
     from_ms, ms, parse_enum, with_pool, CampaignRecord, Result, Store, StoreError, WriteTx,
 };
 use crate::campaign::definition::CampaignDef;
-use crate::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use crate::model::{CampaignStatus, ContactStatus, Disposition};
 
 #[derive(sqlx::FromRow)]
 struct CampaignRow {

@@ -6,7 +6,7 @@ use super::{
     from_ms, ms, parse_enum, parse_json, with_pool, ClaimedContact, Result, Store, StoreError,
     WriteTx,
 };
-use crate::campaign::model::ContactStatus;
+use crate::model::ContactStatus;
 
 #[derive(sqlx::FromRow)]
 struct ClaimRow {

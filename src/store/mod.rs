@@ -26,7 +26,6 @@ mod contact_writer;
 mod contacts;
 mod dnc;
 mod leases;
-mod types;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -39,9 +38,15 @@ use sqlx::sqlite::{
 };
 
 pub use contact_writer::ContactWriter;
-pub use types::*;
 
-use crate::campaign::model::CampaignStatus;
+use crate::campaign::record::CampaignRecord;
+use crate::model::CampaignStatus;
+// The domain types the store persists, for its submodules (`use super::…`).
+#[allow(unused_imports)]
+use crate::model::{
+    AttemptRecord, AttemptResult, ClaimedContact, ContactRecord, ContactUpdate, DncEntry,
+    FinishOutcome, NewAttempt, NewContact, OpenAttempt,
+};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

@@ -13,14 +13,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
-use outcall::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::clock::Clock;
 use outcall::config::Secret;
 use outcall::dialer::esl_switch::EslSwitch;
 use outcall::dialer::pacing::{GatewayLimits, NodeLimits};
-use outcall::scheduler::clock::Clock;
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::model::{ContactRecord, NewContact};
 use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
-use outcall::store::{ContactRecord, NewContact, Store};
+use outcall::store::Store;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 

@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::store::{CampaignRecord, ContactWriter, Store, StoreError};
+use crate::campaign::record::CampaignRecord;
+use crate::store::{ContactWriter, Store, StoreError};
 
 /// Rows per batch (one transaction each).
 pub const BATCH_ROWS: usize = 2048;

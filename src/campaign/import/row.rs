@@ -11,7 +11,7 @@ use super::sniff::Encoding;
 use super::Rejection;
 use crate::campaign::schedule::parse_tz;
 use crate::campaign::text::clean;
-use crate::store::NewContact;
+use crate::model::NewContact;
 
 /// The longest value a CSV field may hold. A contact's values are spoken, shown and sent to the
 /// switch on every call; a field longer than this is a broken export, and the row is rejected.

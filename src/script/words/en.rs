@@ -1,7 +1,7 @@
 //! English numbers and money in words, for text-to-speech: "sixty-eight dollars and
 //! twenty-seven cents".
 
-use super::words_ru::parse_amount;
+use super::ru::parse_amount;
 
 const UNITS: [&str; 20] = [
     "zero",

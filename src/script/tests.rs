@@ -35,9 +35,9 @@ fn good_script_loads_and_lists_variables() {
     assert_eq!(vars.keys().collect::<Vec<_>>(), ["BALANCE", "CONTRACT"]);
     assert_eq!(vars["BALANCE"], "script.nodes.greeting.text");
     match &s.nodes["menu"] {
-        Node::Menu { tries, timeout, .. } => {
-            assert_eq!(*tries, 2);
-            assert_eq!(timeout.as_secs(), 5);
+        Node::Menu(m) => {
+            assert_eq!(m.tries, 2);
+            assert_eq!(m.timeout.as_secs(), 5);
         }
         other => panic!("menu parsed as {other:?}"),
     }
@@ -45,7 +45,7 @@ fn good_script_loads_and_lists_variables() {
 
 #[test]
 fn template_parts_carry_filters() {
-    let t = Template::parse("Долг {{BALANCE|money_ru}} на {{ DUE | date:ru }}!").unwrap();
+    let t = Template::parse("Долг {{BALANCE|money_ru}} на {{ DUE | date_ru:long }}!").unwrap();
     assert_eq!(t.parts.len(), 5);
     assert_eq!(
         t.parts[1],
@@ -59,8 +59,8 @@ fn template_parts_carry_filters() {
         t.parts[3],
         Part::Var {
             name: "DUE".into(),
-            filter: Some("date".into()),
-            arg: Some("ru".into())
+            filter: Some("date_ru".into()),
+            arg: Some("long".into())
         }
     );
     assert!(Template::parse("{{BALANCE")
@@ -113,4 +113,27 @@ fn missing_vars_reports_place() {
         Script::missing_vars(&vars, &present),
         Some(("CONTRACT", "script.nodes.greeting.text"))
     );
+}
+
+#[test]
+fn unknown_filter_and_unknown_field_are_refused() {
+    let bad = GOOD.replace("money_ru", "money_rub");
+    let e = script(&bad).unwrap_err();
+    assert!(
+        e.contains("script.nodes.greeting.text") && e.contains("unknown filter `money_rub`"),
+        "{e}"
+    );
+    let bad = GOOD.replace("type = \"hangup\"", "type = \"hangup\"\nkause = \"X\"");
+    let e = script(&bad).unwrap_err();
+    assert!(e.contains("kause"), "{e}");
+}
+
+#[test]
+fn every_node_type_round_trips_through_toml() {
+    let s = script(GOOD).unwrap();
+    let kinds: Vec<&str> = s.nodes.values().map(Node::kind).collect();
+    assert_eq!(kinds, ["hangup", "speak", "menu", "bridge"]);
+    let text = toml::to_string(&s).unwrap();
+    let back: Script = toml::from_str(&text).unwrap();
+    assert_eq!(back, s);
 }

@@ -1,29 +1,14 @@
-//! Plain data that goes in and out of the store.
+//! Contacts and attempts as plain data: what an import makes, what the scheduler claims, what
+//! a call records, what reports read. The store persists them; it does not define them.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::campaign::definition::CampaignDef;
-use crate::campaign::model::{CampaignStatus, ContactStatus, Disposition};
+use super::{ContactStatus, Disposition};
 
-/// A campaign as stored.
-#[derive(Debug, Clone)]
-pub struct CampaignRecord {
-    pub id: i64,
-    pub name: String,
-    pub status: CampaignStatus,
-    /// Why it was paused (by hand or automatically), or other status note.
-    pub status_reason: Option<String>,
-    pub definition: CampaignDef,
-    /// Technical errors in a row across the campaign.
-    pub technical_streak: u32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A contact leased by [`crate::store::Store::claim_due`]: everything needed to call it.
+/// A contact leased by the store's `claim_due`: everything needed to call it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedContact {
     pub id: i64,

@@ -2,10 +2,10 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use super::flow::{Flow, Menu, Prompt, Step};
-use super::script::*;
-use crate::campaign::model::Disposition;
+use super::*;
 use crate::esl::command::AppCall;
+use crate::model::Disposition;
+use crate::script::Script;
 
 /// A channel that records what it was asked and answers from a queue.
 #[derive(Default)]
@@ -61,75 +61,54 @@ fn s(v: &str) -> Option<String> {
 }
 
 /// The demo debtors flow: greeting, balance, menu (1 operator, 9 opt out), goodbye.
-fn debtors() -> Flow {
-    let mut steps = HashMap::new();
-    let mut add = |n: &str, st: Step| steps.insert(n.to_string(), st);
-    add(
-        "hello",
-        Step::Speak {
-            text: "Здравствуйте, {{NAME}}. Ваш долг {{BALANCE|money_ru}}.".into(),
-            engine: None,
-            voice: None,
-            next: s("menu"),
-        },
-    );
-    add(
-        "menu",
-        Step::Menu(Menu {
-            prompt: Prompt::Speak("Нажмите 1 для связи с оператором".into()),
-            invalid_prompt: None,
-            choices: vec![
-                ("1".into(), "operator".into()),
-                ("9".into(), "optout".into()),
-            ],
-            tries: 2,
-            timeout_ms: 5000,
-            on_timeout: s("bye"),
-            on_invalid: s("bye"),
-        }),
-    );
-    add(
-        "operator",
-        Step::Bridge {
-            dial_string: "sofia/gateway/demo/operator".into(),
-            timeout_secs: 20,
-            caller_id: None,
-            next: s("done"),
-            on_failure: s("sorry"),
-        },
-    );
-    add("done", Step::Hangup { cause: None });
-    add(
-        "sorry",
-        Step::Play {
-            file: "sorry.wav".into(),
-            next: None,
-        },
-    );
-    add(
-        "optout",
-        Step::Set {
-            disposition: Some(Disposition::OptedOut),
-            tag: None,
-            dnc: true,
-            next: s("bye"),
-        },
-    );
-    add(
-        "bye",
-        Step::Speak {
-            text: "До свидания".into(),
-            engine: s("flite"),
-            voice: s("kal"),
-            next: None,
-        },
-    );
-    Flow {
-        start: "hello".into(),
-        steps,
-        tts_engine: "tts_commandline".into(),
-        tts_voice: "ru".into(),
-    }
+fn debtors() -> Script {
+    script(
+        r#"
+start = "hello"
+[nodes.hello]
+type = "speak"
+text = "Здравствуйте, {{NAME}}. Ваш долг {{BALANCE|money_ru}}."
+next = "menu"
+[nodes.menu]
+type = "menu"
+prompt = { text = "Нажмите 1 для связи с оператором" }
+digits = { "1" = "operator", "9" = "optout" }
+tries = 2
+timeout = "5s"
+on_timeout = "bye"
+on_invalid = "bye"
+[nodes.operator]
+type = "bridge"
+to = "sofia/gateway/demo/operator"
+timeout = "20s"
+next = "done"
+on_failure = "sorry"
+[nodes.done]
+type = "hangup"
+[nodes.sorry]
+type = "play"
+file = "sorry.wav"
+[nodes.optout]
+type = "set"
+disposition = "opted_out"
+dnc = true
+next = "bye"
+[nodes.bye]
+type = "speak"
+text = "До свидания"
+engine = "flite"
+voice = "kal"
+"#,
+    )
+}
+
+fn script(text: &str) -> Script {
+    let s: Script = toml::from_str(text).unwrap();
+    s
+}
+
+fn settings() -> RunSettings {
+    RunSettings::default()
 }
 
 fn vars() -> HashMap<String, String> {
@@ -145,7 +124,7 @@ async fn listened_and_timed_out_ends_with_goodbye() {
         .answer(&[])
         .answer(&[])
         .answer(&[("read_result", "failure")]);
-    let out = run(&debtors(), &vars(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["hello", "menu", "bye"]);
     assert_eq!(ch.calls[0].0, "speak");
     assert_eq!(
@@ -178,7 +157,7 @@ async fn pressed_one_and_bridged() {
             ("DIALSTATUS", "SUCCESS"),
             ("bridge_hangup_cause", "NORMAL_CLEARING"),
         ]);
-    let out = run(&debtors(), &vars(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["hello", "menu", "operator", "done"]);
     assert!(out.bridged);
     assert_eq!(out.digits.as_deref(), Some("1"));
@@ -202,7 +181,7 @@ async fn bridge_failure_takes_its_exit() {
             ("DIALSTATUS", "NOANSWER"),
             ("bridge_hangup_cause", "NO_ANSWER"),
         ]);
-    let out = run(&debtors(), &vars(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["hello", "menu", "operator", "sorry"]);
     assert!(!out.bridged);
     assert_eq!(ch.calls[4], ("playback".into(), "sorry.wav".into()));
@@ -214,13 +193,13 @@ async fn invalid_entry_takes_the_invalid_exit_and_opt_out_is_recorded() {
         .answer(&[])
         .answer(&[])
         .answer(&[("outcall_digits_invalid", "5")]);
-    let out = run(&debtors(), &vars(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["hello", "menu", "bye"]);
     let mut ch = Fake::default()
         .answer(&[])
         .answer(&[])
         .answer(&[("outcall_digits", "9")]);
-    let out = run(&debtors(), &vars(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["hello", "menu", "optout", "bye"]);
     assert!(out.opted_out);
 }
@@ -231,7 +210,7 @@ async fn callee_hangup_stops_the_script_without_a_hangup_command() {
         hung_up: true,
         ..Fake::default()
     };
-    let out = run(&debtors(), &vars(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &vars(), &mut ch).await;
     assert!(out.callee_hung_up);
     assert_eq!(out.trace, vec!["hello"]);
     assert!(ch.hangups.is_empty());
@@ -240,7 +219,7 @@ async fn callee_hangup_stops_the_script_without_a_hangup_command() {
 #[tokio::test]
 async fn missing_variable_is_a_script_error_and_the_call_ends() {
     let mut ch = Fake::default();
-    let out = run(&debtors(), &HashMap::new(), &mut ch).await;
+    let out = run(&debtors(), &settings(), &HashMap::new(), &mut ch).await;
     let e = out.error.unwrap();
     assert!(e.contains("hello") && e.contains("NAME"), "{e}");
     assert!(ch.calls.is_empty(), "nothing half-said");
@@ -249,62 +228,42 @@ async fn missing_variable_is_a_script_error_and_the_call_ends() {
 
 #[tokio::test]
 async fn set_record_say_webhook_and_hangup_cause() {
-    let mut steps = HashMap::new();
-    steps.insert(
-        "rec".to_string(),
-        Step::Record {
-            path: "/rec/{{NAME}}.wav".into(),
-            max_secs: Some(60),
-            next: s("say"),
-        },
+    let flow = script(
+        r#"
+start = "rec"
+[nodes.rec]
+type = "record"
+file = "/rec/{{NAME}}.wav"
+max = "60s"
+next = "say"
+[nodes.say]
+type = "say"
+lang = "ru"
+kind = "currency"
+text = "{{BALANCE}}"
+next = "hook"
+[nodes.hook]
+type = "webhook"
+url = "http://crm/next"
+timeout = "1s"
+exits = ["tag"]
+on_error = "end"
+[nodes.tag]
+type = "set"
+disposition = "answered"
+tag = "vip-{{NAME}}"
+next = "end"
+[nodes.end]
+type = "hangup"
+cause = "USER_BUSY"
+"#,
     );
-    steps.insert(
-        "say".to_string(),
-        Step::Say {
-            lang: "ru".into(),
-            kind: "CURRENCY".into(),
-            method: "pronounced".into(),
-            gender: None,
-            text: "{{BALANCE}}".into(),
-            next: s("hook"),
-        },
-    );
-    steps.insert(
-        "hook".to_string(),
-        Step::Webhook {
-            url: "http://crm/next".into(),
-            timeout_ms: 1000,
-            exits: vec![("vip".into(), "tag".into())],
-            next: s("end"),
-        },
-    );
-    steps.insert(
-        "tag".to_string(),
-        Step::Set {
-            disposition: Some(Disposition::Answered),
-            tag: s("vip-{{NAME}}"),
-            dnc: false,
-            next: s("end"),
-        },
-    );
-    steps.insert(
-        "end".to_string(),
-        Step::Hangup {
-            cause: s("USER_BUSY"),
-        },
-    );
-    let flow = Flow {
-        start: "rec".into(),
-        steps,
-        tts_engine: "flite".into(),
-        tts_voice: "kal".into(),
-    };
     flow.validate().unwrap();
     let mut ch = Fake {
-        webhook_answer: s("vip"),
+        webhook_answer: s("tag"),
         ..Fake::default()
     };
-    let out = run(&flow, &vars(), &mut ch).await;
+    let out = run(&flow, &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["rec", "say", "hook", "tag", "end"]);
     assert_eq!(
         ch.calls[0],
@@ -322,67 +281,43 @@ async fn set_record_say_webhook_and_hangup_cause() {
         webhook_answer: None,
         ..Fake::default()
     };
-    let out = run(&flow, &vars(), &mut ch).await;
+    let out = run(&flow, &settings(), &vars(), &mut ch).await;
     assert_eq!(out.trace, vec!["rec", "say", "hook", "end"], "default exit");
 }
 
 #[tokio::test]
 async fn a_loop_is_cut_off() {
-    let mut steps = HashMap::new();
-    steps.insert(
-        "a".to_string(),
-        Step::Set {
-            disposition: None,
-            tag: None,
-            dnc: false,
-            next: s("a"),
-        },
+    let flow = script(
+        r#"
+start = "a"
+[nodes.a]
+type = "set"
+next = "a"
+"#,
     );
-    let flow = Flow {
-        start: "a".into(),
-        steps,
-        tts_engine: "x".into(),
-        tts_voice: "y".into(),
-    };
     let mut ch = Fake::default();
-    let out = run(&flow, &vars(), &mut ch).await;
+    let out = run(&flow, &settings(), &vars(), &mut ch).await;
     assert!(out.error.unwrap().contains("without ending"));
     assert_eq!(out.trace.len(), MAX_STEPS);
-}
-
-fn one_step(step: Step) -> Flow {
-    Flow {
-        start: "a".into(),
-        steps: HashMap::from([("a".to_string(), step)]),
-        tts_engine: "tts_commandline".into(),
-        tts_voice: "ru".into(),
-    }
 }
 
 #[tokio::test]
 async fn subscriber_data_never_becomes_switch_syntax() {
     let mut v = vars();
     v.insert("NAME".into(), "${system(touch x)} $${hostname}\\n".into());
-    let speak = one_step(Step::Speak {
-        text: "Здравствуйте, {{NAME}}.".into(),
-        engine: None,
-        voice: None,
-        next: None,
-    });
+    let speak =
+        script("start = \"a\"\n[nodes.a]\ntype = \"speak\"\ntext = \"Здравствуйте, {{NAME}}.\"");
     let mut ch = Fake::default();
-    run(&speak, &v, &mut ch).await;
+    run(&speak, &settings(), &v, &mut ch).await;
     assert_eq!(
         ch.calls[0].1,
         "tts_commandline|ru|Здравствуйте, $ {system(touch x)} $$ {hostname} n."
     );
     v.insert("NAME".into(), "../traversed a +1 b".into());
-    let record = one_step(Step::Record {
-        path: "/var/rec/{{NAME}}.wav".into(),
-        max_secs: Some(60),
-        next: None,
-    });
+    let record =
+        script("start = \"a\"\n[nodes.a]\ntype = \"record\"\nfile = \"/var/rec/{{NAME}}.wav\"");
     let mut ch = Fake::default();
-    let out = run(&record, &v, &mut ch).await;
+    let out = run(&record, &settings(), &v, &mut ch).await;
     assert_eq!(
         ch.calls[0],
         (
@@ -395,15 +330,11 @@ async fn subscriber_data_never_becomes_switch_syntax() {
         Some("/var/rec/___traversed_a__1_b.wav")
     );
     v.insert("EXT".into(), "1001@evil.example".into());
-    let bridge = one_step(Step::Bridge {
-        dial_string: "user/{{EXT}}".into(),
-        timeout_secs: 30,
-        caller_id: None,
-        next: None,
-        on_failure: None,
-    });
+    let bridge = script(
+        "start = \"a\"\n[nodes.a]\ntype = \"bridge\"\nto = \"user/{{EXT}}\"\ntimeout = \"30s\"",
+    );
     let mut ch = Fake::default();
-    let out = run(&bridge, &v, &mut ch).await;
+    let out = run(&bridge, &settings(), &v, &mut ch).await;
     assert!(ch.calls.is_empty(), "{:?}", ch.calls);
     assert!(out.error.unwrap().contains("dial string"));
 }

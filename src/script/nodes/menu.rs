@@ -1,0 +1,160 @@
+//! `menu`: a prompt, then digits (play_and_get_digits): `digits` maps an entry to a node;
+//! `on_timeout` when nothing was pressed in any try, `on_invalid` when the last entry was not a
+//! choice. A spoken prompt is said with `speak` first and the digits are collected over a short
+//! silence, so the text never has to fit in one play_and_get_digits argument.
+
+use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::esl::command::app::{self as sw, DigitsPrompt};
+use crate::model::duration_text;
+use crate::script::run::{render_path, render_text, Channel, Cx, StepError};
+use crate::script::{exit, NodeSpec, Prompt};
+
+/// The channel variable play_and_get_digits stores the entry in.
+pub const DIGITS_VAR: &str = "outcall_digits";
+const SILENCE: &str = "silence_stream://250";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Menu {
+    pub prompt: Prompt,
+    /// Said after each wrong or missing entry (FreeSWITCH plays it after every failed try).
+    pub invalid: Option<Prompt>,
+    pub digits: BTreeMap<String, String>,
+    #[serde(with = "duration_text", default = "default_timeout")]
+    pub timeout: Duration,
+    #[serde(default = "default_tries")]
+    pub tries: u32,
+    pub on_timeout: Option<String>,
+    pub on_invalid: Option<String>,
+}
+
+fn default_timeout() -> Duration {
+    super::secs(5)
+}
+fn default_tries() -> u32 {
+    2
+}
+
+impl NodeSpec for Menu {
+    fn exits(&self) -> Vec<(String, Option<&str>)> {
+        let mut v: Vec<_> = self
+            .digits
+            .iter()
+            .map(|(d, t)| (format!("digits.\"{d}\""), Some(t.as_str())))
+            .collect();
+        v.push(exit("on_timeout", &self.on_timeout));
+        v.push(exit("on_invalid", &self.on_invalid));
+        v
+    }
+    fn templates(&self) -> Vec<(&'static str, &str)> {
+        let mut v: Vec<(&'static str, &str)> = Vec::new();
+        v.extend(self.prompt.text.iter().map(|t| ("prompt.text", t.as_str())));
+        v.extend(self.prompt.file.iter().map(|t| ("prompt.file", t.as_str())));
+        if let Some(p) = &self.invalid {
+            v.extend(p.text.iter().map(|t| ("invalid.text", t.as_str())));
+            v.extend(p.file.iter().map(|t| ("invalid.file", t.as_str())));
+        }
+        v
+    }
+    fn check(&self, place: &str) -> Result<(), String> {
+        for (field, p) in [
+            ("prompt", Some(&self.prompt)),
+            ("invalid", self.invalid.as_ref()),
+        ] {
+            if let Some(p) = p {
+                if p.file.is_none() == p.text.is_none() {
+                    return Err(format!(
+                        "{place}.{field}: give exactly one of `file` or `text`"
+                    ));
+                }
+            }
+        }
+        if self.tries == 0 {
+            return Err(format!("{place}.tries: at least 1"));
+        }
+        if let Some(d) = self.digits.keys().find(|d| !is_dtmf(d)) {
+            return Err(format!(
+                "{place}.digits: `{d}` is not one DTMF key (0-9, *, #)"
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_dtmf(d: &str) -> bool {
+    d.len() == 1
+        && d.chars()
+            .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
+}
+
+impl Menu {
+    pub(crate) async fn run<C: Channel>(
+        &self,
+        cx: &mut Cx<'_, C>,
+    ) -> Result<Option<String>, StepError> {
+        if let Some(text) = &self.prompt.text {
+            let s = &cx.settings;
+            let call = sw::speak(&s.tts_engine, &s.tts_voice, &render_text(text, cx.vars)?)?;
+            cx.ch.execute(&call).await?;
+        }
+        let res = cx.ch.execute(&self.collect(cx.vars)?).await?;
+        let entered = res.vars.get(DIGITS_VAR).filter(|d| !d.is_empty());
+        if let Some(digits) = entered {
+            cx.out.digits = Some(digits.clone());
+            if let Some(target) = self.digits.get(digits) {
+                return Ok(Some(target.clone()));
+            }
+            return Ok(self.on_invalid.clone().or_else(|| self.on_timeout.clone()));
+        }
+        let invalid_var = format!("{DIGITS_VAR}_invalid");
+        if res.vars.get(&invalid_var).is_some_and(|v| !v.is_empty()) {
+            return Ok(self.on_invalid.clone().or_else(|| self.on_timeout.clone()));
+        }
+        Ok(self.on_timeout.clone())
+    }
+
+    /// The play_and_get_digits application of this menu.
+    pub fn collect(
+        &self,
+        vars: &HashMap<String, String>,
+    ) -> Result<crate::esl::command::AppCall, StepError> {
+        let lens = self.digits.keys().map(|d| d.chars().count());
+        let min = lens.clone().min().unwrap_or(1).max(1);
+        let max = lens.max().unwrap_or(1).max(1);
+        let terminators = if self.digits.keys().any(|d| d.contains('#')) {
+            "none"
+        } else {
+            "#"
+        };
+        let file = prompt_file(Some(&self.prompt), vars)?;
+        let invalid = prompt_file(self.invalid.as_ref(), vars)?;
+        let choices: Vec<&str> = self.digits.keys().map(String::as_str).collect();
+        let regex = sw::digits_regex(&choices)?;
+        let call = sw::play_and_get_digits(&DigitsPrompt {
+            min: u32::try_from(min).unwrap_or(1),
+            max: u32::try_from(max).unwrap_or(1),
+            tries: self.tries.max(1),
+            timeout_ms: u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX),
+            terminators,
+            file: &file,
+            invalid_file: &invalid,
+            var: DIGITS_VAR,
+            regex: &regex,
+        })?;
+        Ok(call)
+    }
+}
+
+/// A prompt as a play_and_get_digits file argument: a file (its values made path-safe), or a
+/// short silence for a spoken prompt (said before) or none.
+fn prompt_file(p: Option<&Prompt>, vars: &HashMap<String, String>) -> Result<String, StepError> {
+    Ok(match p.and_then(|p| p.file.as_deref()) {
+        Some(f) => render_path(f, vars)?,
+        None => SILENCE.to_string(),
+    })
+}

@@ -9,14 +9,14 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use outcall::call::esl_switch::EslSwitch;
 use outcall::campaign::definition::CampaignDef;
 use outcall::clock::Clock;
 use outcall::config::Secret;
-use outcall::dialer::esl_switch::EslSwitch;
-use outcall::dialer::pacing::NodeLimits;
 use outcall::model::CampaignStatus;
 use outcall::model::NewContact;
 use outcall::scheduler::engine::{Engine, EngineOptions, NodeSpec};
+use outcall::scheduler::pacing::NodeLimits;
 use outcall::store::Store;
 use tokio_util::sync::CancellationToken;
 

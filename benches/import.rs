@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
-use outcall::campaign::import::{import_file, ImportOptions};
+use outcall::import::{import_file, ImportOptions};
 use outcall::store::Store;
 use rand::{Rng, SeedableRng};
 

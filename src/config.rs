@@ -7,8 +7,6 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::dialer::pacing::GatewayLimits;
-
 /// Errors reading or applying the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -389,4 +387,14 @@ mod tests {
             assert!(e.to_string().contains("gateway"), "{bad}: {e}");
         }
     }
+}
+
+/// Caps of one SIP gateway (`sofia/gateway/<name>/...` in a campaign's dial string), shared by
+/// every campaign that dials through it: concurrent calls and originates per second.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayLimits {
+    pub name: String,
+    pub lines: u32,
+    pub cps: Option<f64>,
 }

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use chrono::TimeZone;
-use outcall::dialer::pacing::GatewayLimits;
+use outcall::config::GatewayLimits;
 use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use support::*;
 

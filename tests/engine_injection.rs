@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use outcall::campaign::definition::CampaignDef;
-use outcall::campaign::import::{import_file, ImportOptions};
+use outcall::import::{import_file, ImportOptions};
 use outcall::model::{CampaignStatus, ContactStatus};
 use support::*;
 

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
-use outcall::campaign::import::{import_file, ImportError, ImportOptions, ImportReport};
 use outcall::campaign::record::CampaignRecord;
+use outcall::import::{import_file, ImportError, ImportOptions, ImportReport};
 use outcall::model::ContactRecord;
 use outcall::model::{CampaignStatus, ContactStatus};
 use outcall::store::Store;

@@ -1,9 +1,8 @@
-//! Campaigns: TOML definitions (schedule, limits, retry, call script), calling
-//! windows as pure functions, and CSV import. No I/O here except reading files and the store calls
-//! that import makes.
+//! Campaigns: TOML definitions (schedule, limits, retry, the call script from `script`), calling
+//! windows as pure functions, the stored record, and subscriber text rules. No I/O here except
+//! reading definition files; CSV import is `crate::import`.
 
 pub mod definition;
-pub mod import;
 pub mod record;
 pub mod schedule;
 pub mod text;

@@ -1,15 +1,15 @@
-//! `outcall campaign create|update|check|list|show|start|pause|resume|stop` and `outcall pause-all`.
-//! Status changes are written to the store; a running `outcall serve` polls them.
+//! `outcall campaign create|update|check|list|show|start|pause|resume|stop` and `outcall pause-all`:
+//! a thin shell over `ops::campaigns`, which holds the rules. A running `outcall serve` sees
+//! status changes within a second.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::Utc;
 
-use crate::campaign::definition::CampaignDef;
-use crate::campaign::record::CampaignRecord;
 use crate::config::Config;
-use crate::model::CampaignStatus;
+use crate::model::ContactStatus;
+use crate::ops::campaigns::{self, Transition};
 use crate::store::Store;
 
 #[derive(clap::Args)]
@@ -47,7 +47,7 @@ enum Command {
 
 pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     if let Command::Check { file } = &args.command {
-        let def = CampaignDef::from_file(file)?;
+        let def = campaigns::check(file)?;
         println!("{}: campaign `{}` is valid", file.display(), def.name);
         return Ok(ExitCode::SUCCESS);
     }
@@ -56,44 +56,26 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Check { .. } => unreachable!("handled above"),
         Command::Create { file } => {
-            let def = CampaignDef::from_file(&file)?;
-            let c = store.create_campaign(&def, now).await?;
+            let def = campaigns::check(&file)?;
+            let c = campaigns::create(&store, &def, now).await?;
             println!(
                 "created campaign `{}` (#{}, draft). Next: outcall import FILE --campaign {0}; outcall campaign start {0}",
                 c.name, c.id
             );
         }
         Command::Update { file } => {
-            let def = CampaignDef::from_file(&file)?;
-            let c = store.campaign_by_name(&def.name).await?;
-            store.update_definition(c.id, &def, now).await?;
+            let def = campaigns::check(&file)?;
+            let c = campaigns::update(&store, &def, now).await?;
             println!("campaign `{}` updated", c.name);
         }
         Command::List => list(&store).await?,
         Command::Show { name } => show(&store, &name).await?,
-        Command::Start { name } => change(&store, &name, CampaignStatus::Running, None).await?,
+        Command::Start { name } => said(campaigns::start(&store, &name, now).await?),
         Command::Pause { name, reason } => {
-            change(&store, &name, CampaignStatus::Paused, Some(&reason)).await?
+            said(campaigns::pause(&store, &name, &reason, now).await?)
         }
-        Command::Resume { name } => {
-            let c = store.campaign_by_name(&name).await?;
-            if c.status != CampaignStatus::Paused {
-                anyhow::bail!(
-                    "campaign `{name}` is {}; only a paused campaign can be resumed",
-                    c.status
-                );
-            }
-            change(&store, &name, CampaignStatus::Running, None).await?
-        }
-        Command::Stop { name } => {
-            change(
-                &store,
-                &name,
-                CampaignStatus::Cancelled,
-                Some("stopped by hand"),
-            )
-            .await?
-        }
+        Command::Resume { name } => said(campaigns::resume(&store, &name, now).await?),
+        Command::Stop { name } => said(campaigns::stop(&store, &name, now).await?),
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -101,9 +83,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
 
 pub async fn pause_all(config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::migrate::open(config).await?;
-    let names = store
-        .pause_all("paused by hand (pause-all)", Utc::now())
-        .await?;
+    let names = campaigns::pause_all(&store, "paused by hand (pause-all)", Utc::now()).await?;
     if names.is_empty() {
         println!("no campaign was running or scheduled");
     } else {
@@ -113,39 +93,29 @@ pub async fn pause_all(config: &Config) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn change(
-    store: &Store,
-    name: &str,
-    to: CampaignStatus,
-    reason: Option<&str>,
-) -> anyhow::Result<()> {
-    let c = store.campaign_by_name(name).await?;
-    let from = store
-        .set_campaign_status(c.id, to, reason, Utc::now())
-        .await?;
-    if from == to {
-        println!("campaign `{name}` is already {to}");
+fn said(t: Transition) {
+    if t.from == t.to {
+        println!("campaign `{}` is already {}", t.name, t.to);
     } else {
-        println!("campaign `{name}`: {from} -> {to}");
+        println!("campaign `{}`: {} -> {}", t.name, t.from, t.to);
     }
-    Ok(())
 }
 
-async fn counts_line(store: &Store, c: &CampaignRecord) -> anyhow::Result<String> {
-    let counts = store.contact_counts(c.id).await?;
+fn counts_line(counts: &[(ContactStatus, u64)]) -> String {
     let total: u64 = counts.iter().map(|(_, n)| n).sum();
     let parts: Vec<String> = counts.iter().map(|(s, n)| format!("{s} {n}")).collect();
-    Ok(format!("{total} contacts: {}", parts.join(", ")))
+    format!("{total} contacts: {}", parts.join(", "))
 }
 
 async fn list(store: &Store) -> anyhow::Result<()> {
-    let all = store.campaigns().await?;
+    let all = campaigns::list(store).await?;
     if all.is_empty() {
         println!("no campaigns yet: outcall campaign create campaigns/debtors.toml");
         return Ok(());
     }
     println!("{:<24} {:<10} CONTACTS", "NAME", "STATUS");
-    for c in &all {
+    for s in &all {
+        let c = &s.campaign;
         let reason = c
             .status_reason
             .as_deref()
@@ -155,14 +125,15 @@ async fn list(store: &Store) -> anyhow::Result<()> {
             "{:<24} {:<10} {}{reason}",
             c.name,
             c.status.as_str(),
-            counts_line(store, c).await?
+            counts_line(&s.contacts)
         );
     }
     Ok(())
 }
 
 async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
-    let c = store.campaign_by_name(name).await?;
+    let details = campaigns::show(store, name).await?;
+    let c = &details.summary.campaign;
     let d = &c.definition;
     println!("campaign   {} (#{})", c.name, c.id);
     match &c.status_reason {
@@ -192,12 +163,15 @@ async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
         crate::model::duration_text::format(d.retry.recall_interval),
         d.retry.min_success_seconds
     );
-    println!("contacts   {}", counts_line(store, &c).await?);
-    let by = store.disposition_counts(c.id).await?;
-    if by.is_empty() {
+    println!("contacts   {}", counts_line(&details.summary.contacts));
+    if details.attempts.is_empty() {
         println!("attempts   none yet");
     } else {
-        let parts: Vec<String> = by.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        let parts: Vec<String> = details
+            .attempts
+            .iter()
+            .map(|(d, n)| format!("{d} {n}"))
+            .collect();
         println!("attempts   {}", parts.join(", "));
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! `outcall dnc add|import|list|remove`: the do-not-call list (numbers normalised to E.164).
+//! `outcall dnc add|import|list|remove`: the do-not-call list, a thin shell over `ops::dnc`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::Utc;
 
-use crate::campaign::import::phone::PhoneNormalizer;
 use crate::config::Config;
+use crate::ops::dnc;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -50,39 +50,29 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         .default_country
         .clone()
         .unwrap_or_else(|| config.default_country.clone());
-    let norm = PhoneNormalizer::new(&country).map_err(anyhow::Error::msg)?;
-    let normalize = |p: &str| norm.normalize(p).map_err(anyhow::Error::msg);
     let store = super::migrate::open(config).await?;
+    let now = Utc::now();
     match args.command {
         Command::Add { phones, reason } => {
-            let list = phones
-                .iter()
-                .map(|p| normalize(p))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            let n = store.dnc_add_many(&list, &reason, Utc::now()).await?;
-            println!("{n} added, {} already listed", list.len() as u64 - n);
+            let (n, already) = dnc::add(&store, &country, &phones, &reason, now).await?;
+            println!("{n} added, {already} already listed");
         }
         Command::Import { file, reason } => {
-            let text =
+            let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let (text, _, _) = if std::str::from_utf8(&text).is_ok() {
-                encoding_rs::UTF_8.decode(&text)
-            } else {
-                encoding_rs::WINDOWS_1251.decode(&text)
-            };
-            let (list, bad) = numbers_of(&text, &norm);
-            for (line, why) in &bad {
+            let r = dnc::import_list(&store, &country, &bytes, &reason, now).await?;
+            for (line, why) in &r.bad {
                 eprintln!("line {line}: {why}");
             }
-            let n = store.dnc_add_many(&list, &reason, Utc::now()).await?;
             println!(
-                "{n} added, {} already listed, {} lines not understood",
-                list.len() as u64 - n,
-                bad.len()
+                "{} added, {} already listed, {} lines not understood",
+                r.added,
+                r.already,
+                r.bad.len()
             );
         }
         Command::List { json } => {
-            let list = store.dnc_list().await?;
+            let list = dnc::list(&store).await?;
             if json {
                 println!("{}", serde_json::to_string(&list)?);
             } else {
@@ -97,9 +87,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Remove { phones } => {
-            for p in phones {
-                let p = normalize(&p)?;
-                let removed = store.dnc_remove(&p).await?;
+            for (p, removed) in dnc::remove(&store, &country, &phones).await? {
                 println!(
                     "{p}: {}",
                     if removed { "removed" } else { "was not listed" }
@@ -109,27 +97,4 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Numbers of a plain list; a first line that is not a number (a header) is skipped silently.
-fn numbers_of(text: &str, norm: &PhoneNormalizer) -> (Vec<String>, Vec<(usize, String)>) {
-    let mut good = Vec::new();
-    let mut bad = Vec::new();
-    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
-        let field = line
-            .split([',', ';', '\t'])
-            .next()
-            .unwrap_or("")
-            .trim()
-            .trim_matches('"');
-        if field.is_empty() {
-            continue;
-        }
-        match norm.normalize(field) {
-            Ok(p) => good.push(p),
-            Err(_) if i == 0 => {}
-            Err(e) => bad.push((i + 1, e)),
-        }
-    }
-    (good, bad)
 }

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::ops::report::Report;
 use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
-use crate::scheduler::nodes::{esl_nodes, wait_any_up};
-use crate::scheduler::report::Report;
+use crate::startup::nodes::{esl_nodes, wait_any_up};
 use crate::store::Store;
 
 #[derive(clap::Args)]
@@ -129,7 +129,7 @@ pub async fn report(args: ReportArgs, config: &Config) -> anyhow::Result<ExitCod
 
 pub async fn demo(args: DemoArgs, _config: &Config) -> anyhow::Result<ExitCode> {
     let outcome =
-        crate::scheduler::demo::run(args.time_scale, Duration::from_secs(args.timeout)).await?;
+        crate::startup::demo::run(args.time_scale, Duration::from_secs(args.timeout)).await?;
     Ok(if outcome.finished {
         ExitCode::SUCCESS
     } else {

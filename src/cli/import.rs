@@ -4,9 +4,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::campaign::import::{import_file, ImportOptions, ImportReport, Progress};
 use crate::config::Config;
-use crate::model::CampaignStatus;
+use crate::import::{ImportOptions, ImportReport, Progress};
+use crate::ops::contacts;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,13 +28,6 @@ pub struct Args {
 
 pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::migrate::open(config).await?;
-    let campaign = store.campaign_by_name(&args.campaign).await?;
-    if campaign.status == CampaignStatus::Cancelled {
-        anyhow::bail!(
-            "campaign `{}` is cancelled (stopped by hand); create a new campaign for these contacts",
-            campaign.name
-        );
-    }
     let options = ImportOptions {
         default_country: args
             .default_country
@@ -49,9 +42,9 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             b.set_position(done);
         }) as Progress
     });
-    let report = import_file(
+    let report = contacts::import(
         &store,
-        &campaign,
+        &args.campaign,
         &args.file,
         &options,
         chrono::Utc::now(),
@@ -69,7 +62,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             eprintln!("line {}: {}", w.line, w.reason);
         }
     } else {
-        print_human(&report, &campaign.name, args.dry_run);
+        print_human(&report, &args.campaign, args.dry_run);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -16,17 +16,22 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+use super::definitions::{Definitions, Lookup};
 use super::zones;
-use crate::campaign::record::CampaignRecord;
+use crate::call::actor::{run_call, CallJob, CampaignRt, NodeRt};
+use crate::call::finish::{CallEnv, EngineRequest, LiveSet};
+use crate::call::metrics::Metrics;
+use crate::call::say_watch::SayWatch;
+use crate::call::switch::Switch;
+use crate::campaign::definition::CampaignDef;
+use crate::campaign::record::CampaignHead;
 use crate::campaign::window;
 use crate::clock::Clock;
-use crate::dialer::actor::{run_call, CallJob, CampaignRt, NodeRt};
-use crate::dialer::finish::{CallEnv, EngineRequest, LiveSet};
-use crate::dialer::metrics::Metrics;
-use crate::dialer::pacing::{gateway_of, GatewayLimits, NodeLimits, Pacer};
-use crate::dialer::say_watch::SayWatch;
-use crate::dialer::switch::Switch;
+use crate::config::GatewayLimits;
+use crate::esl::command::app::gateway_of;
 use crate::model::CampaignStatus;
+use crate::ops::campaigns::pause_automatically;
+use crate::scheduler::pacing::{NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
 
 /// Errors that stop the engine.
@@ -86,7 +91,8 @@ pub struct Engine {
     pub(crate) nodes: Vec<Arc<NodeRt>>,
     pub(crate) pacer: Pacer,
     pub(crate) opts: EngineOptions,
-    campaigns: HashMap<i64, (DateTime<Utc>, Arc<CampaignRt>)>,
+    campaigns: HashMap<i64, Arc<CampaignRt>>,
+    definitions: Definitions,
     requests: mpsc::UnboundedReceiver<EngineRequest>,
     calls: JoinSet<()>,
     next_due: Option<DateTime<Utc>>,
@@ -134,6 +140,7 @@ impl Engine {
             pacer,
             opts,
             campaigns: HashMap::new(),
+            definitions: Definitions::default(),
             requests: rx,
             calls: JoinSet::new(),
             next_due: None,
@@ -206,14 +213,9 @@ impl Engine {
                 reason,
             } => {
                 let now = self.env.clock.now();
-                match self
-                    .env
-                    .store
-                    .set_campaign_status(campaign_id, CampaignStatus::Paused, Some(&reason), now)
-                    .await
-                {
-                    Ok(_) => tracing::warn!(campaign_id, %reason, "campaign paused"),
-                    Err(e) => tracing::warn!(campaign_id, error = %e, "cannot pause the campaign"),
+                let store = &self.env.store;
+                if let Err(e) = pause_automatically(store, campaign_id, &reason, now).await {
+                    tracing::warn!(campaign_id, error = %e, "cannot pause the campaign");
                 }
             }
         }
@@ -226,23 +228,39 @@ impl Engine {
         for node in &self.nodes {
             self.pacer.set_node_health(node.index, node.switch.is_up());
         }
-        let records = self.env.store.campaigns().await?;
+        let heads = self.env.store.campaign_heads().await?;
         self.next_due = None;
-        for rec in records {
-            match rec.status {
-                CampaignStatus::Running => {
-                    let rt = self.runtime(&rec);
-                    self.dispatch(&rt, now).await?;
-                }
+        for head in heads {
+            match head.status {
+                CampaignStatus::Paused | CampaignStatus::Draft => continue,
                 CampaignStatus::Cancelled => {
-                    if let Some((_, rt)) = self.campaigns.remove(&rec.id) {
+                    if let Some(rt) = self.campaigns.remove(&head.id) {
                         rt.stop.cancel();
                     }
+                    continue;
                 }
-                CampaignStatus::Completed | CampaignStatus::Scheduled => {
-                    self.maybe_rerun(&rec, now).await?;
+                _ => {}
+            }
+            let def = match self.definitions.get(&head) {
+                Lookup::Valid(def) => def,
+                Lookup::NewlyBroken(why) => {
+                    let reason = format!(
+                        "paused automatically: its stored definition no longer validates ({why}); fix it with `outcall campaign update`"
+                    );
+                    if let Err(e) =
+                        pause_automatically(&self.env.store, head.id, &reason, now).await
+                    {
+                        tracing::warn!(campaign_id = head.id, error = %e, "cannot pause the campaign");
+                    }
+                    continue;
                 }
-                CampaignStatus::Paused | CampaignStatus::Draft => {}
+                Lookup::Broken => continue,
+            };
+            if head.status == CampaignStatus::Running {
+                let rt = self.runtime(head.id, &def);
+                self.dispatch(&rt, now).await?;
+            } else {
+                self.maybe_rerun(&head, &def, now).await?;
             }
         }
         Ok(())
@@ -250,27 +268,27 @@ impl Engine {
 
     /// The runtime of a campaign, rebuilt when its definition changed (a new script applies to
     /// calls placed after the change).
-    fn runtime(&mut self, rec: &CampaignRecord) -> Arc<CampaignRt> {
-        if let Some((at, rt)) = self.campaigns.get(&rec.id) {
-            if *at == rec.updated_at || rt.def == rec.definition {
+    fn runtime(&mut self, id: i64, def: &Arc<CampaignDef>) -> Arc<CampaignRt> {
+        if let Some(rt) = self.campaigns.get(&id) {
+            if Arc::ptr_eq(&rt.def, def) {
                 return rt.clone();
             }
         }
         let stop = self
             .campaigns
-            .get(&rec.id)
-            .map(|(_, rt)| rt.stop.clone())
+            .get(&id)
+            .map(|rt| rt.stop.clone())
             .unwrap_or_default();
         let rt = Arc::new(CampaignRt {
-            id: rec.id,
-            def: rec.definition.clone(),
-            settings: rec.definition.run_settings(),
+            id,
+            def: def.clone(),
+            settings: def.run_settings(),
             stop,
         });
-        let limits = &rec.definition.limits;
+        let limits = &def.limits;
         self.pacer
-            .set_campaign(rec.id, limits.lines, limits.cps, Instant::now());
-        self.campaigns.insert(rec.id, (rec.updated_at, rt.clone()));
+            .set_campaign(id, limits.lines, limits.cps, Instant::now());
+        self.campaigns.insert(id, rt.clone());
         rt
     }
 
@@ -353,19 +371,23 @@ impl Engine {
             contact,
             campaign: rt.clone(),
             node,
-            permit,
         };
-        self.calls.spawn(run_call(self.env.clone(), job));
+        let env = self.env.clone();
+        self.calls.spawn(async move {
+            run_call(env.clone(), job).await;
+            drop(permit);
+            env.wake.notify_one();
+        });
         Ok(())
     }
 
     /// A completed (or scheduled) campaign with a cron recurrence runs again when it fires.
     async fn maybe_rerun(
         &mut self,
-        rec: &CampaignRecord,
+        rec: &CampaignHead,
+        def: &CampaignDef,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        let def = &rec.definition;
         let Some(at) = window::next_recurrence(&def.schedule, def.timezone, rec.updated_at) else {
             return Ok(());
         };

@@ -1,10 +1,11 @@
-//! The scheduler: decides which contacts are called when. It wakes at the next due time or when
-//! notified, computes which timezones are inside their calling window, leases due contacts up to
-//! the free pacing slots and hands each to a call actor (`dialer`).
+//! The scheduler: decides when, what and how many. It wakes at the next due time or when
+//! notified, computes which time zones are inside their calling window, leases due contacts up
+//! to the free pacing slots (campaign, gateway, node and process caps; `pacing`) and hands each
+//! to the `call` module, which owns the call from there. Recovery after a restart lives here
+//! too.
 
-pub mod demo;
+pub mod definitions;
 pub mod engine;
-pub mod nodes;
+pub mod pacing;
 pub mod recover;
-pub mod report;
 pub mod zones;

@@ -13,11 +13,11 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::engine::{Engine, EngineError};
+use crate::call::actor::{CampaignRt, NodeRt};
+use crate::call::call_channel::CallProgress;
+use crate::call::finish::{finish_call, CallOutcome, EngineRequest};
+use crate::call::retry::RetryState;
 use crate::clock::Clock;
-use crate::dialer::actor::{CampaignRt, NodeRt};
-use crate::dialer::call_channel::{call_facts, CallState};
-use crate::dialer::finish::{finish_call, EngineRequest};
-use crate::dialer::retry::RetryState;
 use crate::model::OpenAttempt;
 use crate::script::ScriptOutcome;
 
@@ -69,10 +69,10 @@ async fn settle(
     let campaign = CampaignRt {
         id: record.id,
         settings: record.definition.run_settings(),
-        def: record.definition,
+        def: Arc::new(record.definition),
         stop: CancellationToken::new(),
     };
-    let mut state = CallState::default();
+    let mut state = CallProgress::default();
     match node {
         Some(node) => hang_up_if_alive(&*node.switch, &a.uuid, &mut state, &env.clock).await,
         None => tracing::warn!(node = %a.node, "the attempt's node is not configured any more"),
@@ -80,36 +80,23 @@ async fn settle(
     if state.hangup.is_none() {
         state.job_error = Some(ENDED_UNWATCHED.into());
     }
-    let facts = call_facts(
-        &state,
-        &ScriptOutcome::default(),
-        Duration::ZERO,
-        campaign.def.ring_timeout,
-    );
     let before = RetryState {
         attempts: contact.attempts,
         technical_streak: contact.technical_streak,
     };
     tracing::info!(attempt = a.attempt_id, call_uuid = %a.uuid, "reconciled an open attempt after a restart");
-    finish_call(
-        env,
-        &campaign,
-        before,
-        a.attempt_id,
-        &a.phone,
-        &state,
-        &ScriptOutcome::default(),
-        facts,
-    )
-    .await;
+    let rang = (Duration::ZERO, campaign.def.ring_timeout);
+    let script = ScriptOutcome::default();
+    let outcome = CallOutcome::of(a.attempt_id, &a.phone, before, &state, script, rang);
+    finish_call(env, &campaign, outcome).await;
     Ok(())
 }
 
 /// If the channel still exists, hangs it up and collects its CHANNEL_HANGUP_COMPLETE.
 async fn hang_up_if_alive(
-    switch: &dyn crate::dialer::switch::Switch,
+    switch: &dyn crate::call::switch::Switch,
     uuid: &str,
-    state: &mut CallState,
+    state: &mut CallProgress,
     clock: &Clock,
 ) {
     let Ok(mut events) = switch.channel_events(uuid) else {

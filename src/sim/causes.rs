@@ -147,7 +147,7 @@ fn stamp(us: i64) -> String {
     if us == 0 {
         return String::new();
     }
-    let (local, _) = super::clock::date_strings(us);
+    let (local, _) = super::simtime::date_strings(us);
     local
 }
 

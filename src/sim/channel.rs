@@ -336,8 +336,8 @@ pub fn is_verbose(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::clock::Clock;
     use crate::sim::event::Identity;
+    use crate::sim::simtime::Clock;
 
     #[test]
     fn block_order_matches_capture_layout() {

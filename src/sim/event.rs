@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 
 use bytes::Bytes;
 
-use super::clock::{date_strings, Clock};
 use super::encode::{event_frame, json_body, plain_body, xml_body, Format};
+use super::simtime::{date_strings, Clock};
 
 /// Header name (mostly static) and value.
 pub type Header = (Cow<'static, str>, String);

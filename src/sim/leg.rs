@@ -9,11 +9,11 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use super::channel::{CallState, Channel, OtherLeg, Profile, State};
-use super::clock::secs;
 use super::core::{ChanEntry, Core, LimitHit};
 use super::dialstring::Target;
 use super::event::Origin;
 use super::rules::{Kind, Outcome};
+use super::simtime::secs;
 
 /// Something asked of a channel.
 #[allow(clippy::large_enum_variant)]

@@ -22,7 +22,6 @@ mod apps;
 mod bridge;
 pub mod causes;
 pub mod channel;
-pub mod clock;
 mod commands;
 mod conn;
 mod core;
@@ -37,6 +36,7 @@ mod originate;
 mod outbound;
 pub mod rules;
 mod show;
+pub mod simtime;
 mod subs;
 mod vars;
 
@@ -156,7 +156,7 @@ pub async fn start(cfg: SimConfig) -> Result<SimHandle, SimError> {
         addr: cfg.listen.to_string(),
         source,
     })?;
-    let clock = clock::Clock::new(cfg.time_scale);
+    let clock = simtime::Clock::new(cfg.time_scale);
     let core = Arc::new(Core::new(
         Identity::new(clock),
         cfg.rules,

@@ -7,10 +7,10 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use super::channel::Profile;
-use super::clock::secs;
 use super::core::Core;
 use super::dialstring::{DialString, Leg};
 use super::leg::{spawn_leg, Go, LegCmd, LegSpec, Report};
+use super::simtime::secs;
 
 /// How to ring.
 pub struct RingOpts {

@@ -89,7 +89,7 @@ fn rows(core: &Core) -> Vec<Vec<String>> {
         }
         let p = &c.profile;
         let created = p.times.created;
-        let (local, _) = super::clock::date_strings(created);
+        let (local, _) = super::simtime::date_strings(created);
         let (app, data) = c.current_app.clone().unwrap_or_default();
         let (codec, rate, bits) = if c.media {
             ("PCMA", "8000", "64000")

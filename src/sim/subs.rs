@@ -187,8 +187,8 @@ fn value_matches(pat: &str, v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::clock::Clock;
     use crate::sim::event::{EventBuilder, Identity};
+    use crate::sim::simtime::Clock;
 
     fn ev(name: &'static str, uid: &str) -> Event {
         let id = Identity::new(Clock::new(1.0));

@@ -149,9 +149,9 @@ fn global(core: &Core, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::clock::Clock;
     use crate::sim::event::Identity;
     use crate::sim::rules::Rules;
+    use crate::sim::simtime::Clock;
 
     #[test]
     fn channel_then_profile_then_globals_and_calls_recorded() {

@@ -7,6 +7,7 @@ use super::{
     from_ms, ms, parse_enum, with_pool, CampaignRecord, Result, Store, StoreError, WriteTx,
 };
 use crate::campaign::definition::CampaignDef;
+use crate::campaign::record::CampaignHead;
 use crate::model::{CampaignStatus, ContactStatus, Disposition};
 
 #[derive(sqlx::FromRow)]
@@ -25,22 +26,25 @@ const CAMPAIGN_COLUMNS: &str =
     "id, name, definition, status, status_reason, technical_streak, created_at, updated_at";
 
 impl CampaignRow {
-    fn into_record(self) -> Result<CampaignRecord> {
-        let definition = CampaignDef::from_toml_str(
-            &self.definition,
-            &format!("stored campaign `{}`", self.name),
-        )
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(CampaignRecord {
+    fn into_head(self) -> Result<CampaignHead> {
+        Ok(CampaignHead {
             id: self.id,
             name: self.name,
             status: parse_enum(&self.status)?,
             status_reason: self.status_reason,
-            definition,
+            definition: self.definition,
             technical_streak: self.technical_streak.max(0) as u32,
             created_at: from_ms(self.created_at),
             updated_at: from_ms(self.updated_at),
         })
+    }
+
+    fn into_record(self) -> Result<CampaignRecord> {
+        let head = self.into_head()?;
+        let definition = head
+            .parse()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(head.record(definition))
     }
 }
 
@@ -90,6 +94,15 @@ impl Store {
     }
 
     /// Every campaign, by id.
+    /// Every campaign with its definition unparsed (the engine's pass: it parses a definition
+    /// once per version, and one that no longer validates stops only its own campaign).
+    pub async fn campaign_heads(&self) -> Result<Vec<CampaignHead>> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id");
+        let rows: Vec<CampaignRow> =
+            with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+        rows.into_iter().map(CampaignRow::into_head).collect()
+    }
+
     pub async fn campaigns(&self) -> Result<Vec<CampaignRecord>> {
         let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id");
         let rows: Vec<CampaignRow> =

@@ -12,14 +12,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use outcall::call::esl_switch::EslSwitch;
 use outcall::campaign::definition::CampaignDef;
 use outcall::clock::Clock;
+use outcall::config::GatewayLimits;
 use outcall::config::Secret;
-use outcall::dialer::esl_switch::EslSwitch;
-use outcall::dialer::pacing::{GatewayLimits, NodeLimits};
 use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::model::{ContactRecord, NewContact};
 use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
+use outcall::scheduler::pacing::NodeLimits;
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
 use outcall::store::Store;
 use tokio::task::JoinHandle;

@@ -402,6 +402,12 @@ pub fn dial_target(pattern: &str, number: &str) -> Result<String> {
     Ok(target)
 }
 
+/// The gateway named in a dial string `sofia/gateway/<name>/<number>`, if any.
+pub fn gateway_of(dial_string: &str) -> Option<&str> {
+    let rest = dial_string.split_once("sofia/gateway/")?.1;
+    rest.split('/').next().filter(|g| !g.is_empty())
+}
+
 #[cfg(test)]
 #[path = "app_tests.rs"]
 mod tests;

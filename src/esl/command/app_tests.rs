@@ -175,6 +175,13 @@ fn set_and_hangup() {
 }
 
 #[test]
+fn gateway_from_dial_string() {
+    assert_eq!(gateway_of("sofia/gateway/demo/79001"), Some("demo"));
+    assert_eq!(gateway_of("{a=b}sofia/gateway/gw1/{number}"), Some("gw1"));
+    assert_eq!(gateway_of("user/1000@example"), None);
+}
+
+#[test]
 fn menu_regex_and_kill_args() {
     assert_eq!(digits_regex(&["1", "2", "*9"]).unwrap(), "^(1|2|\\*9)$");
     assert!(digits_regex(&["1", "a"]).is_err());

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::engine::NodeSpec;
+use crate::call::esl_switch::EslSwitch;
 use crate::config::FreeswitchNode;
-use crate::dialer::esl_switch::EslSwitch;
-use crate::dialer::pacing::NodeLimits;
+use crate::scheduler::engine::NodeSpec;
+use crate::scheduler::pacing::NodeLimits;
 
 /// Starts a connection to every configured node (they connect in the background).
 pub fn esl_nodes(
@@ -37,7 +37,7 @@ pub fn esl_nodes(
 
 /// Waits until at least one node is connected, up to `limit`; returns how many are.
 pub async fn wait_any_up(nodes: &[(Arc<EslSwitch>, NodeSpec)], limit: Duration) -> usize {
-    use crate::dialer::switch::Switch;
+    use crate::call::switch::Switch;
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let up = nodes.iter().filter(|(s, _)| s.is_up()).count();

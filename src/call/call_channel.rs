@@ -1,6 +1,6 @@
 //! The live call as the script interpreter sees it: [`LiveChannel`] implements
 //! [`Channel`] over a [`Switch`], draining the call's events while an application runs, so a
-//! callee hangup, a bridge, or a stop of the campaign is noticed at once. [`CallState`] keeps
+//! callee hangup, a bridge, or a stop of the campaign is noticed at once. [`CallProgress`] keeps
 //! what the events said; [`call_facts`] turns it into the facts a disposition is computed from.
 
 use std::time::Duration;
@@ -21,7 +21,7 @@ use crate::script::{AppResult, Channel, ChannelError, ScriptOutcome};
 
 /// What the call's events said so far.
 #[derive(Debug, Default)]
-pub struct CallState {
+pub struct CallProgress {
     /// A channel exists on the switch (any channel event seen).
     pub created: bool,
     pub answered_at: Option<DateTime<Utc>>,
@@ -45,7 +45,7 @@ pub struct CallState {
     pub last_event: Option<CallEvent>,
 }
 
-impl CallState {
+impl CallProgress {
     /// Takes one event into account.
     pub fn observe(&mut self, ev: CallEvent, clock: &Clock) {
         self.created = true;
@@ -81,7 +81,7 @@ pub struct LiveChannel<'a> {
     pub uuid: &'a str,
     pub campaign_id: i64,
     pub events: &'a mut Events,
-    pub state: &'a mut CallState,
+    pub state: &'a mut CallProgress,
     pub cancel: &'a CancellationToken,
     pub metrics: &'a Metrics,
     pub clock: &'a Clock,
@@ -181,7 +181,7 @@ impl Channel for LiveChannel<'_> {
 
 /// The facts of a finished call.
 pub fn call_facts(
-    state: &CallState,
+    state: &CallProgress,
     script: &ScriptOutcome,
     rang_for: Duration,
     ring_timeout: Duration,

@@ -12,15 +12,15 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use super::engine::{Engine, EngineOptions, NodeSpec};
-use super::report::Report;
+use crate::call::esl_switch::EslSwitch;
 use crate::campaign::definition::CampaignDef;
-use crate::campaign::import::{import_file, ImportOptions};
 use crate::clock::Clock;
 use crate::config::Secret;
-use crate::dialer::esl_switch::EslSwitch;
-use crate::dialer::pacing::NodeLimits;
+use crate::import::{import_file, ImportOptions};
 use crate::model::{CampaignStatus, Disposition};
+use crate::ops::report::Report;
+use crate::scheduler::engine::{Engine, EngineOptions, NodeSpec};
+use crate::scheduler::pacing::NodeLimits;
 use crate::sim::{self, Rules, SimConfig};
 use crate::store::Store;
 
@@ -193,7 +193,7 @@ async fn run_in(
 async fn progress(
     store: &Store,
     id: i64,
-    metrics: &crate::dialer::metrics::Metrics,
+    metrics: &crate::call::metrics::Metrics,
     elapsed: Duration,
 ) {
     let mut line = format!(

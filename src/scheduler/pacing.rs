@@ -334,22 +334,6 @@ fn choose_node(nodes: &mut [Node], now: Instant) -> Option<usize> {
     best.map(|(i, _)| i)
 }
 
-/// Caps of one SIP gateway (`sofia/gateway/<name>/...` in a campaign's dial string), shared by
-/// every campaign that dials through it: concurrent calls and originates per second.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GatewayLimits {
-    pub name: String,
-    pub lines: u32,
-    pub cps: Option<f64>,
-}
-
-/// The gateway named in a dial string `sofia/gateway/<name>/<number>`, if any.
-pub fn gateway_of(dial_string: &str) -> Option<&str> {
-    let rest = dial_string.split_once("sofia/gateway/")?.1;
-    rest.split('/').next().filter(|g| !g.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,12 +434,5 @@ mod tests {
         assert_ne!(x.node(), y.node(), "a full node is skipped");
         assert!(p.acquire(1, None, now).is_none());
         assert_eq!(p.node_name(1), "b");
-    }
-
-    #[test]
-    fn gateway_from_dial_string() {
-        assert_eq!(gateway_of("sofia/gateway/demo/79001"), Some("demo"));
-        assert_eq!(gateway_of("{a=b}sofia/gateway/gw1/{number}"), Some("gw1"));
-        assert_eq!(gateway_of("user/1000@example"), None);
     }
 }

@@ -13,14 +13,14 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::call_channel::{CallState, LiveChannel};
-use super::finish::{finish_call, CallEnv};
-use super::pacing::{gateway_of, Permit};
+use super::call_channel::{CallProgress, LiveChannel};
+use super::finish::{finish_call, CallEnv, CallOutcome};
 use super::retry::RetryState;
 use super::say_watch::SayWatch;
 use super::switch::{Events, Switch};
 use crate::campaign::definition::CampaignDef;
 use crate::esl::command::app::dial_target;
+use crate::esl::command::app::gateway_of;
 use crate::model::ContactStatus;
 use crate::model::{ClaimedContact, NewAttempt};
 use crate::script::{self, RunSettings, ScriptOutcome};
@@ -30,7 +30,8 @@ use crate::store::StoreError;
 #[derive(Debug)]
 pub struct CampaignRt {
     pub id: i64,
-    pub def: CampaignDef,
+    /// The definition as parsed once per stored version (shared with the engine's cache).
+    pub def: Arc<CampaignDef>,
     /// The script's defaults (TTS, the operator), from the definition.
     pub settings: RunSettings,
     /// Cancelled when the campaign is stopped: live calls hang up.
@@ -49,7 +50,6 @@ pub struct CallJob {
     pub contact: ClaimedContact,
     pub campaign: Arc<CampaignRt>,
     pub node: Arc<NodeRt>,
-    pub permit: Permit,
 }
 
 /// How long an answered call whose originate succeeded may wait for CHANNEL_PARK.
@@ -69,6 +69,8 @@ pub fn pick_phone(contact: &ClaimedContact) -> Option<&str> {
 
 /// Runs one call to its end. Never panics on switch or store trouble: it logs and gives the
 /// contact back. The caller has put the contact in `env.live`; it is removed here at the end.
+/// The caller holds the call's line (its pacing permit) until this returns, then wakes the
+/// scheduler.
 pub async fn run_call(env: Arc<CallEnv>, job: CallJob) {
     let uuid = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!(
@@ -83,8 +85,6 @@ pub async fn run_call(env: Arc<CallEnv>, job: CallJob) {
         place_call(&env, &job, &uuid).await;
         env.metrics.live_dec();
         env.live.remove(job.contact.id);
-        drop(job.permit);
-        env.wake.notify_one();
     }
     .instrument(span)
     .await
@@ -139,23 +139,14 @@ async fn place_call(env: &CallEnv, job: &CallJob, uuid: &str) {
         }
     };
     tracing::Span::current().record("attempt", attempt_id);
-    let (state, outcome, rang_for) = drive(env, job, uuid, &endpoint, phone).await;
-    let facts = super::call_channel::call_facts(&state, &outcome, rang_for, def.ring_timeout);
+    let (state, script, rang_for) = drive(env, job, uuid, &endpoint, phone).await;
     let before = RetryState {
         attempts: contact.attempts,
         technical_streak: contact.technical_streak,
     };
-    finish_call(
-        env,
-        &job.campaign,
-        before,
-        attempt_id,
-        phone,
-        &state,
-        &outcome,
-        facts,
-    )
-    .await;
+    let rang = (rang_for, def.ring_timeout);
+    let outcome = CallOutcome::of(attempt_id, phone, before, &state, script, rang);
+    finish_call(env, &job.campaign, outcome).await;
 }
 
 /// Gives a leased contact back without a call.
@@ -177,9 +168,9 @@ async fn drive(
     uuid: &str,
     endpoint: &str,
     phone: &str,
-) -> (CallState, ScriptOutcome, Duration) {
+) -> (CallProgress, ScriptOutcome, Duration) {
     let switch = &*job.node.switch;
-    let mut state = CallState::default();
+    let mut state = CallProgress::default();
     let mut outcome = ScriptOutcome::default();
     let started = Instant::now();
     let mut events = match switch.channel_events(uuid) {
@@ -231,7 +222,7 @@ async fn ring(
     job: &CallJob,
     uuid: &str,
     events: &mut Events,
-    state: &mut CallState,
+    state: &mut CallProgress,
     originate: futures::future::BoxFuture<'_, Result<String, super::switch::SwitchError>>,
 ) -> bool {
     let switch = &*job.node.switch;
@@ -311,7 +302,7 @@ async fn await_hangup(
     switch: &dyn Switch,
     uuid: &str,
     events: &mut Events,
-    state: &mut CallState,
+    state: &mut CallProgress,
     env: &CallEnv,
 ) {
     if state.ended() || (!state.created && state.job_error.is_some()) {

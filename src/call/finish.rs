@@ -1,15 +1,17 @@
 //! The end of a call: disposition from the facts, the contact's next step from the retry
 //! policy, one fenced store transaction (attempt row + contact), the do-not-call list on an
-//! opt-out, metrics, and the automatic pause after too many technical errors in a row.
+//! opt-out, metrics, and asking the engine for the automatic pause after too many technical
+//! errors in a row.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
 
 use super::actor::CampaignRt;
-use super::call_channel::CallState;
+use super::call_channel::{call_facts, CallProgress};
 use super::disposition::{disposition, normalise_cause, CallFacts};
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
@@ -82,25 +84,63 @@ impl CallEnv {
     }
 }
 
+/// What one call came to: the one value a finished call travels as, from the call actor (or
+/// recovery after a restart) to [`finish_call`].
+#[derive(Debug, Clone)]
+pub struct CallOutcome {
+    pub attempt_id: i64,
+    /// The number dialled.
+    pub phone: String,
+    /// The contact's retry state before this call.
+    pub before: RetryState,
+    pub answered_at: Option<DateTime<Utc>>,
+    /// What the switch said (cause, SIP code, billsec, answered, bridged, …).
+    pub facts: CallFacts,
+    /// What the script did (digits, recording, tags, opt-out).
+    pub script: ScriptOutcome,
+}
+
+impl CallOutcome {
+    /// The outcome of a call whose events are `state`, whose script did `script`, which rang
+    /// for `rang_for` against a ring timeout of `ring_timeout`.
+    pub fn of(
+        attempt_id: i64,
+        phone: &str,
+        before: RetryState,
+        state: &CallProgress,
+        script: ScriptOutcome,
+        rang: (Duration, Duration),
+    ) -> CallOutcome {
+        let facts = call_facts(state, &script, rang.0, rang.1);
+        CallOutcome {
+            attempt_id,
+            phone: phone.to_string(),
+            before,
+            answered_at: state.answered_at,
+            facts,
+            script,
+        }
+    }
+}
+
 /// Records the end of a call.
-#[allow(clippy::too_many_arguments)]
-pub async fn finish_call(
-    env: &CallEnv,
-    campaign: &CampaignRt,
-    before: RetryState,
-    attempt_id: i64,
-    phone: &str,
-    state: &CallState,
-    outcome: &ScriptOutcome,
-    facts: CallFacts,
-) {
+pub async fn finish_call(env: &CallEnv, campaign: &CampaignRt, outcome: CallOutcome) {
+    let CallOutcome {
+        attempt_id,
+        phone,
+        before,
+        answered_at,
+        facts,
+        script: outcome,
+    } = outcome;
+    let phone = phone.as_str();
     let policy = &campaign.def.retry;
     let d = disposition(&facts, policy.min_success_seconds);
     let ended_at = env.clock.now();
     let next = retry::next_step(policy, before, d, ended_at);
     let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
     let result = AttemptResult {
-        answered_at: state.answered_at,
+        answered_at,
         ended_at,
         hangup_cause: (!cause.is_empty()).then(|| cause.clone()),
         sip_code: facts.sip_code,
@@ -136,25 +176,16 @@ pub async fn finish_call(
             let limit = policy.pause_after_technical_errors;
             if limit > 0 && done.campaign_technical_streak == limit {
                 let reason = retry::pause_reason(done.campaign_technical_streak, &cause);
-                pause(env, campaign.id, &reason, ended_at).await;
+                // The engine makes every automatic pause (`ops::campaigns::pause_automatically`).
+                let _ = env.requests.send(EngineRequest::Pause {
+                    campaign_id: campaign.id,
+                    reason,
+                });
             }
         }
         Err(StoreError::LeaseLost { .. }) => {
             tracing::warn!("lease lost: another dialer owns this contact now; result not written");
         }
         Err(e) => tracing::error!(error = %e, "cannot record the call's result"),
-    }
-}
-
-/// Pauses a campaign with a reason at once (before the scheduler's next pass).
-async fn pause(env: &CallEnv, campaign_id: i64, reason: &str, now: chrono::DateTime<chrono::Utc>) {
-    use crate::model::CampaignStatus;
-    match env
-        .store
-        .set_campaign_status(campaign_id, CampaignStatus::Paused, Some(reason), now)
-        .await
-    {
-        Ok(_) => tracing::warn!(campaign_id, %reason, "campaign paused"),
-        Err(e) => tracing::warn!(campaign_id, error = %e, "cannot pause the campaign"),
     }
 }

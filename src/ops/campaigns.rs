@@ -1,0 +1,183 @@
+//! Campaign actions: check, create, update (edit rules by status), list, show, start, pause,
+//! resume, stop, pause all. Status rules: a transition the model does not allow is a conflict
+//! naming both states; only a paused campaign resumes.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::{OpsError, Result};
+use crate::campaign::definition::CampaignDef;
+use crate::campaign::record::CampaignRecord;
+use crate::model::{CampaignStatus, ContactStatus, Disposition};
+use crate::store::Store;
+
+/// A definition file, parsed and validated; nothing is written.
+pub fn check(path: &Path) -> Result<CampaignDef> {
+    CampaignDef::from_file(path).map_err(|e| OpsError::Invalid(e.to_string()))
+}
+
+/// A definition given as text (`source` names it in messages).
+pub fn check_text(text: &str, source: &str) -> Result<CampaignDef> {
+    CampaignDef::from_toml_str(text, source).map_err(|e| OpsError::Invalid(e.to_string()))
+}
+
+/// Creates a campaign (status draft).
+pub async fn create(
+    store: &Store,
+    def: &CampaignDef,
+    now: DateTime<Utc>,
+) -> Result<CampaignRecord> {
+    Ok(store.create_campaign(def, now).await?)
+}
+
+/// Replaces a campaign's definition, found by the definition's name. Schedule, limits and
+/// retry rules change only while draft, scheduled or paused; the script any time.
+pub async fn update(
+    store: &Store,
+    def: &CampaignDef,
+    now: DateTime<Utc>,
+) -> Result<CampaignRecord> {
+    let c = store.campaign_by_name(&def.name).await?;
+    store.update_definition(c.id, def, now).await?;
+    Ok(store.campaign(c.id).await?)
+}
+
+/// A campaign with its contacts by status.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub campaign: CampaignRecord,
+    pub contacts: Vec<(ContactStatus, u64)>,
+}
+
+/// A campaign, its contacts by status and its attempts by disposition.
+#[derive(Debug, Clone)]
+pub struct Details {
+    pub summary: Summary,
+    pub attempts: Vec<(Disposition, u64)>,
+}
+
+/// Every campaign with its contact counts.
+pub async fn list(store: &Store) -> Result<Vec<Summary>> {
+    let mut out = Vec::new();
+    for c in store.campaigns().await? {
+        let contacts = store.contact_counts(c.id).await?;
+        out.push(Summary {
+            campaign: c,
+            contacts,
+        });
+    }
+    Ok(out)
+}
+
+/// One campaign.
+pub async fn show(store: &Store, name: &str) -> Result<Details> {
+    let c = store.campaign_by_name(name).await?;
+    let contacts = store.contact_counts(c.id).await?;
+    let attempts = store.disposition_counts(c.id).await?;
+    Ok(Details {
+        summary: Summary {
+            campaign: c,
+            contacts,
+        },
+        attempts,
+    })
+}
+
+/// A status change that happened (or was already so: `from == to`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub name: String,
+    pub from: CampaignStatus,
+    pub to: CampaignStatus,
+}
+
+async fn change(
+    store: &Store,
+    name: &str,
+    to: CampaignStatus,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Transition> {
+    let c = store.campaign_by_name(name).await?;
+    let from = store.set_campaign_status(c.id, to, reason, now).await?;
+    Ok(Transition {
+        name: c.name,
+        from,
+        to,
+    })
+}
+
+/// Start (or restart) calling: draft, scheduled, paused or completed -> running.
+pub async fn start(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Transition> {
+    change(store, name, CampaignStatus::Running, None, now).await
+}
+
+/// Stop placing new calls; live calls finish. The reason is shown beside the status.
+pub async fn pause(
+    store: &Store,
+    name: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Transition> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(OpsError::Invalid("a pause needs a reason".into()));
+    }
+    change(store, name, CampaignStatus::Paused, Some(reason), now).await
+}
+
+/// Continue a paused campaign (only a paused one).
+pub async fn resume(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Transition> {
+    let c = store.campaign_by_name(name).await?;
+    if c.status != CampaignStatus::Paused {
+        return Err(OpsError::Conflict(format!(
+            "campaign `{name}` is {}; only a paused campaign can be resumed",
+            c.status
+        )));
+    }
+    change(store, name, CampaignStatus::Running, None, now).await
+}
+
+/// Cancel the campaign for good (the engine hangs its live calls up).
+pub async fn stop(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Transition> {
+    change(
+        store,
+        name,
+        CampaignStatus::Cancelled,
+        Some("stopped by hand"),
+        now,
+    )
+    .await
+}
+
+/// Pauses every running or scheduled campaign; their names.
+pub async fn pause_all(store: &Store, reason: &str, now: DateTime<Utc>) -> Result<Vec<String>> {
+    Ok(store.pause_all(reason, now).await?)
+}
+
+/// Pauses a campaign on the engine's own finding (technical errors in a row, a misconfigured
+/// script; `reason` says so, "paused automatically: …"); the one place automatic pauses are
+/// made. A campaign that is not running or scheduled any more is left as it is.
+pub async fn pause_automatically(
+    store: &Store,
+    id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    let (status, _) = store.campaign_status(id).await?;
+    if status != CampaignStatus::Running && status != CampaignStatus::Scheduled {
+        return Ok(false);
+    }
+    match store
+        .set_campaign_status(id, CampaignStatus::Paused, Some(reason), now)
+        .await
+    {
+        Ok(_) => {
+            tracing::warn!(campaign_id = id, %reason, "campaign paused");
+            Ok(true)
+        }
+        Err(crate::store::StoreError::BadTransition { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

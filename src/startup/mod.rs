@@ -1,0 +1,5 @@
+//! Wiring at the edge: FreeSWITCH node connections from the config (`nodes`) and the demo run
+//! (`demo`: a temporary store, the simulator in-process, a campaign, a report).
+
+pub mod demo;
+pub mod nodes;

@@ -197,7 +197,9 @@ async fn pause_lets_live_calls_finish_and_resume_continues() {
         .await
         .unwrap();
     let placed = w.sim.stats().originates;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Three whole scheduling passes after the pause: each read the status and claimed nothing.
+    engine.handle.step(3).await;
+    assert_no_claims(&w, id).await;
     assert_eq!(
         w.sim.stats().originates,
         placed,
@@ -261,7 +263,8 @@ async fn stop_hangs_up_live_calls_as_cancelled() {
         a.iter().all(|(_, d)| *d == Some(Disposition::Cancelled)),
         "{a:?}"
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    engine.handle.step(3).await;
+    assert_no_claims(&w, id).await;
     assert_eq!(w.sim.stats().originates, 3, "nothing new after the stop");
     engine.stop().await;
 }
@@ -280,4 +283,19 @@ async fn missing_say_prompts_pause_the_campaign_as_misconfigured() {
         "{reason:?}"
     );
     engine.stop().await;
+}
+
+/// No contact of the campaign is leased for a call (claims happen inside a pass, so after
+/// whole passes a claim would show here even before its originate is sent).
+async fn assert_no_claims(w: &World, id: i64) {
+    let dialing: Vec<_> = w
+        .contacts(id)
+        .await
+        .into_iter()
+        .filter(|c| c.status == ContactStatus::Dialing)
+        .collect();
+    assert!(
+        dialing.is_empty(),
+        "claimed after the status change: {dialing:?}"
+    );
 }

@@ -7,6 +7,9 @@
 //! marks campaigns completed.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use super::handle::EngineHandle;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -93,17 +96,10 @@ pub struct Engine {
     pub(crate) opts: EngineOptions,
     campaigns: HashMap<i64, Arc<CampaignRt>>,
     definitions: Definitions,
+    passes: Arc<AtomicU64>,
     requests: mpsc::UnboundedReceiver<EngineRequest>,
     calls: JoinSet<()>,
     next_due: Option<DateTime<Utc>>,
-}
-
-/// What a caller outside the loop can use while it runs.
-#[derive(Clone)]
-pub struct EngineHandle {
-    pub metrics: Metrics,
-    pub wake: Arc<Notify>,
-    pub clock: Clock,
 }
 
 impl Engine {
@@ -141,6 +137,7 @@ impl Engine {
             opts,
             campaigns: HashMap::new(),
             definitions: Definitions::default(),
+            passes: Arc::new(AtomicU64::new(0)),
             requests: rx,
             calls: JoinSet::new(),
             next_due: None,
@@ -152,6 +149,7 @@ impl Engine {
             metrics: self.env.metrics.clone(),
             wake: self.env.wake.clone(),
             clock: self.env.clock.clone(),
+            passes: self.passes.clone(),
         }
     }
 
@@ -162,7 +160,7 @@ impl Engine {
         drain: Duration,
     ) -> Result<(), EngineError> {
         super::recover::reconcile(&self).await?;
-        let keepalive = tokio::spawn(keep_leases(
+        let keepalive = tokio::spawn(super::handle::keep_leases(
             self.env.clone(),
             self.opts.lease,
             shutdown.clone(),
@@ -172,6 +170,7 @@ impl Engine {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "scheduler pass failed; retrying");
             }
+            self.passes.fetch_add(1, Ordering::SeqCst);
             let wait = self.wait_time();
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -398,24 +397,5 @@ impl Engine {
             self.next_due = Some(self.next_due.map_or(at, |n| n.min(at)));
         }
         Ok(())
-    }
-}
-
-/// Extends the leases of live calls every third of the lease.
-async fn keep_leases(env: Arc<CallEnv>, lease: Duration, shutdown: CancellationToken) {
-    let every = (lease / 3).max(Duration::from_millis(50));
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(every) => {}
-        }
-        let ids = env.live.ids();
-        if ids.is_empty() {
-            continue;
-        }
-        let until = env.clock.now() + Clock::span(lease.mul_f64(env.clock.scale()));
-        if let Err(e) = env.store.extend_leases(&env.owner, &ids, until).await {
-            tracing::warn!(error = %e, "cannot extend leases");
-        }
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod definitions;
 pub mod engine;
+pub mod handle;
 pub mod pacing;
 pub mod recover;
 pub mod zones;

@@ -1,0 +1,59 @@
+//! What lives beside the engine's loop: the [`EngineHandle`] a caller holds while the engine
+//! runs (metrics, a wake-up, the clock, and stepping by whole scheduling passes), and the task
+//! that keeps live calls' leases alive.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::call::finish::CallEnv;
+use crate::call::metrics::Metrics;
+use crate::clock::Clock;
+
+/// What a caller outside the loop can use while it runs.
+#[derive(Clone)]
+pub struct EngineHandle {
+    pub metrics: Metrics,
+    pub wake: Arc<Notify>,
+    pub clock: Clock,
+    pub(super) passes: Arc<AtomicU64>,
+}
+
+impl EngineHandle {
+    /// Scheduling passes completed so far.
+    pub fn passes(&self) -> u64 {
+        self.passes.load(Ordering::SeqCst)
+    }
+
+    /// Wakes the engine and waits until `n` more passes have completed: after it, every
+    /// status written before the call has been read and acted on (a step, not a guess at time).
+    pub async fn step(&self, n: u64) {
+        let target = self.passes() + n;
+        while self.passes() < target {
+            self.wake.notify_one();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+/// Extends the leases of live calls every third of the lease.
+pub(super) async fn keep_leases(env: Arc<CallEnv>, lease: Duration, shutdown: CancellationToken) {
+    let every = (lease / 3).max(Duration::from_millis(50));
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let ids = env.live.ids();
+        if ids.is_empty() {
+            continue;
+        }
+        let until = env.clock.now() + Clock::span(lease.mul_f64(env.clock.scale()));
+        if let Err(e) = env.store.extend_leases(&env.owner, &ids, until).await {
+            tracing::warn!(error = %e, "cannot extend leases");
+        }
+    }
+}

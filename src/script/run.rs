@@ -160,6 +160,22 @@ pub(crate) fn render_dial(
     })
 }
 
+/// Checks a path template at load: with every `{{VAR}}` standing for a plain value, the path
+/// must be one the switch takes as one file (`esl::command::app::check_path`), so a space or a
+/// `+` in the configured part is reported by `campaign check`, not on every call.
+pub(crate) fn check_path_template(place: &str, template: &str) -> Result<(), String> {
+    let parsed = super::Template::parse(template).map_err(|e| format!("{place}: {e}"))?;
+    let sample: String = parsed
+        .parts
+        .iter()
+        .map(|p| match p {
+            super::Part::Text(t) => t.as_str(),
+            super::Part::Var { .. } => "x",
+        })
+        .collect();
+    sw::check_path("path", &sample).map_err(|e| format!("{place}: `{template}`: {e}"))
+}
+
 /// Runs `script` on `channel` with the contact's variables; hangs up at the end.
 pub async fn run<C: Channel>(
     script: &Script,

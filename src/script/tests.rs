@@ -129,6 +129,18 @@ fn unknown_filter_and_unknown_field_are_refused() {
 }
 
 #[test]
+fn paths_the_switch_would_split_are_refused_at_load() {
+    let with = |file: &str| {
+        format!("{GOOD}[nodes.snd]\ntype = \"play\"\nfile = \"{file}\"\nnext = \"bye\"\n")
+    };
+    assert!(script(&with("/snd/{{NAME}}.wav")).is_ok());
+    for bad in ["/snd/good bye.wav", "/snd/a+1.wav", "/snd/../x.wav"] {
+        let e = script(&with(bad)).unwrap_err();
+        assert!(e.contains("script.nodes.snd.file"), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn every_node_type_round_trips_through_toml() {
     let s = script(GOOD).unwrap();
     let kinds: Vec<&str> = s.nodes.values().map(Node::kind).collect();

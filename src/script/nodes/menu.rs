@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::esl::command::app::{self as sw, DigitsPrompt};
 use crate::model::duration_text;
-use crate::script::run::{render_path, render_text, Channel, Cx, StepError};
+use crate::script::run::{check_path_template, render_path, render_text, Channel, Cx, StepError};
 use crate::script::{exit, NodeSpec, Prompt};
 
 /// The channel variable play_and_get_digits stores the entry in.
@@ -72,6 +72,14 @@ impl NodeSpec for Menu {
                         "{place}.{field}: give exactly one of `file` or `text`"
                     ));
                 }
+            }
+        }
+        for (field, p) in [
+            ("prompt", Some(&self.prompt)),
+            ("invalid", self.invalid.as_ref()),
+        ] {
+            if let Some(f) = p.and_then(|p| p.file.as_deref()) {
+                check_path_template(&format!("{place}.{field}.file"), f)?;
             }
         }
         if self.tries == 0 {

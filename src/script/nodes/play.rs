@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::esl::command::app as sw;
-use crate::script::run::{render_path, Channel, Cx, StepError};
+use crate::script::run::{check_path_template, render_path, Channel, Cx, StepError};
 use crate::script::{exit, NodeSpec};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,9 @@ impl NodeSpec for Play {
     }
     fn templates(&self) -> Vec<(&'static str, &str)> {
         vec![("file", &self.file)]
+    }
+    fn check(&self, place: &str) -> Result<(), String> {
+        check_path_template(&format!("{place}.file"), &self.file)
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::esl::command::app as sw;
 use crate::model::duration_text;
-use crate::script::run::{render_path, Channel, Cx, StepError};
+use crate::script::run::{check_path_template, render_path, Channel, Cx, StepError};
 use crate::script::{exit, NodeSpec};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +30,9 @@ impl NodeSpec for Record {
     }
     fn templates(&self) -> Vec<(&'static str, &str)> {
         vec![("file", &self.file)]
+    }
+    fn check(&self, place: &str) -> Result<(), String> {
+        check_path_template(&format!("{place}.file"), &self.file)
     }
 }
 

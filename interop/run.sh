@@ -13,7 +13,7 @@ fi
 cargo build --quiet --bin outcall
 port="$("$venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 log="$root/target/interop-sim.log"
-"$root/target/debug/outcall" sim --listen "127.0.0.1:$port" --time-scale 20 >"$log" 2>&1 &
+"${CARGO_TARGET_DIR:-$root/target}/debug/outcall" sim --listen "127.0.0.1:$port" --time-scale 20 >"$log" 2>&1 &
 sim_pid=$!
 trap 'kill "$sim_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 50); do

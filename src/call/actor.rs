@@ -1,42 +1,24 @@
-//! The call actor: one task per call. It commits the attempt row, registers for the channel's
-//! events, sends `bgapi originate` (to `&park()`), follows the events, runs the call script on
-//! answer, and on CHANNEL_HANGUP_COMPLETE computes the disposition and closes the attempt and
-//! the contact in one fenced transaction ([`super::finish`]). Every step logs inside a span
-//! carrying campaign, contact, attempt and call UUID.
+//! The call actor: one task per call, for any kind of [`Job`]. It has the job commit its
+//! attempt row, registers for the channel's events, sends `bgapi originate` (to `&park()`),
+//! follows the events, runs the job's script once the channel has parked, and on
+//! CHANNEL_HANGUP_COMPLETE hands one [`CallOutcome`] to the job to record. Every step logs
+//! inside a span carrying campaign, contact, attempt and call UUID.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::call_channel::{CallProgress, LiveChannel};
-use super::finish::{finish_call, CallEnv, CallOutcome};
-use super::retry::RetryState;
+use super::finish::{CallEnv, CallOutcome};
+use super::job::{Job, NotStarted};
 use super::say_watch::SayWatch;
 use super::switch::{Events, Switch};
-use crate::campaign::definition::CampaignDef;
-use crate::esl::command::app::dial_target;
-use crate::esl::command::app::gateway_of;
-use crate::model::ContactStatus;
-use crate::model::{ClaimedContact, NewAttempt};
-use crate::script::{self, RunSettings, ScriptOutcome};
-use crate::store::StoreError;
-
-/// A campaign as the running engine holds it.
-#[derive(Debug)]
-pub struct CampaignRt {
-    pub id: i64,
-    /// The definition as parsed once per stored version (shared with the engine's cache).
-    pub def: Arc<CampaignDef>,
-    /// The script's defaults (TTS, the operator), from the definition.
-    pub settings: RunSettings,
-    /// Cancelled when the campaign is stopped: live calls hang up.
-    pub stop: CancellationToken,
-}
+use crate::esl::command::app::{dial_target, gateway_of};
+use crate::model::NewAttempt;
+use crate::script::{self, ScriptOutcome};
 
 /// A FreeSWITCH node and what the engine keeps beside it.
 pub struct NodeRt {
@@ -45,10 +27,9 @@ pub struct NodeRt {
     pub say_watch: SayWatch,
 }
 
-/// Everything one call needs.
+/// Everything one call needs: the work and the node it is placed on.
 pub struct CallJob {
-    pub contact: ClaimedContact,
-    pub campaign: Arc<CampaignRt>,
+    pub job: Job,
     pub node: Arc<NodeRt>,
 }
 
@@ -58,118 +39,78 @@ const PARK_GRACE: Duration = Duration::from_secs(2);
 /// How long a call that was hung up may take to report CHANNEL_HANGUP_COMPLETE.
 const HANGUP_GRACE: Duration = Duration::from_secs(10);
 
-/// The phone for this attempt: round robin across attempts.
-pub fn pick_phone(contact: &ClaimedContact) -> Option<&str> {
-    if contact.phones.is_empty() {
-        return None;
-    }
-    let i = contact.attempts as usize % contact.phones.len();
-    Some(contact.phones[i].as_str())
-}
-
 /// Runs one call to its end. Never panics on switch or store trouble: it logs and gives the
-/// contact back. The caller has put the contact in `env.live`; it is removed here at the end.
+/// job back. The caller has put the job's key in `env.live`; it is removed here at the end.
 /// The caller holds the call's line (its pacing permit) until this returns, then wakes the
 /// scheduler.
-pub async fn run_call(env: Arc<CallEnv>, job: CallJob) {
+pub async fn run_call(env: Arc<CallEnv>, call: CallJob) {
     let uuid = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!(
         "call",
-        campaign = %job.campaign.def.name,
-        contact = job.contact.id,
+        campaign = %call.job.label(),
+        contact = call.job.key(),
         attempt = tracing::field::Empty,
         call_uuid = %uuid
     );
     async move {
         env.metrics.live_inc();
-        place_call(&env, &job, &uuid).await;
+        place_call(&env, &call, &uuid).await;
         env.metrics.live_dec();
-        env.live.remove(job.contact.id);
+        env.live.remove(call.job.key());
     }
     .instrument(span)
     .await
 }
 
-async fn place_call(env: &CallEnv, job: &CallJob, uuid: &str) {
-    let contact = &job.contact;
-    let def = &job.campaign.def;
-    let Some(phone) = pick_phone(contact) else {
-        give_back(env, contact.id, ContactStatus::Done, "contact has no phone").await;
+async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
+    let job = &call.job;
+    let Some(phone) = job.phone() else {
+        job.give_back(env, NotStarted::Closed("no phone")).await;
         return;
     };
-    let endpoint = match dial_target(&def.dial, phone) {
+    let endpoint = match dial_target(job.dial_pattern(), phone) {
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(phone = %phone, error = %e, "number cannot be dialled");
-            give_back(
-                env,
-                contact.id,
-                ContactStatus::Done,
-                "number cannot be dialled",
-            )
-            .await;
+            job.give_back(env, NotStarted::Closed("number cannot be dialled"))
+                .await;
             return;
         }
     };
     let attempt = NewAttempt {
         uuid: uuid.to_string(),
         phone: phone.to_string(),
-        node: job.node.switch.name().to_string(),
+        node: call.node.switch.name().to_string(),
         gateway: gateway_of(&endpoint).unwrap_or_default().to_string(),
         started_at: env.clock.now(),
     };
-    let attempt_id = match env
-        .store
-        .start_attempt(contact.id, &env.owner, &attempt)
-        .await
-    {
+    let attempt_id = match job.start_attempt(env, &attempt).await {
         Ok(id) => id,
-        Err(StoreError::PhoneBusy(p)) => {
-            tracing::info!(phone = %p, "number already in a call; retrying later");
-            give_back(env, contact.id, ContactStatus::Pending, "phone busy").await;
-            return;
-        }
-        Err(StoreError::DoNotCall(_)) => {
-            give_back(env, contact.id, ContactStatus::Done, "do not call").await;
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot start the attempt");
+        Err(why) => {
+            if matches!(why, NotStarted::Busy) {
+                tracing::info!(phone = %phone, "number already in a call; retrying later");
+            }
+            job.give_back(env, why).await;
             return;
         }
     };
     tracing::Span::current().record("attempt", attempt_id);
-    let (state, script, rang_for) = drive(env, job, uuid, &endpoint, phone).await;
-    let before = RetryState {
-        attempts: contact.attempts,
-        technical_streak: contact.technical_streak,
-    };
-    let rang = (rang_for, def.ring_timeout);
-    let outcome = CallOutcome::of(attempt_id, phone, before, &state, script, rang);
-    finish_call(env, &job.campaign, outcome).await;
-}
-
-/// Gives a leased contact back without a call.
-async fn give_back(env: &CallEnv, contact_id: i64, status: ContactStatus, why: &str) {
-    let when = env.clock.now() + chrono::Duration::seconds(30);
-    if let Err(e) = env
-        .store
-        .release_contact(contact_id, &env.owner, status, when)
-        .await
-    {
-        tracing::warn!(error = %e, why, "cannot give the contact back");
-    }
+    let (state, script, rang_for) = drive(env, call, uuid, &endpoint, phone).await;
+    let rang = (rang_for, job.ring_timeout());
+    let outcome = CallOutcome::of(attempt_id, phone, job.retry_state(), &state, script, rang);
+    job.finish(env, outcome).await;
 }
 
 /// Originates and follows the call until it is over; returns what happened.
 async fn drive(
     env: &CallEnv,
-    job: &CallJob,
+    call: &CallJob,
     uuid: &str,
     endpoint: &str,
     phone: &str,
 ) -> (CallProgress, ScriptOutcome, Duration) {
-    let switch = &*job.node.switch;
+    let job = &call.job;
+    let switch = &*call.node.switch;
     let mut state = CallProgress::default();
     let mut outcome = ScriptOutcome::default();
     let started = Instant::now();
@@ -181,32 +122,26 @@ async fn drive(
             return (state, outcome, Duration::ZERO);
         }
     };
-    let vars = originate_vars(&job.campaign, &job.contact, uuid, phone);
+    let vars = job.originate_vars(uuid);
     let originate = switch.originate(vars, endpoint.to_string(), "&park()".to_string());
     env.metrics.originated();
-    let answered = ring(env, job, uuid, &mut events, &mut state, originate).await;
+    let answered = ring(env, call, uuid, &mut events, &mut state, originate).await;
     let rang_for = env.clock_span(started.elapsed());
     if answered {
-        let vars = script_vars(&job.contact, phone, uuid);
+        let vars = job.script_vars(phone, uuid);
         let mut channel = LiveChannel {
             switch,
             uuid,
-            campaign_id: job.campaign.id,
+            campaign_id: job.campaign_id(),
             events: &mut events,
             state: &mut state,
-            cancel: &job.campaign.stop,
+            cancel: job.stop(),
             metrics: &env.metrics,
             clock: &env.clock,
-            say_watch: &job.node.say_watch,
+            say_watch: &call.node.say_watch,
         };
-        let campaign = &job.campaign;
-        outcome = script::run(
-            &campaign.def.script,
-            &campaign.settings,
-            &vars,
-            &mut channel,
-        )
-        .await;
+        let (script, settings) = job.script();
+        outcome = script::run(script, settings, &vars, &mut channel).await;
         if let Some(e) = &outcome.error {
             tracing::warn!(error = %e, "call script problem");
         }
@@ -219,14 +154,15 @@ async fn drive(
 /// sent), false when the call ended first.
 async fn ring(
     env: &CallEnv,
-    job: &CallJob,
+    call: &CallJob,
     uuid: &str,
     events: &mut Events,
     state: &mut CallProgress,
     originate: futures::future::BoxFuture<'_, Result<String, super::switch::SwitchError>>,
 ) -> bool {
-    let switch = &*job.node.switch;
-    let guard = env.clock.real(job.campaign.def.ring_timeout) * 2 + Duration::from_secs(30);
+    let switch = &*call.node.switch;
+    let stop = call.job.stop();
+    let guard = env.clock.real(call.job.ring_timeout()) * 2 + Duration::from_secs(30);
     let deadline = tokio::time::sleep(guard);
     // A switch that never reports CHANNEL_PARK (another target, events filtered) must not
     // hold an answered call: after the originate job's +OK, wait at most PARK_GRACE.
@@ -278,7 +214,7 @@ async fn ring(
                     }
                 }
             }
-            _ = job.campaign.stop.cancelled(), if !state.cancelled => {
+            _ = stop.cancelled(), if !state.cancelled => {
                 state.cancelled = true;
                 let _ = switch.kill(uuid, "ORIGINATOR_CANCEL").await;
             }
@@ -344,39 +280,4 @@ async fn end_orphan(switch: &dyn Switch, uuid: &str) {
         let _ = switch.kill(uuid, "NORMAL_CLEARING").await;
         tracing::info!("hung up a channel orphaned by a lost connection");
     }
-}
-
-/// The originate's channel variables (escaped by the switch's command builder).
-fn originate_vars(
-    campaign: &CampaignRt,
-    contact: &ClaimedContact,
-    uuid: &str,
-    phone: &str,
-) -> Vec<(String, String)> {
-    let def = &campaign.def;
-    let _ = phone;
-    vec![
-        ("origination_uuid".into(), uuid.to_string()),
-        ("origination_caller_id_number".into(), def.caller_id.clone()),
-        (
-            "originate_timeout".into(),
-            def.ring_timeout.as_secs().max(1).to_string(),
-        ),
-        ("outcall_campaign".into(), campaign.id.to_string()),
-        ("outcall_contact".into(), contact.id.to_string()),
-    ]
-}
-
-/// The variables a script sees: the contact's, plus NAME, PHONE and CALL_UUID.
-fn script_vars(contact: &ClaimedContact, phone: &str, uuid: &str) -> HashMap<String, String> {
-    let mut vars: HashMap<String, String> = contact
-        .vars
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    vars.entry("NAME".into())
-        .or_insert_with(|| contact.name.clone());
-    vars.insert("PHONE".into(), phone.to_string());
-    vars.insert("CALL_UUID".into(), uuid.to_string());
-    vars
 }

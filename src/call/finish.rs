@@ -10,9 +10,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
 
-use super::actor::CampaignRt;
 use super::call_channel::{call_facts, CallProgress};
 use super::disposition::{disposition, normalise_cause, CallFacts};
+use super::job::CampaignRt;
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
 use crate::clock::Clock;

@@ -21,8 +21,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::definitions::{Definitions, Lookup};
 use super::zones;
-use crate::call::actor::{run_call, CallJob, CampaignRt, NodeRt};
+use crate::call::actor::{run_call, CallJob, NodeRt};
 use crate::call::finish::{CallEnv, EngineRequest, LiveSet};
+use crate::call::job::{CampaignRt, Job};
 use crate::call::metrics::Metrics;
 use crate::call::say_watch::SayWatch;
 use crate::call::switch::Switch;
@@ -34,7 +35,7 @@ use crate::config::GatewayLimits;
 use crate::esl::command::app::gateway_of;
 use crate::model::CampaignStatus;
 use crate::ops::campaigns::pause_automatically;
-use crate::scheduler::pacing::{NodeLimits, Pacer};
+use crate::scheduler::pacing::{CapKey, NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
 
 /// Errors that stop the engine.
@@ -299,7 +300,7 @@ impl Engine {
         let env = self.env.clone();
         let store = &env.store;
         let def = &rt.def;
-        let gateway = gateway_of(&def.dial).map(str::to_string);
+        let caps = caps_of(rt);
         let zones_all = store.campaign_zones(rt.id).await?;
         let plan = zones::plan(
             &def.schedule,
@@ -311,9 +312,7 @@ impl Engine {
         for (zone, at) in &plan.deferred {
             store.defer_zone(rt.id, zone, *at).await?;
         }
-        let slots = self
-            .pacer
-            .free_slots(rt.id, gateway.as_deref(), Instant::now());
+        let slots = self.pacer.free_slots(&caps, Instant::now());
         let mut claimed_n = 0;
         if slots > 0 && !plan.open.is_empty() {
             let until = now + self.lease_span();
@@ -322,8 +321,7 @@ impl Engine {
                 .await?;
             claimed_n = claimed.len();
             for contact in claimed {
-                self.spawn_call(rt, contact, gateway.as_deref(), now)
-                    .await?;
+                self.spawn_call(rt, contact, &caps, now).await?;
             }
         }
         if claimed_n == 0 && self.env.live.is_empty() && store.complete_if_done(rt.id, now).await? {
@@ -344,14 +342,14 @@ impl Engine {
         &mut self,
         rt: &Arc<CampaignRt>,
         contact: crate::model::ClaimedContact,
-        gateway: Option<&str>,
+        caps: &[CapKey],
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
         if !self.env.live.insert(contact.id) {
             // Its lease ran out and it was claimed again while its call is still live here.
             return Ok(());
         }
-        let Some(permit) = self.pacer.acquire(rt.id, gateway, Instant::now()) else {
+        let Some(permit) = self.pacer.acquire(caps, Instant::now()) else {
             self.env.live.remove(contact.id);
             // Raced out of room: give the contact back, due now.
             self.env
@@ -367,8 +365,10 @@ impl Engine {
         };
         let node = self.nodes[permit.node()].clone();
         let job = CallJob {
-            contact,
-            campaign: rt.clone(),
+            job: Job::Contact {
+                contact,
+                campaign: rt.clone(),
+            },
             node,
         };
         let env = self.env.clone();
@@ -398,4 +398,14 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The caps a campaign contact's call is counted against: its campaign, and the gateway its
+/// dial string names (a gateway without configured caps is unlimited).
+fn caps_of(rt: &CampaignRt) -> Vec<CapKey> {
+    let mut caps = vec![CapKey::Campaign(rt.id)];
+    if let Some(g) = gateway_of(&rt.def.dial) {
+        caps.push(CapKey::Gateway(g.to_string()));
+    }
+    caps
 }

@@ -130,12 +130,44 @@ struct Node {
     gate: Gate,
 }
 
+/// A cap a job is counted against, besides the process and the node it is placed on. A job
+/// names the caps that apply to it (a campaign contact: its campaign and, when it dials through
+/// one, its gateway; a callback job: its own), and pacing knows nothing else of jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CapKey {
+    /// A campaign's lines and calls per second. Must be set: an unknown campaign has no room.
+    Campaign(i64),
+    /// A SIP gateway's caps, shared by everything dialling through it; unlimited when unset.
+    Gateway(String),
+}
+
+impl CapKey {
+    /// Whether a job naming this cap may run only once the cap is set.
+    fn required(&self) -> bool {
+        matches!(self, CapKey::Campaign(_))
+    }
+}
+
 #[derive(Debug)]
 struct State {
     global: Gate,
     nodes: Vec<Node>,
-    campaigns: HashMap<i64, Gate>,
-    gateways: HashMap<String, Gate>,
+    caps: HashMap<CapKey, Gate>,
+}
+
+impl State {
+    /// The room left under every cap in `keys`: None when a required cap is not set.
+    fn caps_room(&mut self, keys: &[CapKey], now: Instant) -> Option<u32> {
+        let mut room = u32::MAX;
+        for k in keys {
+            match self.caps.get_mut(k) {
+                Some(g) => room = room.min(g.room(now)),
+                None if k.required() => return None,
+                None => {}
+            }
+        }
+        Some(room)
+    }
 }
 
 /// The pacing state of one dialer process; cheap to clone.
@@ -148,8 +180,8 @@ pub struct Pacer {
 #[derive(Debug)]
 pub struct Permit {
     state: Arc<Mutex<State>>,
-    campaign: i64,
-    gateway: Option<String>,
+    /// The caps a line was taken from.
+    caps: Vec<CapKey>,
     node: usize,
 }
 
@@ -167,11 +199,10 @@ impl Drop for Permit {
         if let Some(n) = s.nodes.get_mut(self.node) {
             n.gate.active = n.gate.active.saturating_sub(1);
         }
-        if let Some(c) = s.campaigns.get_mut(&self.campaign) {
-            c.active = c.active.saturating_sub(1);
-        }
-        if let Some(g) = self.gateway.as_ref().and_then(|g| s.gateways.get_mut(g)) {
-            g.active = g.active.saturating_sub(1);
+        for k in &self.caps {
+            if let Some(g) = s.caps.get_mut(k) {
+                g.active = g.active.saturating_sub(1);
+            }
         }
     }
 }
@@ -196,28 +227,28 @@ impl Pacer {
             state: Arc::new(Mutex::new(State {
                 global: Gate::new(global_lines, None, now),
                 nodes,
-                campaigns: HashMap::new(),
-                gateways: HashMap::new(),
+                caps: HashMap::new(),
             })),
         }
     }
 
+    /// Sets (or changes) a cap's lines and calls per second.
+    pub fn set_cap(&self, key: CapKey, lines: u32, cps: Option<f64>, now: Instant) {
+        let mut s = lock(&self.state);
+        s.caps
+            .entry(key)
+            .and_modify(|g| g.set(lines, cps, now))
+            .or_insert_with(|| Gate::new(lines, cps, now));
+    }
+
     /// Sets (or changes) a campaign's lines and calls per second.
     pub fn set_campaign(&self, campaign: i64, lines: u32, cps: f64, now: Instant) {
-        let mut s = lock(&self.state);
-        s.campaigns
-            .entry(campaign)
-            .and_modify(|g| g.set(lines, Some(cps), now))
-            .or_insert_with(|| Gate::new(lines, Some(cps), now));
+        self.set_cap(CapKey::Campaign(campaign), lines, Some(cps), now);
     }
 
     /// Sets a gateway's lines and calls per second (gateways without limits are unlimited).
     pub fn set_gateway(&self, gateway: &str, lines: u32, cps: Option<f64>, now: Instant) {
-        let mut s = lock(&self.state);
-        s.gateways
-            .entry(gateway.to_string())
-            .and_modify(|g| g.set(lines, cps, now))
-            .or_insert_with(|| Gate::new(lines, cps, now));
+        self.set_cap(CapKey::Gateway(gateway.to_string()), lines, cps, now);
     }
 
     /// Marks a node healthy (its socket is up) or not; unhealthy nodes get no new calls.
@@ -236,19 +267,14 @@ impl Pacer {
             .unwrap_or_default()
     }
 
-    /// Calls of `campaign` through `gateway` that could start now: the smallest room left.
-    pub fn free_slots(&self, campaign: i64, gateway: Option<&str>, now: Instant) -> u32 {
+    /// Calls under the caps `keys` that could start now: the smallest room left at any level.
+    pub fn free_slots(&self, keys: &[CapKey], now: Instant) -> u32 {
         let mut s = lock(&self.state);
         let s = &mut *s;
-        let mut room = s.global.room(now);
-        if let Some(c) = s.campaigns.get_mut(&campaign) {
-            room = room.min(c.room(now));
-        } else {
+        let Some(caps) = s.caps_room(keys, now) else {
             return 0;
-        }
-        if let Some(g) = gateway.and_then(|g| s.gateways.get_mut(g)) {
-            room = room.min(g.room(now));
-        }
+        };
+        let room = s.global.room(now).min(caps);
         let nodes: u32 = s
             .nodes
             .iter_mut()
@@ -258,17 +284,16 @@ impl Pacer {
         room.min(nodes)
     }
 
-    /// How long until a rate limit could let `campaign` place another call (zero when only
-    /// line caps hold it back: those free up when a call ends, which notifies).
-    pub fn wait_hint(&self, campaign: i64, gateway: Option<&str>, now: Instant) -> Duration {
+    /// How long until a rate limit could let a job under `keys` place another call (zero when
+    /// only line caps hold it back: those free up when a call ends, which notifies).
+    pub fn wait_hint(&self, keys: &[CapKey], now: Instant) -> Duration {
         let mut s = lock(&self.state);
         let s = &mut *s;
-        let mut wait = s
-            .campaigns
-            .get_mut(&campaign)
-            .map_or(Duration::ZERO, |c| c.wait(now));
-        if let Some(g) = gateway.and_then(|g| s.gateways.get_mut(g)) {
-            wait = wait.max(g.wait(now));
+        let mut wait = Duration::ZERO;
+        for k in keys {
+            if let Some(g) = s.caps.get_mut(k) {
+                wait = wait.max(g.wait(now));
+            }
         }
         let node_wait = s
             .nodes
@@ -280,35 +305,28 @@ impl Pacer {
         wait.max(node_wait)
     }
 
-    /// Takes one line at every level for a call, choosing the node; `None` when any level is full.
-    pub fn acquire(&self, campaign: i64, gateway: Option<&str>, now: Instant) -> Option<Permit> {
+    /// Takes one line at every level for a job under the caps `keys`, choosing the node;
+    /// `None` when any level is full.
+    pub fn acquire(&self, keys: &[CapKey], now: Instant) -> Option<Permit> {
         let mut guard = lock(&self.state);
         let s = &mut *guard;
-        if s.global.room(now) == 0 || s.campaigns.get_mut(&campaign)?.room(now) == 0 {
+        if s.global.room(now) == 0 || s.caps_room(keys, now)? == 0 {
             return None;
-        }
-        if let Some(g) = gateway.and_then(|g| s.gateways.get_mut(g)) {
-            if g.room(now) == 0 {
-                return None;
-            }
         }
         let node = choose_node(&mut s.nodes, now)?;
         s.global.take(now);
         s.nodes[node].gate.take(now);
-        if let Some(c) = s.campaigns.get_mut(&campaign) {
-            c.take(now);
-        }
-        let gateway = gateway
-            .filter(|g| s.gateways.contains_key(*g))
-            .map(str::to_string);
-        if let Some(g) = gateway.as_ref().and_then(|g| s.gateways.get_mut(g)) {
-            g.take(now);
+        let mut taken = Vec::with_capacity(keys.len());
+        for k in keys {
+            if let Some(g) = s.caps.get_mut(k) {
+                g.take(now);
+                taken.push(k.clone());
+            }
         }
         drop(guard);
         Some(Permit {
             state: self.state.clone(),
-            campaign,
-            gateway,
+            caps: taken,
             node,
         })
     }
@@ -338,6 +356,10 @@ fn choose_node(nodes: &mut [Node], now: Instant) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn camp(id: i64) -> [CapKey; 1] {
+        [CapKey::Campaign(id)]
+    }
+
     fn node(name: &str, max: u32, cps: f64, weight: u32) -> NodeLimits {
         NodeLimits {
             name: name.into(),
@@ -366,21 +388,25 @@ mod tests {
         let now = Instant::now();
         let p = Pacer::new(100, &[node("a", 10, 1000.0, 1)], now);
         assert_eq!(
-            p.free_slots(1, None, now),
+            p.free_slots(&camp(1), now),
             0,
             "unknown campaign gets nothing"
         );
         p.set_campaign(1, 3, 1000.0, now);
-        assert_eq!(p.free_slots(1, None, now), 3, "campaign lines");
+        assert_eq!(p.free_slots(&camp(1), now), 3, "campaign lines");
         p.set_gateway("gw", 2, None, now);
-        assert_eq!(p.free_slots(1, Some("gw"), now), 2, "gateway lines");
+        assert_eq!(
+            p.free_slots(&[CapKey::Campaign(1), CapKey::Gateway("gw".into())], now),
+            2,
+            "gateway lines"
+        );
         p.set_campaign(1, 50, 4.0, now);
-        assert_eq!(p.free_slots(1, None, now), 4, "campaign cps");
+        assert_eq!(p.free_slots(&camp(1), now), 4, "campaign cps");
         p.set_campaign(1, 50, 1000.0, now);
-        assert_eq!(p.free_slots(1, None, now), 10, "node sessions");
+        assert_eq!(p.free_slots(&camp(1), now), 10, "node sessions");
         let p = Pacer::new(5, &[node("a", 10, 1000.0, 1)], now);
         p.set_campaign(1, 50, 1000.0, now);
-        assert_eq!(p.free_slots(1, None, now), 5, "global cap");
+        assert_eq!(p.free_slots(&camp(1), now), 5, "global cap");
     }
 
     #[tokio::test(start_paused = true)]
@@ -388,13 +414,13 @@ mod tests {
         let now = Instant::now();
         let p = Pacer::new(100, &[node("a", 10, 1000.0, 1)], now);
         p.set_campaign(7, 2, 1000.0, now);
-        let a = p.acquire(7, None, now).unwrap();
-        let _b = p.acquire(7, None, now).unwrap();
-        assert!(p.acquire(7, None, now).is_none(), "lines cap");
+        let a = p.acquire(&camp(7), now).unwrap();
+        let _b = p.acquire(&camp(7), now).unwrap();
+        assert!(p.acquire(&camp(7), now).is_none(), "lines cap");
         assert_eq!(p.active(), 2);
         drop(a);
         assert_eq!(p.active(), 1);
-        assert!(p.acquire(7, None, now).is_some());
+        assert!(p.acquire(&camp(7), now).is_some());
     }
 
     #[tokio::test(start_paused = true)]
@@ -403,13 +429,13 @@ mod tests {
         let p = Pacer::new(100, &[node("a", 100, 1000.0, 1)], now);
         p.set_campaign(1, 100, 5.0, now);
         let mut held = Vec::new();
-        while let Some(permit) = p.acquire(1, None, now) {
+        while let Some(permit) = p.acquire(&camp(1), now) {
             held.push(permit);
         }
         assert_eq!(held.len(), 5);
-        assert_eq!(p.wait_hint(1, None, now), Duration::from_millis(200));
+        assert_eq!(p.wait_hint(&camp(1), now), Duration::from_millis(200));
         tokio::time::advance(Duration::from_millis(200)).await;
-        assert!(p.acquire(1, None, Instant::now()).is_some());
+        assert!(p.acquire(&camp(1), Instant::now()).is_some());
     }
 
     #[tokio::test(start_paused = true)]
@@ -417,22 +443,55 @@ mod tests {
         let now = Instant::now();
         let p = Pacer::new(1000, &[node("a", 100, 1e6, 1), node("b", 100, 1e6, 3)], now);
         p.set_campaign(1, 1000, 1e6, now);
-        let permits: Vec<Permit> = (0..40).map(|_| p.acquire(1, None, now).unwrap()).collect();
+        let permits: Vec<Permit> = (0..40).map(|_| p.acquire(&camp(1), now).unwrap()).collect();
         let on_b = permits.iter().filter(|x| x.node() == 1).count();
         assert_eq!(on_b, 30, "three quarters go to the weight-3 node");
         p.set_node_health(1, false);
         for _ in 0..5 {
-            assert_eq!(p.acquire(1, None, now).unwrap().node(), 0);
+            assert_eq!(p.acquire(&camp(1), now).unwrap().node(), 0);
         }
         p.set_node_health(0, false);
-        assert!(p.acquire(1, None, now).is_none(), "no healthy node");
-        assert_eq!(p.free_slots(1, None, now), 0);
+        assert!(p.acquire(&camp(1), now).is_none(), "no healthy node");
+        assert_eq!(p.free_slots(&camp(1), now), 0);
         let p = Pacer::new(1000, &[node("a", 1, 1e6, 1), node("b", 1, 1e6, 1)], now);
         p.set_campaign(1, 10, 1e6, now);
-        let x = p.acquire(1, None, now).unwrap();
-        let y = p.acquire(1, None, now).unwrap();
+        let x = p.acquire(&camp(1), now).unwrap();
+        let y = p.acquire(&camp(1), now).unwrap();
         assert_ne!(x.node(), y.node(), "a full node is skipped");
-        assert!(p.acquire(1, None, now).is_none());
+        assert!(p.acquire(&camp(1), now).is_none());
         assert_eq!(p.node_name(1), "b");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_campaign_cap_is_required_and_a_gateway_cap_optional() {
+        let now = Instant::now();
+        let p = Pacer::new(
+            10,
+            &[NodeLimits {
+                name: "a".into(),
+                max_sessions: 10,
+                cps: 100.0,
+                weight: 1,
+            }],
+            now,
+        );
+        let gw = [CapKey::Campaign(1), CapKey::Gateway("office".into())];
+        assert_eq!(p.free_slots(&gw, now), 0, "campaign 1 has no caps yet");
+        assert!(p.acquire(&gw, now).is_none());
+        p.set_campaign(1, 2, 100.0, now);
+        assert_eq!(p.free_slots(&gw, now), 2, "an unset gateway does not limit");
+        p.set_gateway("office", 1, None, now);
+        let held = p.acquire(&gw, now).expect("one line on the gateway");
+        assert!(
+            p.acquire(&gw, now).is_none(),
+            "the gateway's one line is taken"
+        );
+        assert_eq!(
+            p.free_slots(&camp(1), now),
+            1,
+            "the campaign alone has one more"
+        );
+        drop(held);
+        assert_eq!(p.free_slots(&gw, now), 1);
     }
 }

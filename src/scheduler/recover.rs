@@ -13,9 +13,10 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::engine::{Engine, EngineError};
-use crate::call::actor::{CampaignRt, NodeRt};
+use crate::call::actor::NodeRt;
 use crate::call::call_channel::CallProgress;
 use crate::call::finish::{finish_call, CallOutcome, EngineRequest};
+use crate::call::job::CampaignRt;
 use crate::call::retry::RetryState;
 use crate::clock::Clock;
 use crate::model::OpenAttempt;

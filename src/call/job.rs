@@ -1,0 +1,206 @@
+//! The unit of work the scheduler hands to a call: a [`Job`]. It says what is dialled, what
+//! runs on the channel, how the outcome is recorded and retried, and which caps and stop signal
+//! apply; the call actor asks the job and knows nothing else of where the work came from. A
+//! campaign contact is one kind of job; a callback job (seeds/000) is the next.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::finish::{finish_call, CallEnv, CallOutcome};
+use super::retry::RetryState;
+use crate::campaign::definition::CampaignDef;
+use crate::model::{ClaimedContact, ContactStatus, NewAttempt};
+use crate::script::{RunSettings, Script};
+use crate::store::StoreError;
+
+/// A campaign as the running engine holds it.
+#[derive(Debug)]
+pub struct CampaignRt {
+    pub id: i64,
+    /// The definition as parsed once per stored version (shared with the engine's cache).
+    pub def: Arc<CampaignDef>,
+    /// The script's defaults (TTS, the operator), from the definition.
+    pub settings: RunSettings,
+    /// Cancelled when the campaign is stopped: live calls hang up.
+    pub stop: CancellationToken,
+}
+
+/// One unit of work placed as one call.
+#[derive(Debug)]
+pub enum Job {
+    /// A contact of a running campaign, leased by this dialer.
+    Contact {
+        contact: ClaimedContact,
+        campaign: Arc<CampaignRt>,
+    },
+}
+
+/// Why a job could not be started as a call.
+#[derive(Debug)]
+pub enum NotStarted {
+    /// The number is in a call already (any campaign): try again shortly.
+    Busy,
+    /// The number may not be called (do-not-call list, no callable phone).
+    Closed(&'static str),
+    /// The store failed; the lease runs out and the job is due again.
+    Store(StoreError),
+}
+
+impl Job {
+    /// The key the engine's live set and leases use (the contact id).
+    pub fn key(&self) -> i64 {
+        match self {
+            Job::Contact { contact, .. } => contact.id,
+        }
+    }
+
+    /// For logs: the campaign's name.
+    pub fn label(&self) -> &str {
+        match self {
+            Job::Contact { campaign, .. } => &campaign.def.name,
+        }
+    }
+
+    /// The campaign a misconfiguration found on this call is blamed on.
+    pub fn campaign_id(&self) -> i64 {
+        match self {
+            Job::Contact { campaign, .. } => campaign.id,
+        }
+    }
+
+    /// Fires when the work is withdrawn (a stopped campaign): the live call hangs up.
+    pub fn stop(&self) -> &CancellationToken {
+        match self {
+            Job::Contact { campaign, .. } => &campaign.stop,
+        }
+    }
+
+    /// How long the callee may ring.
+    pub fn ring_timeout(&self) -> Duration {
+        match self {
+            Job::Contact { campaign, .. } => campaign.def.ring_timeout,
+        }
+    }
+
+    /// The dial pattern (`sofia/gateway/gw/{number}`) the number goes into.
+    pub fn dial_pattern(&self) -> &str {
+        match self {
+            Job::Contact { campaign, .. } => &campaign.def.dial,
+        }
+    }
+
+    /// The number for this attempt: a contact's phones round robin across attempts.
+    pub fn phone(&self) -> Option<&str> {
+        match self {
+            Job::Contact { contact, .. } => {
+                if contact.phones.is_empty() {
+                    return None;
+                }
+                let i = contact.attempts as usize % contact.phones.len();
+                Some(contact.phones[i].as_str())
+            }
+        }
+    }
+
+    /// The script the answered call runs, with its defaults.
+    pub fn script(&self) -> (&Script, &RunSettings) {
+        match self {
+            Job::Contact { campaign, .. } => (&campaign.def.script, &campaign.settings),
+        }
+    }
+
+    /// The originate's channel variables (escaped by the switch's command builder).
+    pub fn originate_vars(&self, uuid: &str) -> Vec<(String, String)> {
+        match self {
+            Job::Contact { contact, campaign } => {
+                let def = &campaign.def;
+                vec![
+                    ("origination_uuid".into(), uuid.to_string()),
+                    ("origination_caller_id_number".into(), def.caller_id.clone()),
+                    (
+                        "originate_timeout".into(),
+                        def.ring_timeout.as_secs().max(1).to_string(),
+                    ),
+                    ("outcall_campaign".into(), campaign.id.to_string()),
+                    ("outcall_contact".into(), contact.id.to_string()),
+                ]
+            }
+        }
+    }
+
+    /// The variables the script sees: the contact's, plus NAME, PHONE and CALL_UUID.
+    pub fn script_vars(&self, phone: &str, uuid: &str) -> HashMap<String, String> {
+        match self {
+            Job::Contact { contact, .. } => {
+                let mut vars: HashMap<String, String> = contact
+                    .vars
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                vars.entry("NAME".into())
+                    .or_insert_with(|| contact.name.clone());
+                vars.insert("PHONE".into(), phone.to_string());
+                vars.insert("CALL_UUID".into(), uuid.to_string());
+                vars
+            }
+        }
+    }
+
+    /// Commits the attempt row before anything is sent to the switch; its id.
+    pub async fn start_attempt(&self, env: &CallEnv, a: &NewAttempt) -> Result<i64, NotStarted> {
+        match self {
+            Job::Contact { contact, .. } => {
+                match env.store.start_attempt(contact.id, &env.owner, a).await {
+                    Ok(id) => Ok(id),
+                    Err(StoreError::PhoneBusy(_)) => Err(NotStarted::Busy),
+                    Err(StoreError::DoNotCall(_)) => Err(NotStarted::Closed("do not call")),
+                    Err(e) => Err(NotStarted::Store(e)),
+                }
+            }
+        }
+    }
+
+    /// Gives the job back without a call: due again shortly, or closed.
+    pub async fn give_back(&self, env: &CallEnv, why: NotStarted) {
+        let status = match &why {
+            NotStarted::Busy => ContactStatus::Pending,
+            NotStarted::Closed(_) => ContactStatus::Done,
+            NotStarted::Store(e) => {
+                tracing::warn!(error = %e, "cannot start the attempt");
+                return;
+            }
+        };
+        match self {
+            Job::Contact { contact, .. } => {
+                let when = env.clock.now() + chrono::Duration::seconds(30);
+                if let Err(e) = env
+                    .store
+                    .release_contact(contact.id, &env.owner, status, when)
+                    .await
+                {
+                    tracing::warn!(error = %e, why = ?why, "cannot give the contact back");
+                }
+            }
+        }
+    }
+
+    /// The retry state before this call.
+    pub fn retry_state(&self) -> RetryState {
+        match self {
+            Job::Contact { contact, .. } => RetryState {
+                attempts: contact.attempts,
+                technical_streak: contact.technical_streak,
+            },
+        }
+    }
+
+    /// Records what the call came to (attempt row, the job's next step, the retry policy).
+    pub async fn finish(&self, env: &CallEnv, outcome: CallOutcome) {
+        match self {
+            Job::Contact { campaign, .. } => finish_call(env, campaign, outcome).await,
+        }
+    }
+}

@@ -56,4 +56,14 @@ async fn a_broken_stored_definition_pauses_only_its_campaign() {
     for c in w.contacts(good).await {
         assert_eq!(c.status, ContactStatus::Done, "{c:?}");
     }
+    // The service layer still lists every campaign, and says what is wrong with the broken one.
+    let listed = outcall::ops::campaigns::list(&w.store).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|s| s.campaign.name.as_str()).collect();
+    assert_eq!(names, ["good", "bad"]);
+    assert_eq!(listed[1].campaign.status, CampaignStatus::Paused);
+    let e = outcall::ops::campaigns::show(&w.store, "bad")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("money_rub"), "{e}");
 }

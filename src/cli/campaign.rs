@@ -133,7 +133,7 @@ async fn list(store: &Store) -> anyhow::Result<()> {
 
 async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
     let details = campaigns::show(store, name).await?;
-    let c = &details.summary.campaign;
+    let c = &details.campaign;
     let d = &c.definition;
     println!("campaign   {} (#{})", c.name, c.id);
     match &c.status_reason {
@@ -163,7 +163,7 @@ async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
         crate::model::duration_text::format(d.retry.recall_interval),
         d.retry.min_success_seconds
     );
-    println!("contacts   {}", counts_line(&details.summary.contacts));
+    println!("contacts   {}", counts_line(&details.contacts));
     if details.attempts.is_empty() {
         println!("attempts   none yet");
     } else {

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{OpsError, Result};
 use crate::campaign::definition::CampaignDef;
-use crate::campaign::record::CampaignRecord;
+use crate::campaign::record::{CampaignHead, CampaignRecord};
 use crate::model::{CampaignStatus, ContactStatus, Disposition};
 use crate::store::Store;
 
@@ -43,24 +43,26 @@ pub async fn update(
     Ok(store.campaign(c.id).await?)
 }
 
-/// A campaign with its contacts by status.
+/// A campaign with its contacts by status. The definition is not parsed, so a campaign whose
+/// stored definition no longer validates is still listed (with the reason it was paused).
 #[derive(Debug, Clone)]
 pub struct Summary {
-    pub campaign: CampaignRecord,
+    pub campaign: CampaignHead,
     pub contacts: Vec<(ContactStatus, u64)>,
 }
 
 /// A campaign, its contacts by status and its attempts by disposition.
 #[derive(Debug, Clone)]
 pub struct Details {
-    pub summary: Summary,
+    pub campaign: CampaignRecord,
+    pub contacts: Vec<(ContactStatus, u64)>,
     pub attempts: Vec<(Disposition, u64)>,
 }
 
 /// Every campaign with its contact counts.
 pub async fn list(store: &Store) -> Result<Vec<Summary>> {
     let mut out = Vec::new();
-    for c in store.campaigns().await? {
+    for c in store.campaign_heads().await? {
         let contacts = store.contact_counts(c.id).await?;
         out.push(Summary {
             campaign: c,
@@ -76,10 +78,8 @@ pub async fn show(store: &Store, name: &str) -> Result<Details> {
     let contacts = store.contact_counts(c.id).await?;
     let attempts = store.disposition_counts(c.id).await?;
     Ok(Details {
-        summary: Summary {
-            campaign: c,
-            contacts,
-        },
+        campaign: c,
+        contacts,
         attempts,
     })
 }

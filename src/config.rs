@@ -297,6 +297,16 @@ fn read(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
+/// Caps of one SIP gateway (`sofia/gateway/<name>/...` in a campaign's dial string), shared by
+/// every campaign that dials through it: concurrent calls and originates per second.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayLimits {
+    pub name: String,
+    pub lines: u32,
+    pub cps: Option<f64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,14 +397,4 @@ mod tests {
             assert!(e.to_string().contains("gateway"), "{bad}: {e}");
         }
     }
-}
-
-/// Caps of one SIP gateway (`sofia/gateway/<name>/...` in a campaign's dial string), shared by
-/// every campaign that dials through it: concurrent calls and originates per second.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GatewayLimits {
-    pub name: String,
-    pub lines: u32,
-    pub cps: Option<f64>,
 }

@@ -144,14 +144,6 @@ impl CampaignDef {
             ..RunSettings::default()
         }
     }
-
-    /// The dial string a `bridge` node uses: its own `to`, else the campaign's operator.
-    pub fn bridge_target<'a>(&'a self, node: &'a Node) -> Option<&'a str> {
-        match node {
-            Node::Bridge(b) => b.to.as_deref().or(self.operator.as_deref()),
-            _ => None,
-        }
-    }
 }
 
 fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {

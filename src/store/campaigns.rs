@@ -103,25 +103,6 @@ impl Store {
         rows.into_iter().map(CampaignRow::into_head).collect()
     }
 
-    pub async fn campaigns(&self) -> Result<Vec<CampaignRecord>> {
-        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id");
-        let rows: Vec<CampaignRow> =
-            with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
-        rows.into_iter().map(CampaignRow::into_record).collect()
-    }
-
-    /// Campaigns in any of these statuses (the scheduler polls `[Running]`), by id.
-    pub async fn campaigns_with_status(
-        &self,
-        statuses: &[CampaignStatus],
-    ) -> Result<Vec<CampaignRecord>> {
-        let all = self.campaigns().await?;
-        Ok(all
-            .into_iter()
-            .filter(|c| statuses.contains(&c.status))
-            .collect())
-    }
-
     /// The status and its reason, cheaply (the engine polls this).
     pub async fn campaign_status(&self, id: i64) -> Result<(CampaignStatus, Option<String>)> {
         let sql = "SELECT status, status_reason FROM campaigns WHERE id = $1";

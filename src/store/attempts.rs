@@ -4,9 +4,11 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    from_ms, is_unique_violation, ms, parse_enum, parse_json, with_pool, AttemptRecord,
-    AttemptResult, ContactUpdate, FinishOutcome, NewAttempt, OpenAttempt, Result, Store,
-    StoreError, WriteTx,
+    from_ms, is_unique_violation, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError,
+    WriteTx,
+};
+use crate::model::{
+    AttemptRecord, AttemptResult, ContactUpdate, FinishOutcome, NewAttempt, OpenAttempt,
 };
 use crate::model::{ContactStatus, Disposition};
 

@@ -3,11 +3,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    from_ms, ms, parse_enum, with_pool, CampaignRecord, Result, Store, StoreError, WriteTx,
-};
+use super::{from_ms, ms, parse_enum, with_pool, Result, Store, StoreError, WriteTx};
 use crate::campaign::definition::CampaignDef;
 use crate::campaign::record::CampaignHead;
+use crate::campaign::record::CampaignRecord;
 use crate::model::{CampaignStatus, ContactStatus, Disposition};
 
 #[derive(sqlx::FromRow)]

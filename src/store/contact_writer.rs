@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::{ms, parse_json, NewContact, Result, Store, StoreError};
+use super::{ms, parse_json, Result, Store, StoreError};
+use crate::model::NewContact;
 
 /// Rows per multi-row INSERT (9 binds each; far below both backends' bind limits).
 const INSERT_CHUNK: usize = 400;

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::contact_writer::{Txn, LOOKUP_CHUNK};
 use super::{
-    from_ms, parse_enum, parse_json, with_pool, ContactRecord, ContactWriter, NewContact, Pool,
-    Result, Store, WriteTx,
+    from_ms, parse_enum, parse_json, with_pool, ContactWriter, Pool, Result, Store, WriteTx,
 };
+use crate::model::{ContactRecord, NewContact};
 
 #[derive(sqlx::FromRow)]
 struct ContactRow {

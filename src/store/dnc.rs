@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{from_ms, ms, with_pool, DncEntry, Result, Store, WriteTx};
+use super::{from_ms, ms, with_pool, Result, Store, WriteTx};
+use crate::model::DncEntry;
 
 impl Store {
     /// Adds a number (E.164); returns false when it was already listed (its reason is kept).

@@ -2,10 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    from_ms, ms, parse_enum, parse_json, with_pool, ClaimedContact, Result, Store, StoreError,
-    WriteTx,
-};
+use super::{from_ms, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError, WriteTx};
+use crate::model::ClaimedContact;
 use crate::model::ContactStatus;
 
 #[derive(sqlx::FromRow)]

@@ -39,14 +39,7 @@ use sqlx::sqlite::{
 
 pub use contact_writer::ContactWriter;
 
-use crate::campaign::record::CampaignRecord;
 use crate::model::CampaignStatus;
-// The domain types the store persists, for its submodules (`use super::…`).
-#[allow(unused_imports)]
-use crate::model::{
-    AttemptRecord, AttemptResult, ClaimedContact, ContactRecord, ContactUpdate, DncEntry,
-    FinishOutcome, NewAttempt, NewContact, OpenAttempt,
-};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");

@@ -98,17 +98,7 @@ async fn greeting_of_a_call_answered_at_once_lasts_its_full_length() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn say_without_prompts_pauses_the_campaign_when_answered_at_once() {
     let w = World::new(AT_ONCE, None).await;
-    let toml = say_campaign_toml("say_now");
-    let id = w.campaign(&toml, &phones_ref("7900100", 3)).await;
-    let engine = w.engine("e1", 100).await;
-    w.wait_status(id, CampaignStatus::Paused, Duration::from_secs(30))
-        .await;
-    let (_, reason) = w.store.campaign_status(id).await.unwrap();
-    assert!(
-        reason.as_deref().unwrap_or("").contains("misconfigured"),
-        "{reason:?}"
-    );
-    engine.stop().await;
+    assert_say_without_prompts_pauses(&w, "say", Duration::from_secs(30)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

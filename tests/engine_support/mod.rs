@@ -384,3 +384,21 @@ pub fn say_campaign_toml(name: &str) -> String {
     assert!(toml.contains("type = \"say\""));
     toml
 }
+
+/// Runs a `say ru currency` campaign (no Russian prompts in the simulator) on `w` and waits
+/// until the engine pauses it as misconfigured.
+pub async fn assert_say_without_prompts_pauses(w: &World, name: &str, limit: Duration) {
+    let rows: Vec<NewContact> = phones("7900100", 3)
+        .iter()
+        .map(|(n, p)| contact(n, p, None))
+        .collect();
+    let id = w.campaign_with(&say_campaign_toml(name), &rows).await;
+    let engine = w.engine("e1", 100).await;
+    w.wait_status(id, CampaignStatus::Paused, limit).await;
+    let (_, reason) = w.store.campaign_status(id).await.unwrap();
+    assert!(
+        reason.as_deref().unwrap_or("").contains("misconfigured"),
+        "{reason:?}"
+    );
+    engine.stop().await;
+}

@@ -34,7 +34,7 @@ async fn campaign_of(w: &World, toml: &str, list: &[(String, String)]) -> i64 {
     w.campaign(toml, &refs).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn lines_cap_is_never_exceeded() {
     let w = World::new(RULES, None).await;
     let id = campaign_of(&w, &campaign_toml("cap", 3, 1, ""), &rows("7900100", 12)).await;
@@ -50,7 +50,7 @@ async fn lines_cap_is_never_exceeded() {
 
 /// Two campaigns with 4 lines each dial through one gateway capped at 3 lines: the sim never
 /// carries more than 3 calls at once, and every contact of both is still called.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn gateway_cap_holds_across_campaigns() {
     let mut w = World::new(RULES, None).await;
     w.gateways = vec![GatewayLimits {
@@ -72,7 +72,7 @@ async fn gateway_cap_holds_across_campaigns() {
     engine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn gateway_down_backs_off_and_pauses_the_campaign() {
     let w = World::new(RULES, None).await;
     let toml = campaign_toml("gw", 5, 1, "").replace(
@@ -122,7 +122,7 @@ async fn gateway_down_backs_off_and_pauses_the_campaign() {
     engine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn nothing_is_dialled_outside_the_subscriber_window() {
     // 05:00 UTC: 08:00 in Moscow (closed until 09:00), 12:00 in Novosibirsk (open).
     let start = chrono::Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 0).unwrap();
@@ -139,18 +139,10 @@ async fn nothing_is_dialled_outside_the_subscriber_window() {
     ];
     let id = w.campaign_with(&toml, &list).await;
     let engine = w.engine("e1", 100).await;
-    let novosibirsk = async {
-        loop {
-            let c = w.contact(id, "+79001000002").await;
-            if c.status == ContactStatus::Done {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), novosibirsk)
-        .await
-        .unwrap();
+    w.until("Novosibirsk called", Duration::from_secs(20), || async {
+        w.contact(id, "+79001000002").await.status == ContactStatus::Done
+    })
+    .await;
     let moscow = w.contact(id, "+79001000001").await;
     assert_eq!(moscow.status, ContactStatus::Pending);
     assert_eq!(moscow.attempts, 0);
@@ -174,28 +166,27 @@ async fn nothing_is_dialled_outside_the_subscriber_window() {
     engine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn pause_lets_live_calls_finish_and_resume_continues() {
     let w = World::new(RULES, None).await;
     let id = campaign_of(&w, &campaign_toml("pr", 2, 1, ""), &rows("7900100", 8)).await;
     let engine = w.engine("e1", 100).await;
-    while w.sim.stats().originates < 2 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    w.until("two calls placed", Duration::from_secs(10), || async {
+        w.sim.stats().originates >= 2
+    })
+    .await;
     let now = w.clock.now();
     w.store
         .set_campaign_status(id, CampaignStatus::Paused, Some("by hand"), now)
         .await
         .unwrap();
     // Live calls finish on their own; no new ones start.
-    let settled = async {
-        while w.sim.stats().channels_now > 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), settled)
-        .await
-        .unwrap();
+    // Calls claimed before the pause was read go on and finish; wait until all have been
+    // recorded (a channel gone is not yet a finished attempt).
+    w.until("live calls finished", Duration::from_secs(20), || async {
+        w.sim.stats().channels_now == 0 && dialing(&w, id).await.is_empty()
+    })
+    .await;
     let placed = w.sim.stats().originates;
     // Three whole scheduling passes after the pause: each read the status and claimed nothing.
     engine.handle.step(3).await;
@@ -221,14 +212,15 @@ async fn pause_lets_live_calls_finish_and_resume_continues() {
     engine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn stop_hangs_up_live_calls_as_cancelled() {
     let w = World::new(RULES, None).await;
     let id = campaign_of(&w, &campaign_toml("stop", 3, 3, ""), &rows("7900800", 6)).await;
     let engine = w.engine("e1", 100).await;
-    while w.sim.stats().channels_now < 3 {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    w.until("three calls live", Duration::from_secs(10), || async {
+        w.sim.stats().channels_now >= 3
+    })
+    .await;
     w.store
         .set_campaign_status(
             id,
@@ -238,26 +230,15 @@ async fn stop_hangs_up_live_calls_as_cancelled() {
         )
         .await
         .unwrap();
-    let hung_up = async {
-        while w.sim.stats().channels_now > 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(5), hung_up)
-        .await
-        .unwrap();
-    let attempts = async {
-        loop {
-            let a = w.attempts(id).await;
-            if a.iter().all(|(_, d)| d.is_some()) {
-                return a;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    let a = tokio::time::timeout(Duration::from_secs(10), attempts)
-        .await
-        .unwrap();
+    w.until("live calls hung up", Duration::from_secs(5), || async {
+        w.sim.stats().channels_now == 0
+    })
+    .await;
+    w.until("attempts recorded", Duration::from_secs(10), || async {
+        w.attempts(id).await.iter().all(|(_, d)| d.is_some())
+    })
+    .await;
+    let a = w.attempts(id).await;
     assert_eq!(a.len(), 3);
     assert!(
         a.iter().all(|(_, d)| *d == Some(Disposition::Cancelled)),
@@ -269,7 +250,7 @@ async fn stop_hangs_up_live_calls_as_cancelled() {
     engine.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn missing_say_prompts_pause_the_campaign_as_misconfigured() {
     let w = World::new(RULES, None).await;
     assert_say_without_prompts_pauses(&w, "say", Duration::from_secs(20)).await;
@@ -278,14 +259,18 @@ async fn missing_say_prompts_pause_the_campaign_as_misconfigured() {
 /// No contact of the campaign is leased for a call (claims happen inside a pass, so after
 /// whole passes a claim would show here even before its originate is sent).
 async fn assert_no_claims(w: &World, id: i64) {
-    let dialing: Vec<_> = w
-        .contacts(id)
-        .await
-        .into_iter()
-        .filter(|c| c.status == ContactStatus::Dialing)
-        .collect();
+    let dialing = dialing(w, id).await;
     assert!(
         dialing.is_empty(),
         "claimed after the status change: {dialing:?}"
     );
+}
+
+/// The campaign's contacts leased for a call now.
+async fn dialing(w: &World, id: i64) -> Vec<outcall::model::ContactRecord> {
+    w.contacts(id)
+        .await
+        .into_iter()
+        .filter(|c| c.status == ContactStatus::Dialing)
+        .collect()
 }

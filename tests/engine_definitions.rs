@@ -10,7 +10,7 @@ use std::time::Duration;
 use outcall::model::{CampaignStatus, ContactStatus};
 use support::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_broken_stored_definition_pauses_only_its_campaign() {
     let w = World::new(ANSWERED_RULES, None).await;
     let good = w
@@ -26,6 +26,7 @@ async fn a_broken_stored_definition_pauses_only_its_campaign() {
         )
         .await;
     // What an older version could have stored: a filter name that is no longer accepted.
+    let held = outcall::store::hold_time();
     let pool = sqlx::SqlitePool::connect(&w.url).await.unwrap();
     let changed = sqlx::query(
         "UPDATE campaigns SET definition = replace(definition, 'money_ru', 'money_rub') WHERE id = ?",
@@ -37,6 +38,7 @@ async fn a_broken_stored_definition_pauses_only_its_campaign() {
     .rows_affected();
     assert_eq!(changed, 1);
     pool.close().await;
+    drop(held);
 
     let engine = w.engine("e1", 100).await;
     w.wait_status(good, CampaignStatus::Completed, Duration::from_secs(40))

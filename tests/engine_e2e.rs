@@ -36,7 +36,7 @@ prefix = "7900900"
 outcome = [{ result = "answer", ring = 1, dtmf = "9", dtmf_on = "prompt", dtmf_after = 1 }]
 "#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn every_outcome_of_the_number_plan() {
     let w = World::new(RULES, None).await;
     let id = w

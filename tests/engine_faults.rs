@@ -11,7 +11,7 @@ use outcall::model::{CampaignStatus, Disposition};
 use outcall::sim::Faults;
 use support::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn lost_socket_ends_calls_as_technical_then_reconnects() {
     let w = World::new(ANSWERED_RULES, None).await;
     let list = phones("7900100", 3);
@@ -36,14 +36,12 @@ async fn lost_socket_ends_calls_as_technical_then_reconnects() {
         .iter()
         .all(|a| a.disposition == Some(Disposition::Technical)));
     w.assert_answered_without_using_attempts(id).await;
-    let settled = async {
-        while w.sim.stats().channels_now > 0 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(15), settled)
-        .await
-        .unwrap();
+    w.until(
+        "no channel left on the switch",
+        Duration::from_secs(15),
+        || async { w.sim.stats().channels_now == 0 },
+    )
+    .await;
     assert!(w.sim.stats().connections >= 2, "the engine reconnected");
     engine.stop().await;
 }

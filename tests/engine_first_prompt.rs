@@ -40,7 +40,7 @@ async fn drain(events: &mut EventStream) -> Vec<(String, String, i64, String)> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn greeting_of_a_call_answered_at_once_lasts_its_full_length() {
     let w = World::new(AT_ONCE, None).await;
     let mut events = switch_watcher(
@@ -95,13 +95,13 @@ async fn greeting_of_a_call_answered_at_once_lasts_its_full_length() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn say_without_prompts_pauses_the_campaign_when_answered_at_once() {
     let w = World::new(AT_ONCE, None).await;
     assert_say_without_prompts_pauses(&w, "say", Duration::from_secs(30)).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn operator_bridge_as_the_first_step_connects_when_answered_at_once() {
     let w = World::new(AT_ONCE, None).await;
     let toml = campaign_toml("bridge_now", 2, 1, "")

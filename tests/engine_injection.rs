@@ -125,7 +125,7 @@ fn hostile_rows() -> Vec<(String, String, String)> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn hostile_csv_values_never_become_switch_syntax() {
     let w = World::new(RULES, None).await;
     let mut events = switch_watcher(&w, &["CHANNEL_EXECUTE"]).await;

@@ -17,25 +17,23 @@ fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
 
 /// Every two simulated minutes (six real seconds at the tests' time scale) the completed
 /// campaign is reopened: each contact is called once per run, never twice in one.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn cron_recurrence_runs_a_completed_campaign_again() {
     let w = World::new(ANSWERED_RULES, None).await;
     let toml = campaign_toml("cron", 3, 1, "[schedule]\ncron = \"0 */2 * * * *\"\n");
     let list = phones("7900100", 3);
     let id = w.campaign(&toml, &refs(&list)).await;
     let engine = w.engine("e1", 100).await;
-    let two_runs = async {
-        loop {
+    w.until(
+        "a second run within a recurrence",
+        Duration::from_secs(60),
+        || async {
             let a = w.attempts(id).await;
-            if a.iter().filter(|(_, d)| d.is_some()).count() >= 6 {
-                return a;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let attempts = tokio::time::timeout(Duration::from_secs(60), two_runs)
-        .await
-        .expect("a second run within a recurrence");
+            a.iter().filter(|(_, d)| d.is_some()).count() >= 6
+        },
+    )
+    .await;
+    let attempts = w.attempts(id).await;
     engine.stop().await;
     for (_, phone) in &list {
         let mine: Vec<_> = attempts.iter().filter(|(p, _)| p == phone).collect();
@@ -52,7 +50,7 @@ async fn cron_recurrence_runs_a_completed_campaign_again() {
 /// Two nodes share the campaign; the second (where calls only ring) dies once it carries
 /// calls. Its calls end as technical failures (no attempt used), and the campaign still
 /// completes on the first node.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn a_dead_node_fails_over_to_the_other() {
     let w = World::new(ANSWERED_RULES, None).await;
     let ringing = r#"
@@ -83,14 +81,12 @@ outcome = [{ result = "answer", ring = 3000 }]
             &[w.sim.addr(), second.addr()],
         )
         .await;
-    let busy = async {
-        while second.stats().channels_now == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(20), busy)
-        .await
-        .expect("the second node gets calls");
+    w.until(
+        "the second node gets calls",
+        Duration::from_secs(20),
+        || async { second.stats().channels_now > 0 },
+    )
+    .await;
     let before = w.sim.stats().originates;
     second.shutdown().await;
     w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(60))

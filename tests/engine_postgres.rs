@@ -16,7 +16,7 @@ prefix = "7900600"
 outcome = [{ result = "answer", ring = 1, hangup_after = 4 }]
 "#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(start_paused = true)]
 async fn two_engines_share_a_campaign_without_a_double_dial() {
     let Some(w) = World::on_postgres(RULES, "two_engines").await else {
         return;

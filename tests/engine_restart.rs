@@ -76,6 +76,7 @@ async fn until(limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
     }
 }
 
+// Real time: the dialer here is another process, which a paused clock cannot hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_and_restart_with_calls_in_flight() {
     let w = World::new(RULES, None).await;

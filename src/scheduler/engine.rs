@@ -7,14 +7,13 @@
 //! marks campaigns completed.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use super::handle::EngineHandle;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -97,7 +96,7 @@ pub struct Engine {
     pub(crate) opts: EngineOptions,
     campaigns: HashMap<i64, Arc<CampaignRt>>,
     definitions: Definitions,
-    passes: Arc<AtomicU64>,
+    passes: watch::Sender<u64>,
     requests: mpsc::UnboundedReceiver<EngineRequest>,
     calls: JoinSet<()>,
     next_due: Option<DateTime<Utc>>,
@@ -138,7 +137,7 @@ impl Engine {
             opts,
             campaigns: HashMap::new(),
             definitions: Definitions::default(),
-            passes: Arc::new(AtomicU64::new(0)),
+            passes: watch::Sender::new(0),
             requests: rx,
             calls: JoinSet::new(),
             next_due: None,
@@ -150,7 +149,7 @@ impl Engine {
             metrics: self.env.metrics.clone(),
             wake: self.env.wake.clone(),
             clock: self.env.clock.clone(),
-            passes: self.passes.clone(),
+            passes: self.passes.subscribe(),
         }
     }
 
@@ -171,7 +170,7 @@ impl Engine {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "scheduler pass failed; retrying");
             }
-            self.passes.fetch_add(1, Ordering::SeqCst);
+            self.passes.send_modify(|n| *n += 1);
             let wait = self.wait_time();
             tokio::select! {
                 _ = shutdown.cancelled() => break,

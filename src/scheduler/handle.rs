@@ -2,11 +2,10 @@
 //! runs (metrics, a wake-up, the clock, and stepping by whole scheduling passes), and the task
 //! that keeps live calls' leases alive.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
+use tokio::sync::{watch, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::call::finish::CallEnv;
@@ -19,23 +18,36 @@ pub struct EngineHandle {
     pub metrics: Metrics,
     pub wake: Arc<Notify>,
     pub clock: Clock,
-    pub(super) passes: Arc<AtomicU64>,
+    pub(super) passes: watch::Receiver<u64>,
 }
 
 impl EngineHandle {
     /// Scheduling passes completed so far.
     pub fn passes(&self) -> u64 {
-        self.passes.load(Ordering::SeqCst)
+        *self.passes.borrow()
     }
 
     /// Wakes the engine and waits until `n` more passes have completed: after it, every
     /// status written before the call has been read and acted on (a step, not a guess at time).
+    /// Returns early if the engine has stopped.
     pub async fn step(&self, n: u64) {
-        let target = self.passes() + n;
-        while self.passes() < target {
+        let mut rx = self.passes.clone();
+        let target = *rx.borrow_and_update() + n;
+        while *rx.borrow() < target {
             self.wake.notify_one();
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            if rx.changed().await.is_err() {
+                return;
+            }
         }
+    }
+
+    /// Waits, without waking the engine, until its next pass completes on its own (its poll
+    /// interval, a due recall, or a finished call); false once the engine has stopped. Tests
+    /// wait on this instead of sleeping: under a paused clock it is deterministic.
+    pub async fn next_pass(&self) -> bool {
+        let mut rx = self.passes.clone();
+        rx.borrow_and_update();
+        rx.changed().await.is_ok()
     }
 }
 

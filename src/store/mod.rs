@@ -26,6 +26,9 @@ mod contact_writer;
 mod contacts;
 mod dnc;
 mod leases;
+mod paused;
+
+pub use paused::{hold_time, TimeGuard};
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -146,16 +149,33 @@ impl Store {
     /// `sqlite::memory:` or a bare path give SQLite (file created if missing, WAL, busy timeout,
     /// foreign keys); `postgres://...` gives PostgreSQL.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::open(url, None).await
+    }
+
+    /// Like [`Store::connect`], for a runtime whose clock is paused (engine tests under
+    /// `start_paused`): simulated time stands still while a query is in flight, instead of
+    /// jumping to the next timer because the runtime looks idle (see `store/paused.rs`).
+    pub async fn connect_paused(url: &str) -> Result<Store> {
+        Store::open(url, Some(std::sync::Arc::new(paused::TimeHold::default()))).await
+    }
+
+    async fn open(url: &str, hold: Option<std::sync::Arc<paused::TimeHold>>) -> Result<Store> {
+        // Opening and migrating happen outside any checked-out connection: hold a paused clock
+        // through them too, or the pool's acquire timeout would fire at once.
+        let _held = hold.as_ref().map(|_| paused::hold_time());
         let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Store::connect_postgres(url).await?
+            Store::connect_postgres(url, hold).await?
         } else {
-            Store::connect_sqlite(url).await?
+            Store::connect_sqlite(url, hold).await?
         };
         store.migrate().await?;
         Ok(store)
     }
 
-    async fn connect_sqlite(url: &str) -> Result<Store> {
+    async fn connect_sqlite(
+        url: &str,
+        hold: Option<std::sync::Arc<paused::TimeHold>>,
+    ) -> Result<Store> {
         let url = if url.starts_with("sqlite:") {
             url.to_string()
         } else if url.contains("://") {
@@ -174,9 +194,10 @@ impl Store {
             // 32 MiB of page cache per connection (default 2 MiB): imports and claims touch
             // random pages of the phone index.
             .pragma("cache_size", "-32768");
-        let pool = SqlitePoolOptions::new()
+        let max = if memory { 1 } else { 8 };
+        let opts = SqlitePoolOptions::new()
             // An in-memory database exists per connection: keep exactly one.
-            .max_connections(if memory { 1 } else { 8 })
+            .max_connections(max)
             .min_connections(if memory { 1 } else { 0 })
             .idle_timeout(if memory {
                 None
@@ -187,16 +208,27 @@ impl Store {
                 None
             } else {
                 Some(Duration::from_secs(1800))
-            })
+            });
+        let opts = match &hold {
+            Some(h) => h.hook(opts),
+            None => opts,
+        };
+        let pool = opts
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
+        if hold.is_some() {
+            paused::warm(&pool, max).await;
+        }
         Ok(Store {
             pool: Pool::Sqlite(pool),
         })
     }
 
-    async fn connect_postgres(url: &str) -> Result<Store> {
+    async fn connect_postgres(
+        url: &str,
+        hold: Option<std::sync::Arc<paused::TimeHold>>,
+    ) -> Result<Store> {
         let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl)?;
         // One direct connection first: a refused or unknown server is said at once, naming
         // host and port only (never the URL, which may hold a password), instead of the
@@ -213,12 +245,20 @@ impl Store {
                 })
             }
         }
-        let pool = PgPoolOptions::new()
+        let opts = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(15))
+            .acquire_timeout(Duration::from_secs(15));
+        let opts = match &hold {
+            Some(h) => h.hook(opts),
+            None => opts,
+        };
+        let pool = opts
             .connect_with(options)
             .await
             .map_err(StoreError::Connect)?;
+        if hold.is_some() {
+            paused::warm(&pool, 16).await;
+        }
         Ok(Store {
             pool: Pool::Postgres(pool),
         })

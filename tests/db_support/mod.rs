@@ -6,6 +6,8 @@
 pub async fn fresh_postgres_url(prefix: &str, test: &str) -> Option<String> {
     let base = std::env::var("OUTCALL_TEST_POSTGRES_URL").ok()?;
     let schema = format!("{prefix}_{test}_{}", std::process::id());
+    // The server's work is invisible to a paused clock: hold it still meanwhile.
+    let _held = outcall::store::hold_time();
     let admin = sqlx::PgPool::connect(&base)
         .await
         .expect("OUTCALL_TEST_POSTGRES_URL is set but unreachable");

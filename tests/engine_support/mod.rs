@@ -1,6 +1,10 @@
 //! Shared harness of the engine's end-to-end tests: a fresh SQLite store in a temp dir, the
 //! simulator in-process on 127.0.0.1:0 with a rules file, a campaign from TOML, and the engine
-//! running against both with a time-scaled clock.
+//! running against both with a time-scaled clock, all on tokio's paused clock: tests are
+//! `#[tokio::test(start_paused = true)]`, time moves only when every task waits (never while
+//! a query is in flight, see `Store::connect_paused`), and waits follow the engine's own
+//! passes ([`World::until`]), so a run does the same thing each time and takes no real time
+//! for the simulated seconds.
 
 #![allow(dead_code)]
 
@@ -37,6 +41,8 @@ pub struct World {
     pub clock: Clock,
     /// Gateway caps given to the engines this world starts.
     pub gateways: Vec<GatewayLimits>,
+    /// Handles of the engines started, newest last; waits follow the newest one's passes.
+    engines: std::sync::Mutex<Vec<EngineHandle>>,
 }
 
 impl World {
@@ -74,7 +80,7 @@ impl World {
         dir: tempfile::TempDir,
         url: String,
     ) -> World {
-        let store = Store::connect(&url).await.unwrap();
+        let store = Store::connect_paused(&url).await.unwrap();
         let sim = sim::start(SimConfig {
             rules: Rules::from_toml_str(rules).unwrap(),
             time_scale: SCALE,
@@ -91,6 +97,7 @@ impl World {
             sim,
             clock,
             gateways: Vec::new(),
+            engines: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -169,7 +176,7 @@ impl World {
             });
         }
         let switch = first.expect("at least one node");
-        let store = Store::connect(&self.url).await.unwrap();
+        let store = Store::connect_paused(&self.url).await.unwrap();
         let opts = EngineOptions {
             owner: owner.into(),
             lease: Duration::from_secs(60),
@@ -179,6 +186,7 @@ impl World {
         };
         let engine = Engine::new(store, nodes, self.clock.clone(), opts);
         let handle = engine.handle();
+        self.engines.lock().unwrap().push(handle.clone());
         let stop = shutdown.clone();
         let task =
             tokio::spawn(async move { engine.run(stop, Duration::from_secs(5)).await.unwrap() });
@@ -190,20 +198,53 @@ impl World {
         }
     }
 
-    /// Waits until the campaign reaches `status` (panics after `limit` real time).
-    pub async fn wait_status(&self, id: i64, status: CampaignStatus, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let (now, _) = self.store.campaign_status(id).await.unwrap();
-            if now == status {
-                return;
+    /// Waits until `cond` holds, checking it after each pass of the newest engine (a pass
+    /// follows every finished call, due recall and poll interval). Panics, naming `what`,
+    /// when `limit` of tokio time (simulated seconds / [`SCALE`]) passes first.
+    pub async fn until<F, Fut>(&self, what: &str, limit: Duration, cond: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        assert!(
+            self.reaches(limit, cond).await,
+            "{what}: not reached within {limit:?}"
+        );
+    }
+
+    /// Whether `cond` comes to hold within `limit` (see [`World::until`]).
+    pub async fn reaches<F, Fut>(&self, limit: Duration, mut cond: F) -> bool
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let engine = self.engines.lock().unwrap().last().cloned();
+        let wait = async {
+            while !cond().await {
+                match &engine {
+                    Some(e) => assert!(e.next_pass().await, "the engine stopped while waiting"),
+                    // No engine in this process (the dialer is a child process, in real
+                    // time): look again a little later.
+                    None => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "campaign still {now}, expected {status}; contacts: {:?}",
+        };
+        tokio::time::timeout(limit, wait).await.is_ok()
+    }
+
+    /// Waits until the campaign reaches `status` (see [`World::until`]).
+    pub async fn wait_status(&self, id: i64, status: CampaignStatus, limit: Duration) {
+        let reached = self
+            .reaches(limit, || async move {
+                self.store.campaign_status(id).await.unwrap().0 == status
+            })
+            .await;
+        if !reached {
+            let (now, _) = self.store.campaign_status(id).await.unwrap();
+            panic!(
+                "campaign still {now}, expected {status} within {limit:?}; contacts: {:?}",
                 self.contacts(id).await
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

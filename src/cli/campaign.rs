@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use chrono::Utc;
 
 use crate::config::Config;
+use crate::model::Actor;
 use crate::model::ContactStatus;
 use crate::ops::campaigns::{self, Transition};
 use crate::store::Store;
@@ -57,7 +58,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         Command::Check { .. } => unreachable!("handled above"),
         Command::Create { file } => {
             let def = campaigns::check(&file)?;
-            let c = campaigns::create(&store, &def, now).await?;
+            let c = campaigns::create(&store, &Actor::cli(), &def, now).await?;
             println!(
                 "created campaign `{}` (#{}, draft). Next: outcall import FILE --campaign {0}; outcall campaign start {0}",
                 c.name, c.id
@@ -65,17 +66,19 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         }
         Command::Update { file } => {
             let def = campaigns::check(&file)?;
-            let c = campaigns::update(&store, &def, now).await?;
+            let c = campaigns::update(&store, &Actor::cli(), &def, now).await?;
             println!("campaign `{}` updated", c.name);
         }
         Command::List => list(&store).await?,
         Command::Show { name } => show(&store, &name).await?,
-        Command::Start { name } => said(campaigns::start(&store, &name, now).await?),
+        Command::Start { name } => said(campaigns::start(&store, &Actor::cli(), &name, now).await?),
         Command::Pause { name, reason } => {
-            said(campaigns::pause(&store, &name, &reason, now).await?)
+            said(campaigns::pause(&store, &Actor::cli(), &name, &reason, now).await?)
         }
-        Command::Resume { name } => said(campaigns::resume(&store, &name, now).await?),
-        Command::Stop { name } => said(campaigns::stop(&store, &name, now).await?),
+        Command::Resume { name } => {
+            said(campaigns::resume(&store, &Actor::cli(), &name, now).await?)
+        }
+        Command::Stop { name } => said(campaigns::stop(&store, &Actor::cli(), &name, now).await?),
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -83,7 +86,13 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
 
 pub async fn pause_all(config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::migrate::open(config).await?;
-    let names = campaigns::pause_all(&store, "paused by hand (pause-all)", Utc::now()).await?;
+    let names = campaigns::pause_all(
+        &store,
+        &Actor::cli(),
+        "paused by hand (pause-all)",
+        Utc::now(),
+    )
+    .await?;
     if names.is_empty() {
         println!("no campaign was running or scheduled");
     } else {

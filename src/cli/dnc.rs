@@ -7,6 +7,7 @@ use anyhow::Context;
 use chrono::Utc;
 
 use crate::config::Config;
+use crate::model::Actor;
 use crate::ops::dnc;
 
 #[derive(clap::Args)]
@@ -54,13 +55,14 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
     match args.command {
         Command::Add { phones, reason } => {
-            let (n, already) = dnc::add(&store, &country, &phones, &reason, now).await?;
+            let (n, already) =
+                dnc::add(&store, &Actor::cli(), &country, &phones, &reason, now).await?;
             println!("{n} added, {already} already listed");
         }
         Command::Import { file, reason } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let r = dnc::import_list(&store, &country, &bytes, &reason, now).await?;
+            let r = dnc::import_list(&store, &Actor::cli(), &country, &bytes, &reason, now).await?;
             for (line, why) in &r.bad {
                 eprintln!("line {line}: {why}");
             }
@@ -87,7 +89,9 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Remove { phones } => {
-            for (p, removed) in dnc::remove(&store, &country, &phones).await? {
+            for (p, removed) in
+                dnc::remove(&store, &Actor::cli(), &country, &phones, Utc::now()).await?
+            {
                 println!(
                     "{p}: {}",
                     if removed { "removed" } else { "was not listed" }

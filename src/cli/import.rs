@@ -44,6 +44,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     });
     let report = contacts::import(
         &store,
+        &crate::model::Actor::cli(),
         &args.campaign,
         &args.file,
         &options,

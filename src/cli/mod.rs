@@ -1,6 +1,7 @@
 //! The command line: clap definitions and dispatch. One file per command family; anyhow lives
 //! here and in nothing below it.
 
+mod access;
 mod campaign;
 mod dnc;
 mod engine;
@@ -52,6 +53,10 @@ enum Command {
     Sim(sim::Args),
     /// Event socket tools.
     Esl(esl::Args),
+    /// API tokens for the HTTP API: create (shown once), list, revoke.
+    Token(access::TokenArgs),
+    /// The audit log: every change, by whom, before and after.
+    Audit(access::AuditArgs),
 }
 
 /// Entry point of the binary: parse, load config, run, map errors to a message and exit code.
@@ -95,6 +100,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::PauseAll => campaign::pause_all(&config).await,
         Command::Dnc(args) => dnc::run(args, &config).await,
         Command::Migrate => migrate::run(&config).await,
+        Command::Token(args) => access::token(args, &config).await,
+        Command::Audit(args) => access::audit(args, &config).await,
         Command::Esl(_) | Command::Sim(_) => unreachable!("handled above"),
     }
 }

@@ -2,7 +2,9 @@
 //! These names are a contract between `campaign`, `store` and `dialer`: extend them, do not
 //! rename them. Everything here is plain data with serde, no I/O.
 
+mod access;
 mod records;
+pub use self::access::*;
 pub use self::records::*;
 
 use std::fmt;

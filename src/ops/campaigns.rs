@@ -6,10 +6,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
+use serde_json::json;
+
+use super::audit::record;
 use super::{OpsError, Result};
 use crate::campaign::definition::CampaignDef;
 use crate::campaign::record::{CampaignHead, CampaignRecord};
-use crate::model::{CampaignStatus, ContactStatus, Disposition};
+use crate::model::{Actor, CampaignStatus, ContactStatus, Disposition};
 use crate::store::Store;
 
 /// A definition file, parsed and validated; nothing is written.
@@ -25,22 +28,51 @@ pub fn check_text(text: &str, source: &str) -> Result<CampaignDef> {
 /// Creates a campaign (status draft).
 pub async fn create(
     store: &Store,
+    actor: &Actor,
     def: &CampaignDef,
     now: DateTime<Utc>,
 ) -> Result<CampaignRecord> {
-    Ok(store.create_campaign(def, now).await?)
+    let rec = store.create_campaign(def, now).await?;
+    let after = json!({ "status": rec.status, "definition": rec.definition.source });
+    let object = format!("campaign:{}", rec.name);
+    record(
+        store,
+        actor,
+        "campaign.create",
+        &object,
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
+    Ok(rec)
 }
 
 /// Replaces a campaign's definition, found by the definition's name. Schedule, limits and
 /// retry rules change only while draft, scheduled or paused; the script any time.
 pub async fn update(
     store: &Store,
+    actor: &Actor,
     def: &CampaignDef,
     now: DateTime<Utc>,
 ) -> Result<CampaignRecord> {
     let c = store.campaign_by_name(&def.name).await?;
     store.update_definition(c.id, def, now).await?;
-    Ok(store.campaign(c.id).await?)
+    let rec = store.campaign(c.id).await?;
+    let object = format!("campaign:{}", rec.name);
+    let before = json!({ "definition": c.definition.source });
+    let after = json!({ "definition": rec.definition.source });
+    record(
+        store,
+        actor,
+        "campaign.update",
+        &object,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
+    Ok(rec)
 }
 
 /// A campaign with its contacts by status. The definition is not parsed, so a campaign whose
@@ -92,30 +124,67 @@ pub struct Transition {
     pub to: CampaignStatus,
 }
 
+/// One status change, audited as `campaign.<action>` with the status and reason before and
+/// after.
+struct Change<'a> {
+    action: &'static str,
+    to: CampaignStatus,
+    reason: Option<&'a str>,
+}
+
 async fn change(
     store: &Store,
+    actor: &Actor,
     name: &str,
-    to: CampaignStatus,
-    reason: Option<&str>,
+    what: Change<'_>,
     now: DateTime<Utc>,
 ) -> Result<Transition> {
     let c = store.campaign_by_name(name).await?;
-    let from = store.set_campaign_status(c.id, to, reason, now).await?;
+    let (_, before_reason) = store.campaign_status(c.id).await?;
+    let from = store
+        .set_campaign_status(c.id, what.to, what.reason, now)
+        .await?;
+    let object = format!("campaign:{}", c.name);
+    let before = json!({ "status": from, "reason": before_reason });
+    let after = json!({ "status": what.to, "reason": what.reason });
+    let action = format!("campaign.{}", what.action);
+    record(
+        store,
+        actor,
+        &action,
+        &object,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
     Ok(Transition {
         name: c.name,
         from,
-        to,
+        to: what.to,
     })
 }
 
 /// Start (or restart) calling: draft, scheduled, paused or completed -> running.
-pub async fn start(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Transition> {
-    change(store, name, CampaignStatus::Running, None, now).await
+pub async fn start(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Transition> {
+    let to = CampaignStatus::Running;
+    let what = Change {
+        action: "start",
+        to,
+        reason: None,
+    };
+    change(store, actor, name, what, now).await
 }
 
 /// Stop placing new calls; live calls finish. The reason is shown beside the status.
 pub async fn pause(
     store: &Store,
+    actor: &Actor,
     name: &str,
     reason: &str,
     now: DateTime<Utc>,
@@ -124,11 +193,22 @@ pub async fn pause(
     if reason.is_empty() {
         return Err(OpsError::Invalid("a pause needs a reason".into()));
     }
-    change(store, name, CampaignStatus::Paused, Some(reason), now).await
+    let to = CampaignStatus::Paused;
+    let what = Change {
+        action: "pause",
+        to,
+        reason: Some(reason),
+    };
+    change(store, actor, name, what, now).await
 }
 
 /// Continue a paused campaign (only a paused one).
-pub async fn resume(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Transition> {
+pub async fn resume(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Transition> {
     let c = store.campaign_by_name(name).await?;
     if c.status != CampaignStatus::Paused {
         return Err(OpsError::Conflict(format!(
@@ -136,24 +216,55 @@ pub async fn resume(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Tra
             c.status
         )));
     }
-    change(store, name, CampaignStatus::Running, None, now).await
+    let to = CampaignStatus::Running;
+    let what = Change {
+        action: "resume",
+        to,
+        reason: None,
+    };
+    change(store, actor, name, what, now).await
 }
 
 /// Cancel the campaign for good (the engine hangs its live calls up).
-pub async fn stop(store: &Store, name: &str, now: DateTime<Utc>) -> Result<Transition> {
-    change(
-        store,
-        name,
-        CampaignStatus::Cancelled,
-        Some("stopped by hand"),
-        now,
-    )
-    .await
+pub async fn stop(
+    store: &Store,
+    actor: &Actor,
+    name: &str,
+    now: DateTime<Utc>,
+) -> Result<Transition> {
+    let to = CampaignStatus::Cancelled;
+    let what = Change {
+        action: "stop",
+        to,
+        reason: Some("stopped by hand"),
+    };
+    change(store, actor, name, what, now).await
 }
 
 /// Pauses every running or scheduled campaign; their names.
-pub async fn pause_all(store: &Store, reason: &str, now: DateTime<Utc>) -> Result<Vec<String>> {
-    Ok(store.pause_all(reason, now).await?)
+pub async fn pause_all(
+    store: &Store,
+    actor: &Actor,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<String>> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(OpsError::Invalid("a pause needs a reason".into()));
+    }
+    let names = store.pause_all(reason, now).await?;
+    let after = json!({ "paused": names, "reason": reason });
+    record(
+        store,
+        actor,
+        "campaign.pause_all",
+        "campaigns",
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
+    Ok(names)
 }
 
 /// Pauses a campaign on the engine's own finding (technical errors in a row, a misconfigured

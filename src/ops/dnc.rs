@@ -4,9 +4,12 @@
 
 use chrono::{DateTime, Utc};
 
+use serde_json::json;
+
+use super::audit::record;
 use super::{OpsError, Result};
 use crate::import::phone::PhoneNormalizer;
-use crate::model::DncEntry;
+use crate::model::{Actor, DncEntry};
 use crate::store::Store;
 
 fn normalizer(country: &str) -> Result<PhoneNormalizer> {
@@ -16,6 +19,7 @@ fn normalizer(country: &str) -> Result<PhoneNormalizer> {
 /// Adds numbers; how many were new (the rest were listed already).
 pub async fn add(
     store: &Store,
+    actor: &Actor,
     country: &str,
     phones: &[String],
     reason: &str,
@@ -27,6 +31,8 @@ pub async fn add(
         .map(|p| norm.normalize(p).map_err(OpsError::Invalid))
         .collect::<Result<Vec<_>>>()?;
     let n = store.dnc_add_many(&list, reason, now).await?;
+    let after = json!({ "phones": list, "reason": reason, "new": n });
+    record(store, actor, "dnc.add", "dnc", None, Some(after), now).await?;
     Ok((n, list.len() as u64 - n))
 }
 
@@ -43,6 +49,7 @@ pub struct ListImport {
 /// or tab separated field; a first line that is not a number (a header) is skipped.
 pub async fn import_list(
     store: &Store,
+    actor: &Actor,
     country: &str,
     bytes: &[u8],
     reason: &str,
@@ -56,6 +63,8 @@ pub async fn import_list(
     };
     let (list, bad) = numbers_of(&text, &norm);
     let added = store.dnc_add_many(&list, reason, now).await?;
+    let after = json!({ "numbers": list.len(), "new": added, "reason": reason });
+    record(store, actor, "dnc.import", "dnc", None, Some(after), now).await?;
     Ok(ListImport {
         added,
         already: list.len() as u64 - added,
@@ -71,15 +80,29 @@ pub async fn list(store: &Store) -> Result<Vec<DncEntry>> {
 /// Removes numbers; each with whether it was listed.
 pub async fn remove(
     store: &Store,
+    actor: &Actor,
     country: &str,
     phones: &[String],
+    now: DateTime<Utc>,
 ) -> Result<Vec<(String, bool)>> {
     let norm = normalizer(country)?;
+    let list = phones
+        .iter()
+        .map(|p| norm.normalize(p).map_err(OpsError::Invalid))
+        .collect::<Result<Vec<_>>>()?;
     let mut out = Vec::new();
-    for p in phones {
-        let p = norm.normalize(p).map_err(OpsError::Invalid)?;
+    for p in list {
         let removed = store.dnc_remove(&p).await?;
         out.push((p, removed));
+    }
+    let gone: Vec<&str> = out
+        .iter()
+        .filter(|(_, r)| *r)
+        .map(|(p, _)| p.as_str())
+        .collect();
+    if !gone.is_empty() {
+        let before = json!({ "phones": gone });
+        record(store, actor, "dnc.remove", "dnc", Some(before), None, now).await?;
     }
     Ok(out)
 }

@@ -3,10 +3,12 @@
 //! [`OpsError::kind`] says what kind of failure it was, so each front end can map it once (an
 //! exit code, an HTTP status).
 
+pub mod audit;
 pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
 pub mod report;
+pub mod tokens;
 
 use crate::import::ImportError;
 use crate::store::StoreError;

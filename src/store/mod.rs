@@ -20,6 +20,7 @@
 //!   WITHOUT an open attempt to pending; contacts with an open attempt wait for reconciliation
 //!   ([`Store::open_attempts`], then [`Store::adopt_attempt`] once their lease has expired).
 
+mod access;
 mod attempts;
 mod campaigns;
 mod contact_writer;
@@ -40,6 +41,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use access::{AuditQuery, NewAudit};
 pub use contact_writer::ContactWriter;
 
 use crate::model::CampaignStatus;

@@ -1,0 +1,26 @@
+-- API tokens and the audit log (the HTTP API issue). SQLite dialect; migrations/postgres holds
+-- the same schema. Instants are INTEGER milliseconds since the Unix epoch (UTC).
+
+-- Bearer tokens. Only the SHA-256 of a token is kept: the token itself is shown once.
+CREATE TABLE api_tokens (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    name       TEXT    NOT NULL UNIQUE,
+    role       TEXT    NOT NULL,
+    hash       TEXT    NOT NULL UNIQUE,            -- hex SHA-256 of the token
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used  INTEGER
+);
+
+-- Every change made through the CLI or the API.
+CREATE TABLE audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      INTEGER NOT NULL,
+    actor   TEXT    NOT NULL,                      -- token name, or cli:<user>
+    role    TEXT    NOT NULL,
+    action  TEXT    NOT NULL,                      -- e.g. campaign.pause
+    object  TEXT    NOT NULL,                      -- e.g. campaign:debtors
+    before  TEXT,                                  -- JSON, when there was a before
+    after   TEXT                                   -- JSON, when there is an after
+);
+CREATE INDEX audit_log_at ON audit_log (at);

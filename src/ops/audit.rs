@@ -1,0 +1,36 @@
+//! The audit log: every change made through the service layer is recorded here with who made
+//! it, what, on which object, and the state before and after. Reading it is `outcall audit` and
+//! `GET /audit`. (The engine's own automatic pauses are not user changes: they show in the
+//! campaign's status reason.)
+
+use chrono::{DateTime, Utc};
+
+use super::Result;
+use crate::model::{Actor, AuditEntry};
+use crate::store::{AuditQuery, NewAudit, Store};
+
+/// Records one change.
+pub(crate) async fn record(
+    store: &Store,
+    actor: &Actor,
+    action: &str,
+    object: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let entry = NewAudit {
+        actor: &actor.name,
+        role: actor.role,
+        action,
+        object,
+        before,
+        after,
+    };
+    Ok(store.audit(&entry, now).await?)
+}
+
+/// A page of the log, oldest first, after entry `after_id`.
+pub async fn page(store: &Store, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    Ok(store.audit_page(query).await?)
+}

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod esl;
+pub mod http;
 pub mod import;
 pub mod model;
 pub mod ops;

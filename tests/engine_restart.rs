@@ -95,7 +95,7 @@ async fn kill_9_and_restart_with_calls_in_flight() {
     std::fs::write(
         &config,
         format!(
-            "database_url = \"{}\"\n[[freeswitch]]\nname = \"sim\"\naddress = \"{}\"\npassword = \"ClueCon\"\nmax_sessions = 100\ncps = 100\n",
+            "database_url = \"{}\"\n[[freeswitch]]\nname = \"sim\"\naddress = \"{}\"\npassword = \"ClueCon\"\nmax_sessions = 100\ncps = 100\n[http]\nlisten = \"127.0.0.1:0\"\n",
             w.url,
             w.sim.addr()
         ),

@@ -26,6 +26,7 @@ fn serve_for(dir: &std::path::Path, addr: &str, password: &str, secs: u64) -> St
         .env("OUTCALL_DATABASE_URL", db)
         .env("OUTCALL_FREESWITCH__0__ADDRESS", addr)
         .env("OUTCALL_FREESWITCH__0__PASSWORD", password)
+        .env("OUTCALL_HTTP__LISTEN", "127.0.0.1:0")
         .current_dir(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -2,13 +2,16 @@
 //! `scheduler` (the engine, reports, the demo run).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
+use crate::call::switch::Switch;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::http::ApiState;
 use crate::ops::report::Report;
 use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
 use crate::startup::nodes::{esl_nodes, wait_any_up};
@@ -63,15 +66,43 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         opts.owner,
         names.join(", ")
     );
-    if wait_any_up(&nodes, Duration::from_secs(5)).await == 0 {
-        eprintln!("warning: no FreeSWITCH node reachable yet; calls wait until one is (retrying)");
-    }
+    let watched = nodes.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>();
+    let switches: Vec<Arc<dyn Switch>> = nodes
+        .iter()
+        .map(|(s, _)| s.clone() as Arc<dyn Switch>)
+        .collect();
     let engine = Engine::new(
-        store,
+        store.clone(),
         nodes.into_iter().map(|(_, s)| s).collect(),
         Clock::system(),
         opts,
     );
+    if config.http.enabled {
+        let (listener, addr) = crate::http::bind(&config.http).await.with_context(|| {
+            format!(
+                "cannot listen on {} ([http] listen; set enabled = false to run without the API)",
+                config.http.listen
+            )
+        })?;
+        let mut state = ApiState::new(
+            store,
+            Clock::system(),
+            config.http.clone(),
+            &config.default_country,
+        );
+        state.nodes = switches;
+        state.metrics = Some(engine.handle().metrics.clone());
+        eprintln!("outcall serve: HTTP API on http://{addr} (OpenAPI at /openapi.json)");
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            if let Err(e) = crate::http::serve(listener, Arc::new(state), stop).await {
+                tracing::error!(error = %e, "the HTTP API stopped");
+            }
+        });
+    }
+    if wait_any_up(&watched, Duration::from_secs(5)).await == 0 {
+        eprintln!("warning: no FreeSWITCH node reachable yet; calls wait until one is (retrying)");
+    }
     let stop = shutdown.clone();
     tokio::spawn(async move {
         shutdown_signal().await;

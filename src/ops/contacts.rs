@@ -13,7 +13,7 @@ use serde_json::json;
 use super::audit::record;
 use super::{OpsError, Result};
 use crate::campaign::record::CampaignRecord;
-use crate::import::{import_file, ImportOptions, ImportReport, Progress};
+use crate::import::{import_file, ImportError, ImportOptions, ImportReport, Progress};
 use crate::model::{Actor, CampaignStatus};
 use crate::store::Store;
 
@@ -54,8 +54,26 @@ pub async fn import(
     now: DateTime<Utc>,
     progress: Option<Progress>,
 ) -> Result<ImportReport> {
+    import_as(store, actor, campaign, path, path, options, now, progress).await
+}
+
+/// Like [`import`] for a file saved from a request: messages name it `shown` (e.g. "the
+/// upload"), never the temporary path.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_as(
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    path: &Path,
+    shown: &Path,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+    progress: Option<Progress>,
+) -> Result<ImportReport> {
     let c = open_campaign(store, campaign).await?;
-    let report = import_file(store, &c, path, options, now, progress).await?;
+    let report = import_file(store, &c, path, options, now, progress)
+        .await
+        .map_err(|e| renamed(e, shown))?;
     if !options.dry_run {
         let object = format!("campaign:{}", c.name);
         let after = json!({
@@ -78,6 +96,25 @@ pub async fn import(
     Ok(report)
 }
 
+fn renamed(e: ImportError, shown: &Path) -> ImportError {
+    let shown = shown.to_path_buf();
+    match e {
+        ImportError::Read { source, .. } => ImportError::Read {
+            path: shown,
+            source,
+        },
+        ImportError::BadFile { message, .. } => ImportError::BadFile {
+            path: shown,
+            message,
+        },
+        ImportError::Interrupted { message, .. } => ImportError::Interrupted {
+            path: shown,
+            message,
+        },
+        other => other,
+    }
+}
+
 /// Adds contacts given as data: they are written as a CSV file and imported, so the report
 /// (line N = the N-th contact, counting the header as line 1) and the rules are the import's.
 pub async fn add(
@@ -97,7 +134,8 @@ pub async fn add(
     tokio::fs::write(&path, csv)
         .await
         .map_err(|e| OpsError::Invalid(format!("temp file: {e}")))?;
-    import(store, actor, campaign, &path, options, now, None).await
+    let shown = Path::new("the contacts");
+    import_as(store, actor, campaign, &path, shown, options, now, None).await
 }
 
 /// The CSV the import reads for these contacts: `phone,phone2,…,name,timezone,VAR…`.

@@ -36,11 +36,11 @@ pub fn esl_nodes(
 }
 
 /// Waits until at least one node is connected, up to `limit`; returns how many are.
-pub async fn wait_any_up(nodes: &[(Arc<EslSwitch>, NodeSpec)], limit: Duration) -> usize {
+pub async fn wait_any_up(nodes: &[Arc<EslSwitch>], limit: Duration) -> usize {
     use crate::call::switch::Switch;
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let up = nodes.iter().filter(|(s, _)| s.is_up()).count();
+        let up = nodes.iter().filter(|s| s.is_up()).count();
         if up > 0 || tokio::time::Instant::now() >= deadline {
             return up;
         }

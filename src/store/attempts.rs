@@ -240,4 +240,49 @@ impl Store {
             with_pool!(self, p => sqlx::query_as(sql).bind(campaign_id).fetch_all(p).await)?;
         rows.into_iter().map(CdrRow::into_record).collect()
     }
+
+    /// A page of a campaign's CDR in id order (`after_id` exclusive).
+    pub async fn attempts_page(
+        &self,
+        campaign_id: i64,
+        after_id: i64,
+        limit: u32,
+    ) -> Result<Vec<AttemptRecord>> {
+        let sql = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, a.node, a.gateway, \
+                   a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, a.disposition, \
+                   a.billsec, a.digits, a.recording, a.tags \
+                   FROM attempts a JOIN contacts c ON c.id = a.contact_id \
+                   WHERE a.campaign_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3";
+        let rows: Vec<CdrRow> = with_pool!(self, p => {
+            sqlx::query_as(sql).bind(campaign_id).bind(after_id).bind(i64::from(limit)).fetch_all(p).await
+        })?;
+        rows.into_iter().map(CdrRow::into_record).collect()
+    }
+
+    /// The attempts of some contacts, in id order.
+    pub async fn contact_attempts(&self, contact_ids: &[i64]) -> Result<Vec<AttemptRecord>> {
+        let mut out = Vec::new();
+        for chunk in contact_ids.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
+            let sql = format!(
+                "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, a.node, a.gateway, \
+                 a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, a.disposition, \
+                 a.billsec, a.digits, a.recording, a.tags \
+                 FROM attempts a JOIN contacts c ON c.id = a.contact_id \
+                 WHERE a.contact_id IN ({}) ORDER BY a.id",
+                marks.join(", ")
+            );
+            let rows: Vec<CdrRow> = with_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await
+            })?;
+            for r in rows {
+                out.push(r.into_record()?);
+            }
+        }
+        Ok(out)
+    }
 }

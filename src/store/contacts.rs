@@ -151,5 +151,46 @@ impl Store {
     }
 }
 
+/// Filters of [`Store::contacts_search`].
+#[derive(Debug, Clone, Default)]
+pub struct ContactQuery {
+    pub status: Option<crate::model::ContactStatus>,
+    /// Digits the contact's first phone contains (any position).
+    pub phone: Option<String>,
+    pub after_id: i64,
+    pub limit: u32,
+}
+
+impl Store {
+    /// A page of a campaign's contacts matching `q`, by id.
+    pub async fn contacts_search(
+        &self,
+        campaign_id: i64,
+        q: &ContactQuery,
+    ) -> Result<Vec<ContactRecord>> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE campaign_id = $1 AND id > $2 \
+             AND (CAST($3 AS TEXT) IS NULL OR status = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR phone LIKE $4) ORDER BY id LIMIT $5"
+        );
+        let like = q.phone.as_ref().map(|d| {
+            let digits: String = d.chars().filter(char::is_ascii_digit).collect();
+            format!("%{digits}%")
+        });
+        let status = q.status.map(|s| s.as_str());
+        let rows: Vec<ContactRow> = with_pool!(self, p => {
+            sqlx::query_as(&sql)
+                .bind(campaign_id)
+                .bind(q.after_id)
+                .bind(status)
+                .bind(like.as_deref())
+                .bind(i64::from(q.limit.clamp(1, 10_000)))
+                .fetch_all(p)
+                .await
+        })?;
+        rows.into_iter().map(ContactRow::into_record).collect()
+    }
+}
+
 const CONTACT_COLUMNS: &str = "id, campaign_id, name, phones, vars, timezone, status, attempts, \
                                technical_streak, next_attempt_at, last_disposition, lease_owner, lease_until";

@@ -43,6 +43,7 @@ use sqlx::sqlite::{
 
 pub use access::{AuditQuery, NewAudit};
 pub use contact_writer::ContactWriter;
+pub use contacts::ContactQuery;
 
 use crate::model::CampaignStatus;
 

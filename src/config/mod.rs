@@ -2,10 +2,14 @@
 //! `OUTCALL_<KEY>` environment variable (`__` between levels, array items by index:
 //! `OUTCALL_DATABASE_URL`, `OUTCALL_FREESWITCH__0__PASSWORD`). Secrets never print.
 
+mod http;
+
 use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
+
+pub use http::HttpSettings;
 
 /// Errors reading or applying the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +105,8 @@ pub struct Config {
     pub max_concurrent_calls: u32,
     /// Caps per SIP gateway (`[[gateway]]` name, lines, optional cps); others are unlimited.
     pub gateway: Vec<GatewayLimits>,
+    /// The HTTP API of `outcall serve`.
+    pub http: HttpSettings,
 }
 
 impl Default for Config {
@@ -111,6 +117,7 @@ impl Default for Config {
             freeswitch: vec![FreeswitchNode::default()],
             max_concurrent_calls: 5000,
             gateway: Vec::new(),
+            http: HttpSettings::default(),
         }
     }
 }
@@ -170,6 +177,7 @@ impl Config {
                 )));
             }
         }
+        self.http.validate().map_err(ConfigError::Invalid)?;
         let mut seen = std::collections::HashSet::new();
         for g in &self.gateway {
             if g.name.trim().is_empty()

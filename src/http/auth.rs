@@ -1,0 +1,92 @@
+//! Who is asking: the bearer token of a request becomes an [`Authed`] actor (401 when it is
+//! missing, unknown or revoked), limited in requests per second per token (429), and each
+//! handler asks [`Authed::require`] for its action (403 when the role may not). The token never
+//! reaches a log: only its name does.
+
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::problem::Problem;
+use super::ApiState;
+use crate::model::{Action, Actor};
+use crate::ops::tokens;
+
+/// Requests per second per token, with bursts of twice that.
+pub struct Limiter {
+    inner: DefaultKeyedRateLimiter<String>,
+}
+
+impl Limiter {
+    pub fn per_second(n: u32) -> Limiter {
+        let rate = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(n.max(1).saturating_mul(2)).unwrap_or(rate);
+        Limiter {
+            inner: RateLimiter::keyed(Quota::per_second(rate).allow_burst(burst)),
+        }
+    }
+
+    /// Ok, or the seconds to wait.
+    fn check(&self, key: &str) -> Result<(), u64> {
+        self.inner.check_key(&key.to_string()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_secs().max(1)
+        })
+    }
+}
+
+/// The actor behind a request's bearer token.
+#[derive(Debug, Clone)]
+pub struct Authed(pub Actor);
+
+impl Authed {
+    /// Ok when the role may do `action`; else a 403 naming both.
+    pub fn require(&self, action: Action) -> Result<&Actor, Problem> {
+        if self.0.role.may(action) {
+            Ok(&self.0)
+        } else {
+            Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                format!("the {} role may not do this ({action:?})", self.0.role),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<Arc<ApiState>> for Authed {
+    type Rejection = Problem;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<ApiState>,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized = |why: &str| Problem::new(StatusCode::UNAUTHORIZED, why.to_string());
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(|| unauthorized("an `Authorization: Bearer <token>` header is needed"))?;
+        let text = value
+            .to_str()
+            .map_err(|_| unauthorized("the Authorization header is not readable text"))?;
+        let token = match text.split_once(' ') {
+            Some((scheme, t)) if scheme.eq_ignore_ascii_case("bearer") && !t.trim().is_empty() => {
+                t.trim()
+            }
+            _ => return Err(unauthorized("use `Authorization: Bearer <token>`")),
+        };
+        let actor = tokens::authenticate(&state.store, token, state.clock.now())
+            .await
+            .map_err(Problem::from)?
+            .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
+        state
+            .limiter
+            .check(&actor.name)
+            .map_err(Problem::too_many)?;
+        Ok(Authed(actor))
+    }
+}

@@ -1,0 +1,277 @@
+//! Campaign routes: list, create (TOML or JSON), show, update under the edit rules, and the
+//! controls (start, pause with a reason, resume, stop, pause all). Rules are `ops::campaigns`'.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::auth::Authed;
+use super::problem::{ApiResult, Problem};
+use super::ApiState;
+use crate::campaign::definition::CampaignDef;
+use crate::model::Action;
+use crate::ops::campaigns::{self, Transition};
+
+/// A campaign as listed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignSummary {
+    pub id: i64,
+    pub name: String,
+    /// draft, scheduled, running, paused, completed or cancelled.
+    pub status: String,
+    pub status_reason: Option<String>,
+    /// Contacts by status.
+    pub contacts: BTreeMap<String, u64>,
+}
+
+/// One campaign in full.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CampaignView {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub timezone: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Technical errors in a row across the campaign.
+    pub technical_streak: u32,
+    /// Contacts by status.
+    pub contacts: BTreeMap<String, u64>,
+    /// Finished attempts by disposition.
+    pub attempts: BTreeMap<String, u64>,
+    /// The TOML definition as stored.
+    pub definition: String,
+}
+
+/// A status change.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TransitionView {
+    pub name: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl From<Transition> for TransitionView {
+    fn from(t: Transition) -> Self {
+        TransitionView {
+            name: t.name,
+            from: t.from.to_string(),
+            to: t.to.to_string(),
+        }
+    }
+}
+
+/// Why a campaign is paused.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRequest {
+    pub reason: String,
+}
+
+/// Names of the campaigns paused.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Paused {
+    pub paused: Vec<String>,
+}
+
+fn counts<K: ToString>(v: Vec<(K, u64)>) -> BTreeMap<String, u64> {
+    v.into_iter().map(|(k, n)| (k.to_string(), n)).collect()
+}
+
+/// A definition from a request body: JSON (`application/json`, the TOML's structure) or TOML
+/// (anything else: `application/toml`, `text/plain`).
+fn definition(headers: &HeaderMap, body: &Bytes) -> ApiResult<CampaignDef> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Problem::bad_request("the definition is not UTF-8 text"))?;
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let toml_text = if json {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Problem::bad_request(format!("the body is not JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(Problem::unprocessable(
+                "the definition must be a JSON object",
+            ));
+        }
+        toml::to_string(&value).map_err(|e| {
+            Problem::unprocessable(format!("the definition cannot be a campaign: {e}"))
+        })?
+    } else {
+        text.to_string()
+    };
+    Ok(campaigns::check_text(&toml_text, "request")?)
+}
+
+#[utoipa::path(get, path = "/campaigns", tag = "campaigns",
+    responses((status = 200, body = [CampaignSummary]), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+) -> ApiResult<Json<Vec<CampaignSummary>>> {
+    auth.require(Action::CampaignRead)?;
+    let out = campaigns::list(&st.store)
+        .await?
+        .into_iter()
+        .map(|s| CampaignSummary {
+            id: s.campaign.id,
+            name: s.campaign.name,
+            status: s.campaign.status.to_string(),
+            status_reason: s.campaign.status_reason,
+            contacts: counts(s.contacts),
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+#[utoipa::path(post, path = "/campaigns", tag = "campaigns",
+    request_body(content = String, description = "The campaign's TOML (application/toml) or the same structure as JSON (application/json)", content_type = "application/toml"),
+    responses((status = 201, body = CampaignView), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<CampaignView>)> {
+    let actor = auth.require(Action::CampaignWrite)?;
+    let def = definition(&headers, &body)?;
+    let rec = campaigns::create(&st.store, actor, &def, st.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(view(&st, &rec.name).await?)))
+}
+
+#[utoipa::path(get, path = "/campaigns/{name}", tag = "campaigns",
+    params(("name" = String, Path)),
+    responses((status = 200, body = CampaignView), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+) -> ApiResult<Json<CampaignView>> {
+    auth.require(Action::CampaignRead)?;
+    Ok(Json(view(&st, &name).await?))
+}
+
+async fn view(st: &ApiState, name: &str) -> ApiResult<CampaignView> {
+    let d = campaigns::show(&st.store, name).await?;
+    let c = d.campaign;
+    Ok(CampaignView {
+        id: c.id,
+        name: c.name,
+        status: c.status.to_string(),
+        status_reason: c.status_reason,
+        timezone: c.definition.timezone.name().to_string(),
+        created_at: c.created_at,
+        updated_at: c.updated_at,
+        technical_streak: c.technical_streak,
+        contacts: counts(d.contacts),
+        attempts: counts(d.attempts),
+        definition: c.definition.source,
+    })
+}
+
+#[utoipa::path(put, path = "/campaigns/{name}", tag = "campaigns",
+    params(("name" = String, Path)),
+    request_body(content = String, description = "The new definition (its name must be this campaign's)", content_type = "application/toml"),
+    responses((status = 200, body = CampaignView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<CampaignView>> {
+    let actor = auth.require(Action::CampaignWrite)?;
+    let def = definition(&headers, &body)?;
+    if def.name != name {
+        return Err(Problem::unprocessable(format!(
+            "the definition names campaign `{}`, not `{name}` (a campaign cannot be renamed)",
+            def.name
+        )));
+    }
+    campaigns::update(&st.store, actor, &def, st.clock.now()).await?;
+    Ok(Json(view(&st, &name).await?))
+}
+
+#[utoipa::path(post, path = "/campaigns/{name}/start", tag = "control",
+    params(("name" = String, Path)),
+    responses((status = 200, body = TransitionView), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn start(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+) -> ApiResult<Json<TransitionView>> {
+    let actor = auth.require(Action::Control)?;
+    let t = campaigns::start(&st.store, actor, &name, st.clock.now()).await?;
+    Ok(Json(t.into()))
+}
+
+#[utoipa::path(post, path = "/campaigns/{name}/pause", tag = "control",
+    params(("name" = String, Path)), request_body = PauseRequest,
+    responses((status = 200, body = TransitionView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn pause(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<TransitionView>> {
+    let actor = auth.require(Action::Control)?;
+    let req: PauseRequest = super::contacts::json_body(&body)?;
+    let t = campaigns::pause(&st.store, actor, &name, &req.reason, st.clock.now()).await?;
+    Ok(Json(t.into()))
+}
+
+#[utoipa::path(post, path = "/campaigns/{name}/resume", tag = "control",
+    params(("name" = String, Path)),
+    responses((status = 200, body = TransitionView), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn resume(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+) -> ApiResult<Json<TransitionView>> {
+    let actor = auth.require(Action::Control)?;
+    let t = campaigns::resume(&st.store, actor, &name, st.clock.now()).await?;
+    Ok(Json(t.into()))
+}
+
+#[utoipa::path(post, path = "/campaigns/{name}/stop", tag = "control",
+    params(("name" = String, Path)),
+    responses((status = 200, body = TransitionView), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn stop(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+) -> ApiResult<Json<TransitionView>> {
+    let actor = auth.require(Action::Control)?;
+    let t = campaigns::stop(&st.store, actor, &name, st.clock.now()).await?;
+    Ok(Json(t.into()))
+}
+
+#[utoipa::path(post, path = "/pause-all", tag = "control", request_body = PauseRequest,
+    responses((status = 200, body = Paused), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn pause_all(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    body: Bytes,
+) -> ApiResult<Json<Paused>> {
+    let actor = auth.require(Action::PauseAll)?;
+    let req: PauseRequest = super::contacts::json_body(&body)?;
+    let paused = campaigns::pause_all(&st.store, actor, &req.reason, st.clock.now()).await?;
+    Ok(Json(Paused { paused }))
+}

@@ -1,0 +1,122 @@
+//! The HTTP API of `outcall serve`: axum routes over the service layer (`ops`, which holds
+//! every rule), bearer tokens checked against one permission table (`model::Role::may`),
+//! errors as RFC 9457 problems, the OpenAPI document at `/openapi.json`. One file per family
+//! of routes; `ApiState` is what every handler shares with the engine.
+
+mod auth;
+mod campaigns;
+mod contacts;
+mod lists;
+mod observe;
+mod openapi;
+mod problem;
+mod results;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::call::metrics::Metrics;
+use crate::call::switch::Switch;
+use crate::clock::Clock;
+use crate::config::HttpSettings;
+use crate::store::Store;
+
+pub use auth::Limiter;
+pub use problem::Problem;
+
+/// What every handler shares.
+pub struct ApiState {
+    pub store: Store,
+    pub clock: Clock,
+    /// The engine's switches (for `/nodes` and `/readyz`).
+    pub nodes: Vec<Arc<dyn Switch>>,
+    /// The engine's counters, when an engine runs in this process.
+    pub metrics: Option<Metrics>,
+    pub settings: HttpSettings,
+    /// Country of numbers written without `+` in uploads and added contacts.
+    pub default_country: String,
+    pub limiter: Limiter,
+}
+
+impl ApiState {
+    pub fn new(
+        store: Store,
+        clock: Clock,
+        settings: HttpSettings,
+        default_country: &str,
+    ) -> ApiState {
+        ApiState {
+            store,
+            clock,
+            nodes: Vec::new(),
+            metrics: None,
+            limiter: Limiter::per_second(settings.rate_per_token),
+            settings,
+            default_country: default_country.to_string(),
+        }
+    }
+}
+
+/// Every route of the API.
+pub fn router(state: Arc<ApiState>) -> Router {
+    let upload_limit = usize::try_from(state.settings.max_upload).unwrap_or(usize::MAX);
+    let uploads = Router::new()
+        .route(
+            "/campaigns/{name}/contacts",
+            post(contacts::add).get(contacts::list),
+        )
+        .layer(DefaultBodyLimit::max(upload_limit));
+    Router::new()
+        .route("/healthz", get(observe::healthz))
+        .route("/readyz", get(observe::readyz))
+        .route("/metrics", get(observe::metrics))
+        .route("/openapi.json", get(openapi::document))
+        .route("/campaigns", get(campaigns::list).post(campaigns::create))
+        .route(
+            "/campaigns/{name}",
+            get(campaigns::show).put(campaigns::update),
+        )
+        .route("/campaigns/{name}/start", post(campaigns::start))
+        .route("/campaigns/{name}/pause", post(campaigns::pause))
+        .route("/campaigns/{name}/resume", post(campaigns::resume))
+        .route("/campaigns/{name}/stop", post(campaigns::stop))
+        .route("/pause-all", post(campaigns::pause_all))
+        .route("/campaigns/{name}/attempts", get(results::attempts))
+        .route("/campaigns/{name}/attempts.csv", get(results::attempts_csv))
+        .route("/campaigns/{name}/results", get(results::results))
+        .route("/campaigns/{name}/results.csv", get(results::results_csv))
+        .route("/dnc", get(lists::dnc_list).post(lists::dnc_add))
+        .route("/dnc/{phone}", delete(lists::dnc_remove))
+        .route("/tokens", get(lists::tokens).post(lists::token_create))
+        .route("/tokens/{name}", delete(lists::token_revoke))
+        .route("/audit", get(lists::audit))
+        .route("/nodes", get(observe::nodes))
+        .layer(DefaultBodyLimit::max(state.settings.max_body))
+        .merge(uploads)
+        .fallback(|| async { Problem::not_found("no such endpoint (see /openapi.json)") })
+        .with_state(state)
+}
+
+/// Binds `[http] listen`; the address actually bound (port 0 picks one).
+pub async fn bind(settings: &HttpSettings) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(&settings.listen).await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}
+
+/// Serves until `shutdown` fires.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<ApiState>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}

@@ -1,0 +1,150 @@
+//! Watching the service: `/healthz` (the process answers), `/readyz` (the store answers and at
+//! least one switch is up), `/nodes` (each switch's health) and `/metrics` (Prometheus, in the
+//! OpenMetrics text format, built with the `prometheus-client` crate at each scrape from the
+//! engine's counters and the store's).
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use serde::Serialize;
+
+use super::auth::Authed;
+use super::problem::{ApiResult, Problem};
+use super::ApiState;
+use crate::model::{Action, Disposition};
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, body = Health)))]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    pub status: String,
+    /// Switches connected now.
+    pub switches_up: usize,
+}
+
+#[utoipa::path(get, path = "/readyz", tag = "health",
+    responses((status = 200, body = Ready), (status = 503, body = Problem)))]
+pub async fn readyz(State(st): State<Arc<ApiState>>) -> ApiResult<Json<Ready>> {
+    if let Err(e) = st.store.campaign_heads().await {
+        tracing::warn!(error = %e, "readiness: the store does not answer");
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database does not answer",
+        ));
+    }
+    let up = st.nodes.iter().filter(|n| n.is_up()).count();
+    if up == 0 {
+        return Err(Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no FreeSWITCH node is connected",
+        ));
+    }
+    Ok(Json(Ready {
+        status: "ready".into(),
+        switches_up: up,
+    }))
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NodeView {
+    pub name: String,
+    pub up: bool,
+}
+
+#[utoipa::path(get, path = "/nodes", tag = "health",
+    responses((status = 200, body = [NodeView]), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn nodes(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+) -> ApiResult<Json<Vec<NodeView>>> {
+    auth.require(Action::NodesRead)?;
+    Ok(Json(
+        st.nodes
+            .iter()
+            .map(|n| NodeView {
+                name: n.name().to_string(),
+                up: n.is_up(),
+            })
+            .collect(),
+    ))
+}
+
+type Labels = Vec<(String, String)>;
+
+#[utoipa::path(get, path = "/metrics", tag = "health",
+    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
+pub async fn metrics(State(st): State<Arc<ApiState>>) -> Response {
+    let mut reg = Registry::with_prefix("outcall");
+    let calls = Family::<Labels, Counter>::default();
+    let originates = Counter::<u64>::default();
+    let live = Gauge::<i64>::default();
+    if let Some(m) = &st.metrics {
+        for d in Disposition::ALL {
+            calls
+                .get_or_create(&vec![("disposition".into(), d.to_string())])
+                .inc_by(m.count(d));
+        }
+        originates.inc_by(m.originates());
+        live.set(i64::try_from(m.live()).unwrap_or(i64::MAX));
+    }
+    reg.register("calls", "Calls finished, by disposition", calls);
+    reg.register("originates", "Originates sent", originates);
+    reg.register("live_calls", "Calls in progress in this process", live);
+    let up = Family::<Labels, Gauge>::default();
+    for n in &st.nodes {
+        up.get_or_create(&vec![("node".into(), n.name().to_string())])
+            .set(i64::from(n.is_up()));
+    }
+    reg.register("switch_up", "1 when the FreeSWITCH node is connected", up);
+    let contacts = Family::<Labels, Gauge>::default();
+    if let Ok(heads) = st.store.campaign_heads().await {
+        for h in heads {
+            if let Ok(counts) = st.store.contact_counts(h.id).await {
+                for (status, n) in counts {
+                    contacts
+                        .get_or_create(&vec![
+                            ("campaign".into(), h.name.clone()),
+                            ("status".into(), status.to_string()),
+                        ])
+                        .set(i64::try_from(n).unwrap_or(i64::MAX));
+                }
+            }
+        }
+    }
+    reg.register("contacts", "Contacts by campaign and status", contacts);
+    let mut body = String::new();
+    if encode(&mut body, &reg).is_err() {
+        return Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "metrics could not be written",
+        )
+        .into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,717 @@
+//! The HTTP API, driven through its router in-process (no socket): every endpoint with every
+//! role (allowed and refused), no token / a revoked token, the edit rules over HTTP, bad CSV
+//! uploads (4xx with the import's messages, nothing written), size limits, the rate limit, the
+//! audit log, and problems as `application/problem+json`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use outcall::clock::Clock;
+use outcall::config::HttpSettings;
+use outcall::http::{router, ApiState};
+use outcall::model::{Actor, Role};
+use outcall::ops::tokens;
+use outcall::store::Store;
+use tower::ServiceExt;
+
+const CAMPAIGN: &str = include_str!("../campaigns/debtors.toml");
+const CSV: &[u8] = include_bytes!("../campaigns/demo-debtors.csv");
+
+struct Api {
+    _dir: tempfile::TempDir,
+    store: Store,
+    app: axum::Router,
+    tokens: Vec<(Role, String)>,
+}
+
+struct Reply {
+    status: StatusCode,
+    kind: String,
+    body: String,
+}
+
+impl Reply {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+async fn api_with(settings: HttpSettings) -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let admin = Actor::cli();
+    let mut list = Vec::new();
+    for role in Role::ALL {
+        let t = tokens::create(&store, &admin, role.as_str(), role, chrono::Utc::now())
+            .await
+            .unwrap();
+        list.push((role, t));
+    }
+    let state = ApiState::new(store.clone(), Clock::system(), settings, "RU");
+    Api {
+        _dir: dir,
+        store,
+        app: router(Arc::new(state)),
+        tokens: list,
+    }
+}
+
+async fn api() -> Api {
+    api_with(HttpSettings::default()).await
+}
+
+impl Api {
+    fn token(&self, role: Role) -> &str {
+        &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        kind: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if !kind.is_empty() {
+            req = req.header(header::CONTENT_TYPE, kind);
+        }
+        let res = self
+            .app
+            .clone()
+            .oneshot(req.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = res.status();
+        let kind = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        Reply {
+            status,
+            kind,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    async fn as_role(
+        &self,
+        role: Role,
+        method: Method,
+        path: &str,
+        kind: &str,
+        body: &[u8],
+    ) -> Reply {
+        self.call(method, path, Some(self.token(role)), kind, body.to_vec())
+            .await
+    }
+
+    async fn admin(&self, method: Method, path: &str, kind: &str, body: &[u8]) -> Reply {
+        self.as_role(Role::Admin, method, path, kind, body).await
+    }
+
+    async fn contact_count(&self) -> usize {
+        let c = self.store.campaign_by_name("debtors").await.unwrap();
+        self.store
+            .contacts_page(c.id, 0, 100_000)
+            .await
+            .unwrap()
+            .len()
+    }
+}
+
+/// (method, path, content type, body, roles allowed besides admin).
+type Case = (Method, &'static str, &'static str, Vec<u8>, &'static [Role]);
+
+fn cases() -> Vec<Case> {
+    use Role::*;
+    let pause = br#"{"reason":"lunch"}"#.to_vec();
+    vec![
+        (
+            Method::GET,
+            "/campaigns",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN
+                .replace("name = \"debtors\"", "name = \"other\"")
+                .into_bytes(),
+            &[Marketer],
+        ),
+        (
+            Method::GET,
+            "/campaigns/debtors",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::PUT,
+            "/campaigns/debtors",
+            "application/toml",
+            CAMPAIGN.as_bytes().to_vec(),
+            &[Marketer],
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/start",
+            "",
+            vec![],
+            &[Marketer, Supervisor],
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/pause",
+            "application/json",
+            pause.clone(),
+            &[Marketer, Supervisor],
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/resume",
+            "",
+            vec![],
+            &[Marketer, Supervisor],
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/contacts?dry_run=true",
+            "text/csv",
+            CSV.to_vec(),
+            &[Marketer, Accountant],
+        ),
+        (
+            Method::GET,
+            "/campaigns/debtors/contacts",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/campaigns/debtors/attempts",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/campaigns/debtors/attempts.csv",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/campaigns/debtors/results",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/campaigns/debtors/results.csv",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (Method::GET, "/dnc", "", vec![], &[Marketer, Supervisor]),
+        (
+            Method::POST,
+            "/dnc",
+            "application/json",
+            br#"{"phones":["+79161112233"]}"#.to_vec(),
+            &[Marketer],
+        ),
+        (Method::DELETE, "/dnc/+79161112233", "", vec![], &[Marketer]),
+        (Method::GET, "/nodes", "", vec![], &[Supervisor]),
+        (Method::GET, "/audit", "", vec![], &[Supervisor]),
+        (Method::GET, "/tokens", "", vec![], &[]),
+        (
+            Method::POST,
+            "/pause-all",
+            "application/json",
+            pause,
+            &[Supervisor],
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/stop",
+            "",
+            vec![],
+            &[Marketer, Supervisor],
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_endpoint_with_every_role() {
+    let a = api().await;
+    let created = a
+        .admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    for (method, path, kind, body, allowed) in cases() {
+        let none = a.call(method.clone(), path, None, kind, body.clone()).await;
+        assert_eq!(
+            none.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} without a token"
+        );
+        assert_eq!(none.kind, "application/problem+json");
+        for role in Role::ALL {
+            let r = a.as_role(role, method.clone(), path, kind, &body).await;
+            let may = role == Role::Admin || allowed.contains(&role);
+            if may {
+                assert!(
+                    r.status != StatusCode::FORBIDDEN
+                        && r.status != StatusCode::UNAUTHORIZED
+                        && !r.status.is_server_error(),
+                    "{role} {method} {path}: {} {}",
+                    r.status,
+                    r.body
+                );
+            } else {
+                assert_eq!(
+                    r.status,
+                    StatusCode::FORBIDDEN,
+                    "{role} {method} {path}: {}",
+                    r.body
+                );
+                assert_eq!(r.kind, "application/problem+json");
+                assert!(r.json()["detail"].as_str().unwrap().contains(role.as_str()));
+            }
+        }
+    }
+    // Only admin made tokens; creating one over the API shows it once and it works.
+    let made = a
+        .admin(
+            Method::POST,
+            "/tokens",
+            "application/json",
+            br#"{"name":"site","role":"backend"}"#,
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    let token = made.json()["token"].as_str().unwrap().to_string();
+    let listed = a.admin(Method::GET, "/tokens", "", b"").await;
+    assert!(
+        !listed.body.contains(&token),
+        "a token is never shown again"
+    );
+    let as_site = a
+        .call(Method::GET, "/campaigns", Some(&token), "", vec![])
+        .await;
+    assert_eq!(as_site.status, StatusCode::FORBIDDEN);
+    let revoked = a.admin(Method::DELETE, "/tokens/site", "", b"").await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT);
+    let after = a
+        .call(Method::GET, "/campaigns", Some(&token), "", vec![])
+        .await;
+    assert_eq!(
+        after.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token is refused"
+    );
+    let unknown = a
+        .call(Method::GET, "/campaigns", Some("oc_nonsense"), "", vec![])
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn edit_rules_and_status_conflicts_over_http() {
+    let a = api().await;
+    a.admin(
+        Method::POST,
+        "/campaigns",
+        "application/toml",
+        CAMPAIGN.as_bytes(),
+    )
+    .await;
+    let again = a
+        .admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    let start = a
+        .admin(Method::POST, "/campaigns/debtors/start", "", b"")
+        .await;
+    assert_eq!(start.json()["to"], "running");
+    // Limits of a running campaign cannot change; its script can.
+    let limits = CAMPAIGN.replace("lines = 3 ", "lines = 2 ");
+    assert_ne!(limits, CAMPAIGN);
+    let r = a
+        .admin(
+            Method::PUT,
+            "/campaigns/debtors",
+            "application/toml",
+            limits.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("only while scheduled or paused"));
+    let script = CAMPAIGN.replace("ТСЖ ХХХ", "ТСЖ «Ромашка»");
+    assert_ne!(script, CAMPAIGN);
+    let r = a
+        .admin(
+            Method::PUT,
+            "/campaigns/debtors",
+            "application/toml",
+            script.as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "a script change is allowed while running: {}",
+        r.body
+    );
+    let resume = a
+        .admin(Method::POST, "/campaigns/debtors/resume", "", b"")
+        .await;
+    assert_eq!(resume.status, StatusCode::CONFLICT);
+    assert!(resume.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("only a paused campaign"));
+    let no_reason = a
+        .admin(
+            Method::POST,
+            "/campaigns/debtors/pause",
+            "application/json",
+            br#"{"reason":" "}"#,
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let not_json = a
+        .admin(
+            Method::POST,
+            "/campaigns/debtors/pause",
+            "application/json",
+            b"{",
+        )
+        .await;
+    assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+    let renamed = a
+        .admin(
+            Method::PUT,
+            "/campaigns/debtors",
+            "application/toml",
+            CAMPAIGN
+                .replace("name = \"debtors\"", "name = \"x\"")
+                .as_bytes(),
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_toml = a
+        .admin(Method::POST, "/campaigns", "application/toml", b"name = ")
+        .await;
+    assert_eq!(
+        bad_toml.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        bad_toml.body
+    );
+    let missing = a.admin(Method::GET, "/campaigns/nope", "", b"").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(missing.kind, "application/problem+json");
+    let nowhere = a.admin(Method::GET, "/no/such/thing", "", b"").await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    // JSON definitions are the TOML's structure.
+    let toml_value: toml::Value =
+        toml::from_str(&CAMPAIGN.replace("name = \"debtors\"", "name = \"json\"")).unwrap();
+    let json = serde_json::to_vec(&toml_value).unwrap();
+    let r = a
+        .admin(Method::POST, "/campaigns", "application/json", &json)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+}
+
+#[tokio::test]
+async fn bad_uploads_are_refused_and_write_nothing() {
+    let a = api().await;
+    a.admin(
+        Method::POST,
+        "/campaigns",
+        "application/toml",
+        CAMPAIGN.as_bytes(),
+    )
+    .await;
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "binary",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01".to_vec(),
+            "not a CSV",
+        ),
+        (
+            "quote",
+            b"phone,balance\n9161230001,1\n9161230002,\"2\n9161230003,3\n".to_vec(),
+            "never closed",
+        ),
+        (
+            "nophone",
+            b"name,balance\nA,1\n".to_vec(),
+            "no phone column",
+        ),
+        ("empty", Vec::new(), "empty"),
+    ];
+    for (name, bytes, expect) in cases {
+        let r = a
+            .admin(
+                Method::POST,
+                "/campaigns/debtors/contacts",
+                "text/csv",
+                &bytes,
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}: {}",
+            r.body
+        );
+        let detail = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(
+            detail.contains(expect) && detail.contains("nothing was imported"),
+            "{name}: {detail}"
+        );
+        assert!(
+            !detail.contains("/tmp"),
+            "no temporary path in messages: {detail}"
+        );
+    }
+    assert_eq!(a.contact_count().await, 0);
+    let wrong = a
+        .admin(
+            Method::POST,
+            "/campaigns/debtors/contacts",
+            "image/png",
+            b"x",
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // A dry run reports and writes nothing; the real upload writes; JSON contacts share the rules.
+    let dry = a
+        .admin(
+            Method::POST,
+            "/campaigns/debtors/contacts?dry_run=true",
+            "text/csv",
+            CSV,
+        )
+        .await;
+    assert_eq!(dry.json()["accepted"], 20, "{}", dry.body);
+    assert_eq!(a.contact_count().await, 0);
+    let real = a
+        .admin(Method::POST, "/campaigns/debtors/contacts", "text/csv", CSV)
+        .await;
+    assert_eq!(real.json()["accepted"], 20);
+    let json =
+        br#"[{"phones":["89161001001"],"name":"A","vars":{"balance":"1"}},{"phones":["abc"]}]"#;
+    let r = a
+        .admin(
+            Method::POST,
+            "/campaigns/debtors/contacts",
+            "application/json",
+            json,
+        )
+        .await;
+    let v = r.json();
+    assert_eq!(
+        (v["rows"].as_u64(), v["accepted"].as_u64()),
+        (Some(2), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["rejected"][0]["line"], 3);
+    assert_eq!(a.contact_count().await, 21);
+    let found = a
+        .admin(
+            Method::GET,
+            "/campaigns/debtors/contacts?phone=9161001001",
+            "",
+            b"",
+        )
+        .await;
+    assert_eq!(
+        found.json()["contacts"].as_array().unwrap().len(),
+        1,
+        "{}",
+        found.body
+    );
+    let bad_status = a
+        .admin(
+            Method::GET,
+            "/campaigns/debtors/contacts?status=nope",
+            "",
+            b"",
+        )
+        .await;
+    assert_eq!(bad_status.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn size_and_rate_limits() {
+    let settings = HttpSettings {
+        max_body: 64,
+        max_upload: 1024,
+        rate_per_token: 2,
+        ..HttpSettings::default()
+    };
+    let a = api_with(settings).await;
+    let big = vec![b' '; 100];
+    let r = a
+        .admin(Method::POST, "/dnc", "application/json", &big)
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    let upload = vec![b'1'; 2048];
+    let r = a
+        .as_role(
+            Role::Accountant,
+            Method::POST,
+            "/campaigns/x/contacts",
+            "text/csv",
+            &upload,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    // Marketer: a burst of 4 (twice the rate) passes, then 429 with Retry-After.
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(
+            a.as_role(Role::Marketer, Method::GET, "/campaigns", "", b"")
+                .await
+                .status,
+        );
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[0], StatusCode::OK);
+}
+
+#[tokio::test]
+async fn changes_are_audited_with_before_and_after() {
+    let a = api().await;
+    a.as_role(
+        Role::Marketer,
+        Method::POST,
+        "/campaigns",
+        "application/toml",
+        CAMPAIGN.as_bytes(),
+    )
+    .await;
+    a.as_role(
+        Role::Supervisor,
+        Method::POST,
+        "/campaigns/debtors/start",
+        "",
+        b"",
+    )
+    .await;
+    a.as_role(
+        Role::Supervisor,
+        Method::POST,
+        "/campaigns/debtors/pause",
+        "application/json",
+        br#"{"reason":"lunch"}"#,
+    )
+    .await;
+    a.as_role(
+        Role::Accountant,
+        Method::POST,
+        "/campaigns/debtors/contacts",
+        "text/csv",
+        CSV,
+    )
+    .await;
+    let log = a
+        .as_role(
+            Role::Supervisor,
+            Method::GET,
+            "/audit?object=campaign:debtors",
+            "",
+            b"",
+        )
+        .await;
+    let entries = log.json();
+    let actions: Vec<(&str, &str)> = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["actor"].as_str().unwrap(), e["action"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("marketer", "campaign.create"),
+            ("supervisor", "campaign.start"),
+            ("supervisor", "campaign.pause"),
+            ("accountant", "contacts.import"),
+        ]
+    );
+    let pause = &entries[2];
+    assert_eq!(pause["before"]["status"], "running");
+    assert_eq!(pause["after"]["status"], "paused");
+    assert_eq!(pause["after"]["reason"], "lunch");
+    assert_eq!(entries[3]["after"]["accepted"], 20);
+}
+
+#[tokio::test]
+async fn health_readiness_metrics_and_the_openapi_document() {
+    let a = api().await;
+    let h = a.call(Method::GET, "/healthz", None, "", vec![]).await;
+    assert_eq!(h.status, StatusCode::OK);
+    let r = a.call(Method::GET, "/readyz", None, "", vec![]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "no switch: not ready"
+    );
+    let m = a.call(Method::GET, "/metrics", None, "", vec![]).await;
+    assert!(m.body.contains("# EOF"), "{}", m.body);
+    let doc = a
+        .call(Method::GET, "/openapi.json", None, "", vec![])
+        .await
+        .json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (_, path, ..) in cases() {
+        let bare = path
+            .split('?')
+            .next()
+            .unwrap()
+            .replace("debtors", "{name}")
+            .replace("+79161112233", "{phone}");
+        assert!(
+            doc["paths"].get(&bare).is_some(),
+            "{bare} is in the document"
+        );
+    }
+}

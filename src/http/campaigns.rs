@@ -134,7 +134,7 @@ pub async fn list(
 }
 
 #[utoipa::path(post, path = "/campaigns", tag = "campaigns",
-    request_body(content = String, description = "The campaign's TOML (application/toml) or the same structure as JSON (application/json)", content_type = "application/toml"),
+    request_body(description = "The campaign's TOML (any text type: application/toml, text/plain) or the same structure as JSON", content((String = "text/plain"), ("application/json"))),
     responses((status = 201, body = CampaignView), (status = 400, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn create(
@@ -182,7 +182,7 @@ async fn view(st: &ApiState, name: &str) -> ApiResult<CampaignView> {
 
 #[utoipa::path(put, path = "/campaigns/{name}", tag = "campaigns",
     params(("name" = String, Path)),
-    request_body(content = String, description = "The new definition (its name must be this campaign's)", content_type = "application/toml"),
+    request_body(description = "The new definition, TOML or JSON (its name must be this campaign's)", content((String = "text/plain"), ("application/json"))),
     responses((status = 200, body = CampaignView), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn update(

@@ -73,6 +73,15 @@ fn report_view(r: ImportReport, dry_run: bool) -> ReportView {
     }
 }
 
+/// The multipart form of an upload.
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The CSV file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
 /// One contact or several.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -83,7 +92,7 @@ enum OneOrMany {
 
 #[utoipa::path(post, path = "/campaigns/{name}/contacts", tag = "contacts",
     params(("name" = String, Path), UploadParams),
-    request_body(content = String, description = "A contacts CSV (text/csv, streamed), a multipart form with a `file` part, or JSON: one contact or an array of them (application/json)", content_type = "text/csv"),
+    request_body(description = "A contacts CSV (text/csv or any text type, streamed), a multipart form with a `file` part, or JSON: one contact or an array of them", content((String = "text/plain"), (Vec<ContactInput> = "application/json"), (UploadForm = "multipart/form-data"))),
     responses((status = 200, body = ReportView), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn add(

@@ -14,10 +14,11 @@ use tracing::Instrument;
 use super::call_channel::{CallProgress, LiveChannel};
 use super::finish::{CallEnv, CallOutcome};
 use super::job::{Job, NotStarted};
+use super::metrics::{CallEvent, CallStage};
 use super::say_watch::SayWatch;
 use super::switch::{Events, Switch};
 use crate::esl::command::app::{dial_target, gateway_of};
-use crate::model::NewAttempt;
+use crate::model::{Disposition, NewAttempt};
 use crate::script::{self, ScriptOutcome};
 
 /// A FreeSWITCH node and what the engine keeps beside it.
@@ -98,7 +99,28 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
     let (state, script, rang_for) = drive(env, call, uuid, &endpoint, phone).await;
     let rang = (rang_for, job.ring_timeout());
     let outcome = CallOutcome::of(attempt_id, phone, job.retry_state(), &state, script, rang);
-    job.finish(env, outcome).await;
+    let d = job.finish(env, outcome).await;
+    env.metrics
+        .publish(call_event(env, call, phone, CallStage::Ended, Some(d)));
+}
+
+/// A live event about this call.
+fn call_event(
+    env: &CallEnv,
+    call: &CallJob,
+    phone: &str,
+    stage: CallStage,
+    disposition: Option<Disposition>,
+) -> CallEvent {
+    CallEvent {
+        stage,
+        campaign: call.job.label().to_string(),
+        contact: call.job.key(),
+        phone: phone.to_string(),
+        node: call.node.switch.name().to_string(),
+        disposition,
+        at: env.clock.now(),
+    }
 }
 
 /// Originates and follows the call until it is over; returns what happened.
@@ -125,9 +147,13 @@ async fn drive(
     let vars = job.originate_vars(uuid);
     let originate = switch.originate(vars, endpoint.to_string(), "&park()".to_string());
     env.metrics.originated();
+    env.metrics
+        .publish(call_event(env, call, phone, CallStage::Started, None));
     let answered = ring(env, call, uuid, &mut events, &mut state, originate).await;
     let rang_for = env.clock_span(started.elapsed());
     if answered {
+        env.metrics
+            .publish(call_event(env, call, phone, CallStage::Answered, None));
         let vars = job.script_vars(phone, uuid);
         let mut channel = LiveChannel {
             switch,

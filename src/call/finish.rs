@@ -16,7 +16,7 @@ use super::job::CampaignRt;
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
 use crate::clock::Clock;
-use crate::model::{AttemptResult, ContactUpdate};
+use crate::model::{AttemptResult, ContactUpdate, Disposition};
 use crate::script::ScriptOutcome;
 use crate::store::{Store, StoreError};
 
@@ -124,7 +124,11 @@ impl CallOutcome {
 }
 
 /// Records the end of a call.
-pub async fn finish_call(env: &CallEnv, campaign: &CampaignRt, outcome: CallOutcome) {
+pub async fn finish_call(
+    env: &CallEnv,
+    campaign: &CampaignRt,
+    outcome: CallOutcome,
+) -> Disposition {
     let CallOutcome {
         attempt_id,
         phone,
@@ -188,4 +192,5 @@ pub async fn finish_call(env: &CallEnv, campaign: &CampaignRt, outcome: CallOutc
         }
         Err(e) => tracing::error!(error = %e, "cannot record the call's result"),
     }
+    d
 }

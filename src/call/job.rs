@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::finish::{finish_call, CallEnv, CallOutcome};
 use super::retry::RetryState;
 use crate::campaign::definition::CampaignDef;
-use crate::model::{ClaimedContact, ContactStatus, NewAttempt};
+use crate::model::{ClaimedContact, ContactStatus, Disposition, NewAttempt};
 use crate::script::{RunSettings, Script};
 use crate::store::StoreError;
 
@@ -198,7 +198,8 @@ impl Job {
     }
 
     /// Records what the call came to (attempt row, the job's next step, the retry policy).
-    pub async fn finish(&self, env: &CallEnv, outcome: CallOutcome) {
+    /// Records the outcome; returns the disposition it came to.
+    pub async fn finish(&self, env: &CallEnv, outcome: CallOutcome) -> Disposition {
         match self {
             Job::Contact { campaign, .. } => finish_call(env, campaign, outcome).await,
         }

@@ -1,12 +1,19 @@
 //! In-process counters of the dialer: calls by disposition, originates, live calls, and the
-//! reaction time from CHANNEL_PARK received to the first execute sent. Lock-free counters;
-//! a Prometheus text rendering for the HTTP endpoint that comes later.
+//! reaction time from CHANNEL_PARK received to the first execute sent; lock-free counters, and
+//! a feed of call events (started, answered, ended) for whoever watches live (the API's SSE).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
 use crate::model::Disposition;
+
+/// Events kept for a slow watcher before it misses some (it is told how many).
+const FEED_DEPTH: usize = 4096;
 
 /// Shared metrics; cheap to clone.
 #[derive(Debug, Clone, Default)]
@@ -14,12 +21,47 @@ pub struct Metrics {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     by_disposition: [AtomicU64; Disposition::ALL.len()],
     originates: AtomicU64,
     live: AtomicU64,
     reactions_us: Mutex<Vec<u32>>,
+    feed: broadcast::Sender<CallEvent>,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            by_disposition: Default::default(),
+            originates: AtomicU64::new(0),
+            live: AtomicU64::new(0),
+            reactions_us: Mutex::default(),
+            feed: broadcast::channel(FEED_DEPTH).0,
+        }
+    }
+}
+
+/// What happened to a call, for live watchers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallStage {
+    Started,
+    Answered,
+    Ended,
+}
+
+/// One step of one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CallEvent {
+    pub stage: CallStage,
+    pub campaign: String,
+    pub contact: i64,
+    pub phone: String,
+    pub node: String,
+    /// Set when ended.
+    pub disposition: Option<Disposition>,
+    pub at: DateTime<Utc>,
 }
 
 fn index(d: Disposition) -> usize {
@@ -30,6 +72,16 @@ fn index(d: Disposition) -> usize {
 }
 
 impl Metrics {
+    /// Tells live watchers (nobody listening costs nothing).
+    pub fn publish(&self, ev: CallEvent) {
+        let _ = self.inner.feed.send(ev);
+    }
+
+    /// A receiver of the call events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<CallEvent> {
+        self.inner.feed.subscribe()
+    }
+
     pub fn call_finished(&self, d: Disposition) {
         self.inner.by_disposition[index(d)].fetch_add(1, Ordering::Relaxed);
     }

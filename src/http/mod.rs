@@ -7,6 +7,7 @@ mod auth;
 mod campaigns;
 mod contacts;
 mod lists;
+mod live;
 mod observe;
 mod openapi;
 mod problem;
@@ -97,6 +98,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/tokens/{name}", delete(lists::token_revoke))
         .route("/audit", get(lists::audit))
         .route("/nodes", get(observe::nodes))
+        .route("/live", get(live::live))
         .layer(DefaultBodyLimit::max(state.settings.max_body))
         .merge(uploads)
         .fallback(|| async { Problem::not_found("no such endpoint (see /openapi.json)") })

@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{campaigns, contacts, lists, observe, problem, results};
+use super::{campaigns, contacts, lists, live, observe, problem, results};
 
 struct Bearer;
 
@@ -85,6 +85,7 @@ impl Modify for Problems {
         results::attempts, results::attempts_csv, results::results, results::results_csv,
         lists::dnc_list, lists::dnc_add, lists::dnc_remove,
         lists::tokens, lists::token_create, lists::token_revoke, lists::audit,
+        live::live,
     ),
     components(schemas(problem::Problem))
 )]

@@ -715,3 +715,29 @@ async fn health_readiness_metrics_and_the_openapi_document() {
         );
     }
 }
+
+#[tokio::test]
+async fn cors_is_off_unless_origins_are_listed() {
+    let ask = |app: axum::Router| async move {
+        let req = Request::builder()
+            .uri("/healthz")
+            .header(header::ORIGIN, "https://console.example.ru")
+            .body(Body::empty())
+            .unwrap();
+        let res = app.oneshot(req).await.unwrap();
+        res.headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let off = api().await;
+    assert_eq!(ask(off.app.clone()).await, None);
+    let on = api_with(HttpSettings {
+        cors_origins: vec!["https://console.example.ru".into()],
+        ..HttpSettings::default()
+    })
+    .await;
+    assert_eq!(
+        ask(on.app.clone()).await.as_deref(),
+        Some("https://console.example.ru")
+    );
+}

@@ -40,9 +40,16 @@ async fn a_supervisor_watches_calls_live() {
     state.metrics = Some(engine.handle.metrics.clone());
     state.nodes = vec![engine.switch.clone()];
     let app = router(Arc::new(state));
-    let ready = Request::builder().uri("/readyz").body(Body::empty()).unwrap();
+    let ready = Request::builder()
+        .uri("/readyz")
+        .body(Body::empty())
+        .unwrap();
     let ready = app.clone().oneshot(ready).await.unwrap();
-    assert_eq!(ready.status(), StatusCode::OK, "the store answers and the sim is up");
+    assert_eq!(
+        ready.status(),
+        StatusCode::OK,
+        "the store answers and the sim is up"
+    );
     let get = |token: &str| {
         Request::builder()
             .uri("/live")

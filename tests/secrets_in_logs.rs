@@ -119,3 +119,69 @@ fn database_url_credentials_are_never_printed() {
         assert_clean(&text, &[DB_PW]);
     }
 }
+
+/// Sends one HTTP/1.1 GET with a bearer token; the status line.
+fn get_with_token(port: u16, path: &str, token: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn api_tokens_are_never_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("s.db").display());
+    let made = outcall()
+        .args(["token", "create", "--name", "t1", "--role", "admin"])
+        .env("OUTCALL_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let token = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert!(token.starts_with("oc_"), "{token}");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = outcall()
+        .args(["serve", "--drain", "0"])
+        .env("OUTCALL_DATABASE_URL", &db)
+        .env("OUTCALL_FREESWITCH__0__ADDRESS", "127.0.0.1:1")
+        .env("OUTCALL_HTTP__LISTEN", format!("127.0.0.1:{port}"))
+        .env("OUTCALL_LOG", "trace")
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the API never listened"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let forged = "oc_forged0123456789";
+    let ok = get_with_token(port, "/campaigns", &token);
+    let refused = get_with_token(port, "/campaigns", forged);
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(ok.contains("200"), "{ok}");
+    assert!(refused.contains("401"), "{refused}");
+    assert!(text.contains("HTTP API on"), "{text}");
+    assert_clean(&text, &[&token, forged, &token[3..]]);
+}

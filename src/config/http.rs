@@ -42,6 +42,15 @@ impl HttpSettings {
                 self.listen
             ));
         }
+        for o in &self.cors_origins {
+            let ok = (o.starts_with("http://") || o.starts_with("https://"))
+                && o.parse::<axum::http::HeaderValue>().is_ok();
+            if !ok {
+                return Err(format!(
+                    "[http] cors_origins: {o:?} is not an origin like https://console.example.ru"
+                ));
+            }
+        }
         if self.max_body == 0 || self.max_upload == 0 || self.rate_per_token == 0 {
             return Err("[http] max_body, max_upload and rate_per_token must be above zero".into());
         }

@@ -67,13 +67,14 @@ impl ApiState {
 /// Every route of the API.
 pub fn router(state: Arc<ApiState>) -> Router {
     let upload_limit = usize::try_from(state.settings.max_upload).unwrap_or(usize::MAX);
+    let cors = cors(&state.settings.cors_origins);
     let uploads = Router::new()
         .route(
             "/campaigns/{name}/contacts",
             post(contacts::add).get(contacts::list),
         )
         .layer(DefaultBodyLimit::max(upload_limit));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(observe::healthz))
         .route("/readyz", get(observe::readyz))
         .route("/metrics", get(observe::metrics))
@@ -102,7 +103,26 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .layer(DefaultBodyLimit::max(state.settings.max_body))
         .merge(uploads)
         .fallback(|| async { Problem::not_found("no such endpoint (see /openapi.json)") })
-        .with_state(state)
+        .with_state(state);
+    match cors {
+        Some(layer) => app.layer(layer),
+        None => app,
+    }
+}
+
+/// CORS for the listed origins only; none listed (the default): no CORS headers at all.
+fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{header, HeaderValue, Method};
+    let list: Vec<HeaderValue> = origins.iter().filter_map(|o| o.parse().ok()).collect();
+    if list.is_empty() {
+        return None;
+    }
+    Some(
+        tower_http::cors::CorsLayer::new()
+            .allow_origin(list)
+            .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+    )
 }
 
 /// Binds `[http] listen`; the address actually bound (port 0 picks one).

@@ -3,86 +3,21 @@
 //! into a fresh SQLite store. Prints rows/s and peak RSS beside the goals of issue 4.
 //! `OUTCALL_BENCH_ROWS` overrides the row count; `OUTCALL_BENCH_DRY_RUN=1` parses without writing.
 
-use std::io::Write;
 use std::time::Instant;
 
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::import::{import_file, ImportOptions};
 use outcall::store::Store;
-use rand::{Rng, SeedableRng};
 
 /// The allocator the `outcall` binary uses.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const DEBTORS: &str = include_str!("../campaigns/debtors.toml");
-const FIRST: &[&str] = &[
-    "Игорь",
-    "Илья",
-    "Анна",
-    "Мария",
-    "Олег",
-    "Елена",
-    "Сергей",
-    "Ольга",
-];
-const LAST: &[&str] = &[
-    "Липко",
-    "Михайлов",
-    "Смирнова",
-    "Попова",
-    "Кузнецов",
-    "Петрова",
-    "Волков",
-];
+#[path = "support/csvgen.rs"]
+mod csvgen;
 
-/// Writes `rows` data rows; returns the file size in bytes.
-fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<u64> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(42);
-    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path)?);
-    writeln!(out, "\"NAME\",\"PHONE_NUMBER\",\"USER_VARS\"")?;
-    for i in 0..rows {
-        // Distinct mobile numbers: 79[1-6]x xxx xx xx from a multiplicative walk over 10^8.
-        let n = (i * 48_271 + 12_345) % 100_000_000;
-        let first = format!("79{}{:08}", 1 + (i % 6), n);
-        let phones = match i % 10 {
-            0 => format!(
-                "{first};8 916 {:03}-{:02}-{:02}",
-                n % 1000,
-                n % 100,
-                (n / 7) % 100
-            ),
-            1 if i > 0 => format!(
-                "79{}{:08}",
-                1 + ((i - 1) % 6),
-                ((i - 1) * 48_271 + 12_345) % 100_000_000
-            ),
-            _ if i % 1000 == 999 => "not a phone".to_string(),
-            _ => first,
-        };
-        let name = format!(
-            "{} {}",
-            FIRST[rng.gen_range(0..FIRST.len())],
-            LAST[rng.gen_range(0..LAST.len())]
-        );
-        let balance = rng.gen_range(100..2_000_000) as f64 / -100.0;
-        writeln!(
-            out,
-            "\"{name}\",\"{phones}\",\"BALANCE={balance:.2};CONTRACT=Д-{i}\""
-        )?;
-    }
-    out.flush()?;
-    Ok(std::fs::metadata(path)?.len())
-}
-
-fn peak_rss_mb() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
+use csvgen::{generate, peak_rss_mb, DEBTORS};
 fn main() {
     let rows: u64 = std::env::var("OUTCALL_BENCH_ROWS")
         .ok()

@@ -256,6 +256,13 @@ fn cases() -> Vec<Case> {
             vec![],
             &[Marketer, Supervisor],
         ),
+        (
+            Method::POST,
+            "/campaigns/debtors/archive",
+            "",
+            vec![],
+            &[Marketer],
+        ),
     ]
 }
 
@@ -453,6 +460,38 @@ async fn edit_rules_and_status_conflicts_over_http() {
         .admin(Method::POST, "/campaigns", "application/json", &json)
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    // Archiving: only a completed or cancelled campaign; then it leaves the list and stays
+    // readable.
+    let early = a
+        .admin(Method::POST, "/campaigns/debtors/archive", "", b"")
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    a.admin(Method::POST, "/campaigns/debtors/stop", "", b"")
+        .await;
+    let done = a
+        .admin(Method::POST, "/campaigns/debtors/archive", "", b"")
+        .await;
+    assert_eq!(done.status, StatusCode::NO_CONTENT, "{}", done.body);
+    let names = |v: serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let listed = a.admin(Method::GET, "/campaigns", "", b"").await.json();
+    assert!(!names(listed).contains(&"debtors".to_string()));
+    let archived = a
+        .admin(Method::GET, "/campaigns?archived=true", "", b"")
+        .await
+        .json();
+    assert_eq!(names(archived), ["debtors"]);
+    let shown = a.admin(Method::GET, "/campaigns/debtors", "", b"").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let twice = a
+        .admin(Method::POST, "/campaigns/debtors/archive", "", b"")
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
 }
 
 #[tokio::test]

@@ -24,3 +24,7 @@ CREATE TABLE audit_log (
     after   TEXT                                   -- JSON, when there is an after
 );
 CREATE INDEX audit_log_at ON audit_log (at);
+
+-- An archived campaign (completed or cancelled, put away by hand) is listed only on request and
+-- never scheduled again, cron or not.
+ALTER TABLE campaigns ADD COLUMN archived_at INTEGER;

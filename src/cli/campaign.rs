@@ -28,7 +28,11 @@ enum Command {
     /// Validate a definition without touching the database.
     Check { file: PathBuf },
     /// Every campaign with its status and contact counts.
-    List,
+    List {
+        /// The archived campaigns instead.
+        #[arg(long)]
+        archived: bool,
+    },
     /// One campaign: definition summary, status, contacts by status, attempts by disposition.
     Show { name: String },
     /// Start (or restart) calling: draft, scheduled, paused or completed -> running.
@@ -44,6 +48,8 @@ enum Command {
     Resume { name: String },
     /// Cancel the campaign for good (live calls are hung up by the engine).
     Stop { name: String },
+    /// Put a completed or cancelled campaign away (`list --archived` shows it).
+    Archive { name: String },
 }
 
 pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
@@ -69,7 +75,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             let c = campaigns::update(&store, &Actor::cli(), &def, now).await?;
             println!("campaign `{}` updated", c.name);
         }
-        Command::List => list(&store).await?,
+        Command::List { archived } => list(&store, archived).await?,
         Command::Show { name } => show(&store, &name).await?,
         Command::Start { name } => said(campaigns::start(&store, &Actor::cli(), &name, now).await?),
         Command::Pause { name, reason } => {
@@ -79,6 +85,10 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             said(campaigns::resume(&store, &Actor::cli(), &name, now).await?)
         }
         Command::Stop { name } => said(campaigns::stop(&store, &Actor::cli(), &name, now).await?),
+        Command::Archive { name } => {
+            campaigns::archive(&store, &Actor::cli(), &name, now).await?;
+            println!("campaign `{name}` archived");
+        }
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -116,8 +126,16 @@ fn counts_line(counts: &[(ContactStatus, u64)]) -> String {
     format!("{total} contacts: {}", parts.join(", "))
 }
 
-async fn list(store: &Store) -> anyhow::Result<()> {
-    let all = campaigns::list(store).await?;
+async fn list(store: &Store, archived: bool) -> anyhow::Result<()> {
+    let all = if archived {
+        campaigns::list_archived(store).await?
+    } else {
+        campaigns::list(store).await?
+    };
+    if all.is_empty() && archived {
+        println!("no archived campaigns");
+        return Ok(());
+    }
     if all.is_empty() {
         println!("no campaigns yet: outcall campaign create campaigns/debtors.toml");
         return Ok(());

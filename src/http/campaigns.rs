@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -111,16 +111,28 @@ fn definition(headers: &HeaderMap, body: &Bytes) -> ApiResult<CampaignDef> {
     Ok(campaigns::check_text(&toml_text, "request")?)
 }
 
-#[utoipa::path(get, path = "/campaigns", tag = "campaigns",
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListParams {
+    /// The archived campaigns instead of the others.
+    #[serde(default)]
+    pub archived: bool,
+}
+
+#[utoipa::path(get, path = "/campaigns", tag = "campaigns", params(ListParams),
     responses((status = 200, body = [CampaignSummary]), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
     State(st): State<Arc<ApiState>>,
     auth: Authed,
+    Query(p): Query<ListParams>,
 ) -> ApiResult<Json<Vec<CampaignSummary>>> {
     auth.require(Action::CampaignRead)?;
-    let out = campaigns::list(&st.store)
-        .await?
+    let all = if p.archived {
+        campaigns::list_archived(&st.store).await?
+    } else {
+        campaigns::list(&st.store).await?
+    };
+    let out = all
         .into_iter()
         .map(|s| CampaignSummary {
             id: s.campaign.id,
@@ -260,6 +272,20 @@ pub async fn stop(
     let actor = auth.require(Action::Control)?;
     let t = campaigns::stop(&st.store, actor, &name, st.clock.now()).await?;
     Ok(Json(t.into()))
+}
+
+#[utoipa::path(post, path = "/campaigns/{name}/archive", tag = "campaigns",
+    params(("name" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn archive(
+    State(st): State<Arc<ApiState>>,
+    auth: Authed,
+    Path(name): Path<String>,
+) -> ApiResult<StatusCode> {
+    let actor = auth.require(Action::CampaignWrite)?;
+    campaigns::archive(&st.store, actor, &name, st.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(post, path = "/pause-all", tag = "control", request_body = PauseRequest,

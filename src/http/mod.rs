@@ -88,6 +88,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/campaigns/{name}/pause", post(campaigns::pause))
         .route("/campaigns/{name}/resume", post(campaigns::resume))
         .route("/campaigns/{name}/stop", post(campaigns::stop))
+        .route("/campaigns/{name}/archive", post(campaigns::archive))
         .route("/pause-all", post(campaigns::pause_all))
         .route("/campaigns/{name}/attempts", get(results::attempts))
         .route("/campaigns/{name}/attempts.csv", get(results::attempts_csv))

@@ -80,7 +80,8 @@ impl Modify for Problems {
     paths(
         observe::healthz, observe::readyz, observe::nodes, observe::metrics,
         campaigns::list, campaigns::create, campaigns::show, campaigns::update,
-        campaigns::start, campaigns::pause, campaigns::resume, campaigns::stop, campaigns::pause_all,
+        campaigns::start, campaigns::pause, campaigns::resume, campaigns::stop, campaigns::archive,
+        campaigns::pause_all,
         contacts::add, contacts::list,
         results::attempts, results::attempts_csv, results::results, results::results_csv,
         lists::dnc_list, lists::dnc_add, lists::dnc_remove,

@@ -91,10 +91,24 @@ pub struct Details {
     pub attempts: Vec<(Disposition, u64)>,
 }
 
-/// Every campaign with its contact counts.
+/// Every campaign with its contact counts (the archived ones only when asked).
 pub async fn list(store: &Store) -> Result<Vec<Summary>> {
+    list_of(store, false).await
+}
+
+/// The archived campaigns with their contact counts.
+pub async fn list_archived(store: &Store) -> Result<Vec<Summary>> {
+    list_of(store, true).await
+}
+
+async fn list_of(store: &Store, archived: bool) -> Result<Vec<Summary>> {
+    let heads = if archived {
+        store.archived_campaign_heads().await?
+    } else {
+        store.campaign_heads().await?
+    };
     let mut out = Vec::new();
-    for c in store.campaign_heads().await? {
+    for c in heads {
         let contacts = store.contact_counts(c.id).await?;
         out.push(Summary {
             campaign: c,
@@ -239,6 +253,32 @@ pub async fn stop(
         reason: Some("stopped by hand"),
     };
     change(store, actor, name, what, now).await
+}
+
+/// Puts a completed or cancelled campaign away: it leaves the list and is never scheduled
+/// again (a cron campaign included); its contacts and results stay readable.
+pub async fn archive(store: &Store, actor: &Actor, name: &str, now: DateTime<Utc>) -> Result<()> {
+    let c = store.campaign_by_name(name).await?;
+    if !store.archive_campaign(c.id, now).await? {
+        return Err(OpsError::Conflict(format!(
+            "campaign `{name}` is {}; only a completed or cancelled campaign can be archived (stop it first), and only once",
+            c.status
+        )));
+    }
+    let object = format!("campaign:{}", c.name);
+    let before = json!({ "status": c.status, "archived": false });
+    let after = json!({ "status": c.status, "archived": true });
+    record(
+        store,
+        actor,
+        "campaign.archive",
+        &object,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Pauses every running or scheduled campaign; their names.

@@ -96,10 +96,30 @@ impl Store {
     /// Every campaign with its definition unparsed (the engine's pass: it parses a definition
     /// once per version, and one that no longer validates stops only its own campaign).
     pub async fn campaign_heads(&self) -> Result<Vec<CampaignHead>> {
-        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY id");
+        self.heads_where("archived_at IS NULL").await
+    }
+
+    /// The archived campaigns (never scheduled again), by id.
+    pub async fn archived_campaign_heads(&self) -> Result<Vec<CampaignHead>> {
+        self.heads_where("archived_at IS NOT NULL").await
+    }
+
+    async fn heads_where(&self, filter: &'static str) -> Result<Vec<CampaignHead>> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE {filter} ORDER BY id");
         let rows: Vec<CampaignRow> =
             with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
         rows.into_iter().map(CampaignRow::into_head).collect()
+    }
+
+    /// Archives a completed or cancelled campaign; false when it is in another status (nothing
+    /// changes) or archived already.
+    pub async fn archive_campaign(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
+        let sql = "UPDATE campaigns SET archived_at = $1, updated_at = $1 WHERE id = $2 \
+                   AND archived_at IS NULL AND status IN ('completed', 'cancelled')";
+        let n = with_pool!(self, p => {
+            sqlx::query(sql).bind(ms(now)).bind(id).execute(p).await.map(|r| r.rows_affected())
+        })?;
+        Ok(n == 1)
     }
 
     /// The status and its reason, cheaply (the engine polls this).

@@ -1,0 +1,267 @@
+//! HTTP API benchmark (the API issue), each figure beside its goal and its floor:
+//! 1. `GET /campaigns/debtors` and `POST /campaigns/debtors/contacts` (one JSON contact) under a
+//!    keep-alive load generator (16 connections), beside a bare axum handler that returns the
+//!    same bytes as the GET (the stack's floor): req/s, p50, p99. Goal: p99 within 2x the floor,
+//!    >= 5,000 GET/s.
+//! 2. A 1,000,000-row CSV uploaded over HTTP (streamed), beside `import_file` of the same file into
+//!    a fresh campaign: time ratio (goal <= 1.25) and peak RSS (goal < 200 MB).
+//!
+//! `OUTCALL_BENCH_ROWS` overrides the row count, `OUTCALL_BENCH_SECS` the load duration (3 s).
+
+#[path = "support/csvgen.rs"]
+mod csvgen;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::get;
+use chrono::Utc;
+use csvgen::{generate, peak_rss_mb, DEBTORS};
+use outcall::campaign::definition::CampaignDef;
+use outcall::clock::Clock;
+use outcall::config::HttpSettings;
+use outcall::http::{router, ApiState};
+use outcall::import::{import_file, ImportOptions};
+use outcall::model::{Actor, Role};
+use outcall::ops::tokens;
+use outcall::store::Store;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const CONNECTIONS: usize = 16;
+
+struct Load {
+    requests: u64,
+    secs: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: u64,
+}
+
+impl Load {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.secs
+    }
+}
+
+/// Reads one HTTP/1.1 response (Content-Length bodies) from `buf`/`s`; its status and body.
+async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(u16, Vec<u8>)> {
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end]).ok()?;
+            let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse().ok())?
+                })
+                .unwrap_or(0);
+            let total = end + 4 + len;
+            while buf.len() < total {
+                let mut chunk = [0u8; 16384];
+                let n = s.read(&mut chunk).await.ok()?;
+                if n == 0 {
+                    return None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            let body = buf[end + 4..total].to_vec();
+            buf.drain(..total);
+            return Some((status, body));
+        }
+        let mut chunk = [0u8; 16384];
+        let n = s.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// `CONNECTIONS` keep-alive connections sending `request(i)` back to back for `secs`.
+async fn load<F>(addr: SocketAddr, secs: f64, request: F) -> Load
+where
+    F: Fn(u64) -> Vec<u8> + Send + Sync + 'static,
+{
+    let request = Arc::new(request);
+    let until = Instant::now() + Duration::from_secs_f64(secs);
+    let mut tasks = Vec::new();
+    for c in 0..CONNECTIONS {
+        let request = request.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut s = TcpStream::connect(addr).await.expect("connect");
+            s.set_nodelay(true).ok();
+            let mut buf = Vec::new();
+            let mut lat = Vec::new();
+            let mut errors = 0u64;
+            let mut i = c as u64;
+            while Instant::now() < until {
+                let t = Instant::now();
+                s.write_all(&request(i)).await.expect("write");
+                match read_response(&mut s, &mut buf).await {
+                    Some((st, _)) if st < 300 => {}
+                    Some(_) => errors += 1,
+                    None => panic!("the server closed the connection"),
+                }
+                lat.push(t.elapsed());
+                i += CONNECTIONS as u64;
+            }
+            (lat, errors)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        let (lat, e) = t.await.expect("load task");
+        all.extend(lat);
+        errors += e;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort();
+    let q = |f: f64| all[((all.len() - 1) as f64 * f) as usize];
+    Load {
+        requests: all.len() as u64,
+        secs,
+        p50: q(0.5),
+        p99: q(0.99),
+        errors,
+    }
+}
+
+async fn serve(app: axum::Router) -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = l.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(l, app).await.expect("serve") });
+    addr
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    let rows: u64 = std::env::var("OUTCALL_BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let secs: f64 = std::env::var("OUTCALL_BENCH_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3.0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+        let store = Store::connect(&url).await.expect("store");
+        let def = CampaignDef::from_toml_str(DEBTORS, "debtors.toml").expect("definition");
+        store.create_campaign(&def, Utc::now()).await.expect("campaign");
+        let token = tokens::create(&store, &Actor::cli(), "bench", Role::Admin, Utc::now())
+            .await
+            .expect("token");
+        let settings = HttpSettings {
+            rate_per_token: 1_000_000,
+            ..HttpSettings::default()
+        };
+        let state = ApiState::new(store.clone(), Clock::system(), settings, "RU");
+        let api = serve(router(Arc::new(state))).await;
+
+        // The floor: a bare axum handler returning the same bytes.
+        let get_req = format!(
+            "GET /campaigns/debtors HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\n\r\n"
+        )
+        .into_bytes();
+        let mut s = TcpStream::connect(api).await.expect("connect");
+        s.write_all(&get_req).await.expect("write");
+        let (status, body) = read_response(&mut s, &mut Vec::new()).await.expect("reply");
+        assert_eq!(status, 200);
+        let bare_body = body.clone();
+        let bare = serve(axum::Router::new().route(
+            "/campaigns/debtors",
+            get(move || {
+                let b = bare_body.clone();
+                async move { ([("content-type", "application/json")], b) }
+            }),
+        ))
+        .await;
+
+        let g = get_req.clone();
+        let floor = load(bare, secs, move |_| g.clone()).await;
+        let g = get_req.clone();
+        let got = load(api, secs, move |_| g.clone()).await;
+        let t = token.clone();
+        let post = load(api, secs, move |i| {
+            let body = format!(
+                "{{\"phones\":[\"+7916{:07}\"],\"name\":\"Bench {i}\",\"vars\":{{\"BALANCE\":\"1\"}}}}",
+                i % 10_000_000
+            );
+            format!(
+                "POST /campaigns/debtors/contacts HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {t}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .into_bytes()
+        })
+        .await;
+        println!("http bench: {CONNECTIONS} keep-alive connections, {secs} s each, one process (2 cores shared by client and server)");
+        println!(
+            "http bench: bare axum floor   {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
+            floor.rate(), ms(floor.p50), ms(floor.p99)
+        );
+        println!(
+            "http bench: GET one campaign  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; goal >= 5,000 req/s: {}; p99 / floor p99 = {:.2}, goal <= 2)",
+            got.rate(), ms(got.p50), ms(got.p99), got.errors,
+            if got.rate() >= 5000.0 { "met" } else { "MISSED" },
+            ms(got.p99) / ms(floor.p99)
+        );
+        println!(
+            "http bench: POST one contact  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; p99 / floor p99 = {:.2}, goal <= 2)",
+            post.rate(), ms(post.p50), ms(post.p99), post.errors,
+            ms(post.p99) / ms(floor.p99)
+        );
+
+        // 2. A big upload over HTTP, then the same file imported directly.
+        let csv = dir.path().join("big.csv");
+        let size = generate(&csv, rows).expect("write the CSV");
+        for name in ["up", "direct"] {
+            let d = DEBTORS.replace("name = \"debtors\"", &format!("name = \"{name}\""));
+            let d = CampaignDef::from_toml_str(&d, "x").expect("def");
+            store.create_campaign(&d, Utc::now()).await.expect("campaign");
+        }
+        let rss_before = peak_rss_mb().unwrap_or(f64::NAN);
+        let t = Instant::now();
+        let mut s = TcpStream::connect(api).await.expect("connect");
+        let head = format!(
+            "POST /campaigns/up/contacts HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {size}\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).await.expect("write");
+        let mut f = tokio::fs::File::open(&csv).await.expect("open");
+        tokio::io::copy(&mut f, &mut s).await.expect("upload");
+        let mut buf = Vec::new();
+        let status = read_response(&mut s, &mut buf).await.map(|(st, _)| st);
+        let up_secs = t.elapsed().as_secs_f64();
+        let rss_up = peak_rss_mb().unwrap_or(f64::NAN);
+        assert_eq!(status, Some(200), "the upload was accepted");
+        let direct = store.campaign_by_name("direct").await.expect("campaign");
+        let opts = ImportOptions { default_country: "RU".into(), dry_run: false };
+        let t = Instant::now();
+        import_file(&store, &direct, &csv, &opts, Utc::now(), None).await.expect("import");
+        let direct_secs = t.elapsed().as_secs_f64();
+        println!(
+            "http bench: {rows}-row CSV ({:.0} MB) over HTTP {up_secs:.2} s vs import_file {direct_secs:.2} s: ratio {:.2} (goal <= 1.25)",
+            size as f64 / 1e6,
+            up_secs / direct_secs
+        );
+        println!(
+            "http bench: peak RSS after the upload {rss_up:.0} MB (goal < 200 MB; {rss_before:.0} MB before it)"
+        );
+    });
+}

@@ -175,6 +175,43 @@ fn main() {
         let state = ApiState::new(store.clone(), Clock::system(), settings, "RU");
         let api = serve(router(Arc::new(state))).await;
 
+        // 2 (first, so its peak RSS is its own): a big upload over HTTP, then the same file
+        // imported directly.
+        let csv = dir.path().join("big.csv");
+        let size = generate(&csv, rows).expect("write the CSV");
+        for name in ["up", "direct"] {
+            let d = DEBTORS.replace("name = \"debtors\"", &format!("name = \"{name}\""));
+            let d = CampaignDef::from_toml_str(&d, "x").expect("def");
+            store.create_campaign(&d, Utc::now()).await.expect("campaign");
+        }
+        let rss_before = peak_rss_mb().unwrap_or(f64::NAN);
+        let t = Instant::now();
+        let mut s = TcpStream::connect(api).await.expect("connect");
+        let head = format!(
+            "POST /campaigns/up/contacts HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {size}\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).await.expect("write");
+        let mut f = tokio::fs::File::open(&csv).await.expect("open");
+        tokio::io::copy(&mut f, &mut s).await.expect("upload");
+        let mut buf = Vec::new();
+        let status = read_response(&mut s, &mut buf).await.map(|(st, _)| st);
+        let up_secs = t.elapsed().as_secs_f64();
+        let rss_up = peak_rss_mb().unwrap_or(f64::NAN);
+        assert_eq!(status, Some(200), "the upload was accepted");
+        let direct = store.campaign_by_name("direct").await.expect("campaign");
+        let opts = ImportOptions { default_country: "RU".into(), dry_run: false };
+        let t = Instant::now();
+        import_file(&store, &direct, &csv, &opts, Utc::now(), None).await.expect("import");
+        let direct_secs = t.elapsed().as_secs_f64();
+        println!(
+            "http bench: {rows}-row CSV ({:.0} MB) over HTTP {up_secs:.2} s vs import_file {direct_secs:.2} s: ratio {:.2} (goal <= 1.25)",
+            size as f64 / 1e6,
+            up_secs / direct_secs
+        );
+        println!(
+            "http bench: peak RSS after the upload {rss_up:.0} MB (goal < 200 MB; {rss_before:.0} MB before it)"
+        );
+
         // The floor: a bare axum handler returning the same bytes.
         let get_req = format!(
             "GET /campaigns/debtors HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\n\r\n"
@@ -228,40 +265,5 @@ fn main() {
             ms(post.p99) / ms(floor.p99)
         );
 
-        // 2. A big upload over HTTP, then the same file imported directly.
-        let csv = dir.path().join("big.csv");
-        let size = generate(&csv, rows).expect("write the CSV");
-        for name in ["up", "direct"] {
-            let d = DEBTORS.replace("name = \"debtors\"", &format!("name = \"{name}\""));
-            let d = CampaignDef::from_toml_str(&d, "x").expect("def");
-            store.create_campaign(&d, Utc::now()).await.expect("campaign");
-        }
-        let rss_before = peak_rss_mb().unwrap_or(f64::NAN);
-        let t = Instant::now();
-        let mut s = TcpStream::connect(api).await.expect("connect");
-        let head = format!(
-            "POST /campaigns/up/contacts HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {size}\r\n\r\n"
-        );
-        s.write_all(head.as_bytes()).await.expect("write");
-        let mut f = tokio::fs::File::open(&csv).await.expect("open");
-        tokio::io::copy(&mut f, &mut s).await.expect("upload");
-        let mut buf = Vec::new();
-        let status = read_response(&mut s, &mut buf).await.map(|(st, _)| st);
-        let up_secs = t.elapsed().as_secs_f64();
-        let rss_up = peak_rss_mb().unwrap_or(f64::NAN);
-        assert_eq!(status, Some(200), "the upload was accepted");
-        let direct = store.campaign_by_name("direct").await.expect("campaign");
-        let opts = ImportOptions { default_country: "RU".into(), dry_run: false };
-        let t = Instant::now();
-        import_file(&store, &direct, &csv, &opts, Utc::now(), None).await.expect("import");
-        let direct_secs = t.elapsed().as_secs_f64();
-        println!(
-            "http bench: {rows}-row CSV ({:.0} MB) over HTTP {up_secs:.2} s vs import_file {direct_secs:.2} s: ratio {:.2} (goal <= 1.25)",
-            size as f64 / 1e6,
-            up_secs / direct_secs
-        );
-        println!(
-            "http bench: peak RSS after the upload {rss_up:.0} MB (goal < 200 MB; {rss_before:.0} MB before it)"
-        );
     });
 }

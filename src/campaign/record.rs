@@ -30,6 +30,8 @@ pub struct CampaignHead {
     pub status_reason: Option<String>,
     /// The definition's TOML as stored.
     pub definition: String,
+    /// The campaign's zone as stored beside the definition.
+    pub timezone: String,
     pub technical_streak: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -40,6 +40,41 @@ impl Limiter {
     }
 }
 
+/// Tokens seen lately, so that a burst of requests does not read the store each time. An entry
+/// lives [`TOKEN_TTL`]: a token revoked by another process (the CLI) stops working within it;
+/// one revoked through this API at once (see [`TokenCache::forget`]).
+#[derive(Default)]
+pub struct TokenCache {
+    seen: std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>,
+}
+
+/// How long a checked token is trusted without asking the store again.
+pub const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl TokenCache {
+    fn get(&self, hash: &str) -> Option<Actor> {
+        let seen = self.seen.lock().ok()?;
+        let (actor, at) = seen.get(hash)?;
+        (at.elapsed() < TOKEN_TTL).then(|| actor.clone())
+    }
+
+    fn put(&self, hash: String, actor: Actor) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() > 10_000 {
+                seen.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
+            }
+            seen.insert(hash, (actor, std::time::Instant::now()));
+        }
+    }
+
+    /// Drops every entry of this token name (it was revoked).
+    pub fn forget(&self, name: &str) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.retain(|_, (a, _)| a.name != name);
+        }
+    }
+}
+
 /// The actor behind a request's bearer token.
 #[derive(Debug, Clone)]
 pub struct Authed(pub Actor);
@@ -79,10 +114,18 @@ impl FromRequestParts<Arc<ApiState>> for Authed {
             }
             _ => return Err(unauthorized("use `Authorization: Bearer <token>`")),
         };
-        let actor = tokens::authenticate(&state.store, token, state.clock.now())
-            .await
-            .map_err(Problem::from)?
-            .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
+        let hash = tokens::hash(token);
+        let actor = match state.tokens.get(&hash) {
+            Some(a) => a,
+            None => {
+                let a = tokens::authenticate(&state.store, token, state.clock.now())
+                    .await
+                    .map_err(Problem::from)?
+                    .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
+                state.tokens.put(hash, a.clone());
+                a
+            }
+        };
         state
             .limiter
             .check(&actor.name)

@@ -175,20 +175,20 @@ pub async fn show(
 }
 
 async fn view(st: &ApiState, name: &str) -> ApiResult<CampaignView> {
-    let d = campaigns::show(&st.store, name).await?;
+    let d = campaigns::overview(&st.store, name).await?;
     let c = d.campaign;
     Ok(CampaignView {
         id: c.id,
         name: c.name,
         status: c.status.to_string(),
         status_reason: c.status_reason,
-        timezone: c.definition.timezone.name().to_string(),
+        timezone: c.timezone,
         created_at: c.created_at,
         updated_at: c.updated_at,
         technical_streak: c.technical_streak,
         contacts: counts(d.contacts),
         attempts: counts(d.attempts),
-        definition: c.definition.source,
+        definition: c.definition,
     })
 }
 

@@ -193,6 +193,7 @@ pub async fn token_revoke(
 ) -> ApiResult<StatusCode> {
     let actor = auth.require(Action::Tokens)?;
     tokens::revoke(&st.store, actor, &name, st.clock.now()).await?;
+    st.tokens.forget(&name);
     Ok(StatusCode::NO_CONTENT)
 }
 

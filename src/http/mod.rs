@@ -43,6 +43,8 @@ pub struct ApiState {
     /// Country of numbers written without `+` in uploads and added contacts.
     pub default_country: String,
     pub limiter: Limiter,
+    /// Tokens checked lately (see `auth::TokenCache`).
+    pub tokens: auth::TokenCache,
 }
 
 impl ApiState {
@@ -60,6 +62,7 @@ impl ApiState {
             limiter: Limiter::per_second(settings.rate_per_token),
             settings,
             default_country: default_country.to_string(),
+            tokens: auth::TokenCache::default(),
         }
     }
 }

@@ -130,6 +130,27 @@ pub async fn show(store: &Store, name: &str) -> Result<Details> {
     })
 }
 
+/// A campaign's stored head (definition not parsed, so cheap and shown even when it no longer
+/// validates), its contacts by status and its attempts by disposition.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub campaign: CampaignHead,
+    pub contacts: Vec<(ContactStatus, u64)>,
+    pub attempts: Vec<(Disposition, u64)>,
+}
+
+/// One campaign, as the API shows it.
+pub async fn overview(store: &Store, name: &str) -> Result<Overview> {
+    let c = store.campaign_head_by_name(name).await?;
+    let contacts = store.contact_counts(c.id).await?;
+    let attempts = store.disposition_counts(c.id).await?;
+    Ok(Overview {
+        campaign: c,
+        contacts,
+        attempts,
+    })
+}
+
 /// A status change that happened (or was already so: `from == to`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transition {

@@ -72,6 +72,7 @@ mod tests {
 
     fn head(id: i64, text: &str) -> CampaignHead {
         CampaignHead {
+            timezone: "Europe/Moscow".into(),
             id,
             name: format!("c{id}"),
             status: CampaignStatus::Running,

@@ -14,6 +14,7 @@ struct CampaignRow {
     id: i64,
     name: String,
     definition: String,
+    timezone: String,
     status: String,
     status_reason: Option<String>,
     technical_streak: i64,
@@ -22,7 +23,7 @@ struct CampaignRow {
 }
 
 const CAMPAIGN_COLUMNS: &str =
-    "id, name, definition, status, status_reason, technical_streak, created_at, updated_at";
+    "id, name, definition, timezone, status, status_reason, technical_streak, created_at, updated_at";
 
 impl CampaignRow {
     fn into_head(self) -> Result<CampaignHead> {
@@ -32,6 +33,7 @@ impl CampaignRow {
             status: parse_enum(&self.status)?,
             status_reason: self.status_reason,
             definition: self.definition,
+            timezone: self.timezone,
             technical_streak: self.technical_streak.max(0) as u32,
             created_at: from_ms(self.created_at),
             updated_at: from_ms(self.updated_at),
@@ -97,6 +99,15 @@ impl Store {
     /// once per version, and one that no longer validates stops only its own campaign).
     pub async fn campaign_heads(&self) -> Result<Vec<CampaignHead>> {
         self.heads_where("archived_at IS NULL").await
+    }
+
+    /// The campaign with this name, its definition not parsed (cheap; for listings).
+    pub async fn campaign_head_by_name(&self, name: &str) -> Result<CampaignHead> {
+        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE name = $1");
+        let row: Option<CampaignRow> =
+            with_pool!(self, p => sqlx::query_as(&sql).bind(name).fetch_optional(p).await)?;
+        row.ok_or_else(|| StoreError::NoSuchCampaign(name.to_string()))?
+            .into_head()
     }
 
     /// The archived campaigns (never scheduled again), by id.

@@ -7,6 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+mod webhooks;
+pub use webhooks::WebhookSettings;
+
 /// Errors reading or applying the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -101,6 +104,8 @@ pub struct Config {
     pub max_concurrent_calls: u32,
     /// Caps per SIP gateway (`[[gateway]]` name, lines, optional cps); others are unlimited.
     pub gateway: Vec<GatewayLimits>,
+    /// Call webhooks: global receivers, signing secret, delivery (docs/webhooks.md).
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Config {
@@ -111,6 +116,7 @@ impl Default for Config {
             freeswitch: vec![FreeswitchNode::default()],
             max_concurrent_calls: 5000,
             gateway: Vec::new(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -188,7 +194,7 @@ impl Config {
                 )));
             }
         }
-        Ok(())
+        self.webhooks.validate()
     }
 }
 
@@ -239,7 +245,9 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
             (Some(toml::Value::String(_)), v) | (None, v @ toml::Value::String(_)) => {
                 toml::Value::String(plain(&v))
             }
-            (None, v) if head.ends_with("password") || head.ends_with("url") => {
+            (None, v)
+                if head.ends_with("password") || head.ends_with("url") || head == "secret" =>
+            {
                 toml::Value::String(plain(&v))
             }
             (_, v) => v,

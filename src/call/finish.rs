@@ -12,11 +12,12 @@ use tokio::sync::{mpsc, Notify};
 
 use super::call_channel::{call_facts, CallProgress};
 use super::disposition::{disposition, normalise_cause, CallFacts};
+use super::hook_events::{self, Ended, Subject, Timeline};
 use super::job::CampaignRt;
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
 use crate::clock::Clock;
-use crate::model::{AttemptResult, ContactUpdate};
+use crate::model::{AttemptResult, ContactUpdate, WebhookUrls};
 use crate::script::ScriptOutcome;
 use crate::store::{Store, StoreError};
 
@@ -75,6 +76,8 @@ pub struct CallEnv {
     pub wake: Arc<Notify>,
     pub live: LiveSet,
     pub requests: mpsc::UnboundedSender<EngineRequest>,
+    /// Webhook receivers of every campaign's calls (outcall.toml `[webhooks]`).
+    pub webhooks: WebhookUrls,
 }
 
 impl CallEnv {
@@ -89,47 +92,75 @@ impl CallEnv {
 #[derive(Debug, Clone)]
 pub struct CallOutcome {
     pub attempt_id: i64,
+    /// The origination UUID (the channel's Unique-ID).
+    pub uuid: String,
     /// The number dialled.
     pub phone: String,
     /// The contact's retry state before this call.
     pub before: RetryState,
+    /// When the attempt row was written (the call placed).
+    pub started_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
+    pub bridged_at: Option<DateTime<Utc>>,
+    pub unbridged_at: Option<DateTime<Utc>>,
     /// What the switch said (cause, SIP code, billsec, answered, bridged, …).
     pub facts: CallFacts,
     /// What the script did (digits, recording, tags, opt-out).
     pub script: ScriptOutcome,
 }
 
+/// Which attempt a call is: its row, channel, number and start, and the contact's retry state
+/// before it.
+#[derive(Debug, Clone)]
+pub struct Placed<'a> {
+    pub attempt_id: i64,
+    pub uuid: &'a str,
+    pub phone: &'a str,
+    pub started_at: DateTime<Utc>,
+    pub before: RetryState,
+}
+
 impl CallOutcome {
-    /// The outcome of a call whose events are `state`, whose script did `script`, which rang
-    /// for `rang_for` against a ring timeout of `ring_timeout`.
+    /// The outcome of the call `placed` whose events are `state`, whose script did `script`,
+    /// which rang for `rang_for` against a ring timeout of `ring_timeout`.
     pub fn of(
-        attempt_id: i64,
-        phone: &str,
-        before: RetryState,
+        placed: Placed<'_>,
         state: &CallProgress,
         script: ScriptOutcome,
         rang: (Duration, Duration),
     ) -> CallOutcome {
         let facts = call_facts(state, &script, rang.0, rang.1);
         CallOutcome {
-            attempt_id,
-            phone: phone.to_string(),
-            before,
+            attempt_id: placed.attempt_id,
+            uuid: placed.uuid.to_string(),
+            phone: placed.phone.to_string(),
+            before: placed.before,
+            started_at: placed.started_at,
             answered_at: state.answered_at,
+            bridged_at: state.bridged_at,
+            unbridged_at: state.unbridged_at,
             facts,
             script,
         }
     }
 }
 
-/// Records the end of a call.
-pub async fn finish_call(env: &CallEnv, campaign: &CampaignRt, outcome: CallOutcome) {
+/// Records the end of a call of `contact`, with its call_end webhooks.
+pub async fn finish_call(
+    env: &CallEnv,
+    campaign: &CampaignRt,
+    contact: &Subject<'_>,
+    outcome: CallOutcome,
+) {
     let CallOutcome {
         attempt_id,
+        uuid,
         phone,
         before,
+        started_at,
         answered_at,
+        bridged_at,
+        unbridged_at,
         facts,
         script: outcome,
     } = outcome;
@@ -167,9 +198,24 @@ pub async fn finish_call(env: &CallEnv, campaign: &CampaignRt, outcome: CallOutc
             tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
         }
     }
+    let ended = Ended {
+        attempt_id,
+        call_uuid: &uuid,
+        number: phone,
+        timeline: Timeline {
+            started_at,
+            answered_at,
+            bridged_at,
+            unbridged_at,
+            ended_at,
+        },
+        result: &result,
+        contact: &update,
+    };
+    let hooks = hook_events::call_end(campaign.receivers(&env.webhooks), contact, &ended);
     match env
         .store
-        .finish_attempt(attempt_id, &env.owner, &result, &update)
+        .finish_attempt(attempt_id, &env.owner, &result, &update, &hooks)
         .await
     {
         Ok(done) => {

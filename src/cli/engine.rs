@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::ops::report::Report;
 use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
 use crate::startup::nodes::{esl_nodes, wait_any_up};
+use crate::startup::webhooks::delivery_worker;
 use crate::store::Store;
 
 #[derive(clap::Args)]
@@ -55,14 +56,25 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         owner: args.owner.unwrap_or_else(default_owner),
         max_concurrent_calls: config.max_concurrent_calls,
         gateways: config.gateway.clone(),
+        webhooks: config.webhooks.urls(),
         ..EngineOptions::default()
     };
+    let worker = delivery_worker(
+        &config.webhooks,
+        store.clone(),
+        Clock::system(),
+        &opts.owner,
+    )
+    .context("cannot start the webhook delivery worker ([webhooks])")?;
     let names: Vec<&str> = config.freeswitch.iter().map(|n| n.label()).collect();
     eprintln!(
         "outcall serve: owner {}, FreeSWITCH nodes: {}; Ctrl-C stops",
         opts.owner,
         names.join(", ")
     );
+    if config.webhooks.secret.is_none() {
+        eprintln!("warning: webhooks.secret is not set: webhook deliveries go unsigned");
+    }
     if wait_any_up(&nodes, Duration::from_secs(5)).await == 0 {
         eprintln!("warning: no FreeSWITCH node reachable yet; calls wait until one is (retrying)");
     }
@@ -78,11 +90,19 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         eprintln!("outcall serve: stopping; live calls may finish");
         stop.cancel();
     });
-    engine
+    // The worker outlives the engine's drain, so the calls that end meanwhile are delivered too.
+    let worker_stop = CancellationToken::new();
+    let deliveries = tokio::spawn(worker.run(worker_stop.clone()));
+    let ran = engine
         .run(shutdown.clone(), Duration::from_secs(args.drain))
-        .await
-        .context("the engine stopped")?;
+        .await;
     shutdown.cancel();
+    worker_stop.cancel();
+    let delivered = deliveries.await;
+    ran.context("the engine stopped")?;
+    delivered
+        .context("the webhook delivery worker panicked")?
+        .context("the webhook delivery worker stopped")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,34 +12,6 @@ use outcall::model::{
 use outcall::store::{Store, StoreError};
 use store_support::*;
 
-fn hook(event: &str, kind: WebhookKind, url: &str) -> NewDelivery {
-    NewDelivery {
-        event_id: format!("{event}.{kind}"),
-        kind,
-        url: url.to_string(),
-        body: format!("{{\"event_id\":\"{event}.{kind}\"}}"),
-    }
-}
-
-/// Leases contact `i` of a fresh running campaign and opens its attempt with `hooks`.
-async fn started(s: &Store, name: &str, hooks: &[NewDelivery]) -> (i64, i64) {
-    let id = running(s, name, 1).await;
-    let c = &s
-        .claim_due(id, t(10), &zones(), 1, "w", t(100))
-        .await
-        .unwrap()[0];
-    let aid = s
-        .start_attempt(
-            c.id,
-            "w",
-            &attempt(&format!("{name}-u"), &c.phones[0], t(11)),
-            hooks,
-        )
-        .await
-        .unwrap();
-    (c.id, aid)
-}
-
 async fn all(s: &Store) -> Vec<Delivery> {
     s.deliveries_page(0, 1000).await.unwrap()
 }

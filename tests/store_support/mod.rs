@@ -12,7 +12,9 @@ use std::future::Future;
 
 use chrono::{DateTime, TimeZone, Utc};
 use outcall::campaign::definition::CampaignDef;
-use outcall::model::{AttemptResult, ContactUpdate, NewAttempt, NewContact};
+use outcall::model::{
+    AttemptResult, ContactUpdate, NewAttempt, NewContact, NewDelivery, WebhookKind,
+};
 use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::store::Store;
 
@@ -151,4 +153,34 @@ pub fn done(attempts: u32) -> ContactUpdate {
         technical_streak: 0,
         next_attempt_at: None,
     }
+}
+
+/// A delivery of event `event` (its body names it) to `url`.
+pub fn hook(event: &str, kind: WebhookKind, url: &str) -> NewDelivery {
+    NewDelivery {
+        event_id: format!("{event}.{kind}"),
+        kind,
+        url: url.to_string(),
+        body: format!("{{\"event_id\":\"{event}.{kind}\"}}"),
+    }
+}
+
+/// Leases the one contact of a fresh running campaign `name` (owner `w`) and opens its attempt
+/// at t(11) with `hooks`; returns the contact and attempt ids.
+pub async fn started(s: &Store, name: &str, hooks: &[NewDelivery]) -> (i64, i64) {
+    let id = running(s, name, 1).await;
+    let c = &s
+        .claim_due(id, t(10), &zones(), 1, "w", t(100))
+        .await
+        .unwrap()[0];
+    let aid = s
+        .start_attempt(
+            c.id,
+            "w",
+            &attempt(&format!("{name}-u"), &c.phones[0], t(11)),
+            hooks,
+        )
+        .await
+        .unwrap();
+    (c.id, aid)
 }

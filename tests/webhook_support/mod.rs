@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 pub enum Policy {
     /// 200 to everything.
     Accept,
-    /// Each key's first `n` requests get 500, later ones 200.
+    /// The first `n` requests of each key at each path get 500, later ones 200.
     FailFirst(u32),
     /// Always this status.
     Always(u16),
@@ -47,8 +47,8 @@ pub struct Seen {
 #[derive(Default)]
 struct Book {
     seen: Vec<Seen>,
-    tries: HashMap<String, u32>,
-    acks: HashMap<String, u32>,
+    tries: HashMap<(String, String), u32>,
+    acks: HashMap<(String, String), u32>,
     draws: u64,
 }
 
@@ -125,13 +125,13 @@ impl Receiver {
         self.shared.book.lock().unwrap().seen.clone()
     }
 
-    /// 2xx answers per idempotency key.
-    pub fn acks(&self) -> HashMap<String, u32> {
+    /// 2xx answers per (path, idempotency key): one receiver URL, one event.
+    pub fn acks(&self) -> HashMap<(String, String), u32> {
         self.shared.book.lock().unwrap().acks.clone()
     }
 
-    /// Requests per idempotency key.
-    pub fn tries(&self) -> HashMap<String, u32> {
+    /// Requests per (path, idempotency key).
+    pub fn tries(&self) -> HashMap<(String, String), u32> {
         self.shared.book.lock().unwrap().tries.clone()
     }
 }
@@ -151,8 +151,9 @@ async fn receive(
     let key = header("idempotency-key").unwrap_or_default();
     let policy = *shared.policy.lock().unwrap();
     let mut book = shared.book.lock().unwrap();
+    let slot = (uri.path().to_string(), key.clone());
     let tries = {
-        let t = book.tries.entry(key.clone()).or_default();
+        let t = book.tries.entry(slot.clone()).or_default();
         *t += 1;
         *t
     };
@@ -176,7 +177,7 @@ async fn receive(
         }
     };
     if (200..300).contains(&status) {
-        *book.acks.entry(key.clone()).or_default() += 1;
+        *book.acks.entry(slot).or_default() += 1;
     }
     book.seen.push(Seen {
         path: uri.path().to_string(),

@@ -12,15 +12,14 @@ mod webhook_support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use outcall::config::Secret;
 use outcall::model::{CampaignStatus, WebhookKind, WebhookUrls};
 use outcall::store::Store;
-use outcall::webhooks::{Backoff, HttpClient, OutboxStats, Worker, WorkerError, WorkerOptions};
+use outcall::webhooks::{HttpClient, OutboxStats, Worker, WorkerError};
 use serde_json::Value;
 use support::*;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use webhook_support::{signature_ok, Policy, Receiver};
+use webhook_support::{signature_ok, worker_options, Policy, Receiver};
 
 const RULES: &str = include_str!("../campaigns/demo-rules.toml");
 const SECRET: &str = "engine-hooks-secret-0417";
@@ -41,19 +40,7 @@ impl Delivering {
 /// A delivery worker on the world's store and clock, as `outcall serve` runs one.
 async fn deliver(w: &World) -> Delivering {
     let store = Store::connect_paused(&w.url).await.unwrap();
-    let opts = WorkerOptions {
-        owner: "e1".into(),
-        secret: Some(Secret::new(SECRET)),
-        schedule: Backoff {
-            backoff: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(60),
-            horizon: Duration::from_secs(3600),
-        },
-        timeout: Duration::from_secs(5),
-        concurrency: 8,
-        poll: Duration::from_millis(100),
-        grace: Duration::from_secs(1),
-    };
+    let opts = worker_options("e1", SECRET);
     let worker = Worker::new(store, w.clock.clone(), HttpClient::new(None).unwrap(), opts);
     let stats = worker.stats();
     let stop = CancellationToken::new();

@@ -10,30 +10,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use outcall::clock::Clock;
-use outcall::config::Secret;
 use outcall::model::{DeliveryStatus, NewDelivery, WebhookKind};
 use outcall::store::Store;
-use outcall::webhooks::{Backoff, HttpClient, Worker, WorkerOptions};
+use outcall::webhooks::{HttpClient, Worker, WorkerOptions};
 use store_support::*;
 use tokio_util::sync::CancellationToken;
-use webhook_support::{signature_ok, Policy, Receiver};
+use webhook_support::{signature_ok, worker_options, Policy, Receiver};
 
 const SECRET: &str = "whsec-test-7731";
 
 fn options() -> WorkerOptions {
-    WorkerOptions {
-        owner: "dialer-1".into(),
-        secret: Some(Secret::new(SECRET)),
-        schedule: Backoff {
-            backoff: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(60),
-            horizon: Duration::from_secs(3600),
-        },
-        timeout: Duration::from_secs(5),
-        concurrency: 8,
-        poll: Duration::from_millis(20),
-        grace: Duration::from_secs(2),
-    }
+    worker_options("dialer-1", SECRET)
 }
 
 /// A store (SQLite in a temp dir) and a clock at t(11), in real time and moved on by the test.

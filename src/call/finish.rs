@@ -17,7 +17,7 @@ use super::job::CampaignRt;
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
 use crate::clock::Clock;
-use crate::model::{AttemptResult, ContactUpdate, WebhookUrls};
+use crate::model::{AttemptResult, ContactUpdate, Disposition, WebhookUrls};
 use crate::script::ScriptOutcome;
 use crate::store::{Store, StoreError};
 
@@ -143,6 +143,32 @@ impl CallOutcome {
             script,
         }
     }
+
+    /// The attempt row's result: disposition `d`, normalised `cause`, ended at `ended_at`.
+    fn result(&self, d: Disposition, cause: &str, ended_at: DateTime<Utc>) -> AttemptResult {
+        AttemptResult {
+            answered_at: self.answered_at,
+            ended_at,
+            hangup_cause: (!cause.is_empty()).then(|| cause.to_string()),
+            sip_code: self.facts.sip_code,
+            disposition: d,
+            billsec: self.facts.billsec,
+            digits: self.script.digits.clone().unwrap_or_default(),
+            recording: self.script.recording.clone(),
+            tags: self.script.tags.clone(),
+        }
+    }
+
+    /// The call's instants, ended at `ended_at` (ring, IVR and talk seconds in its webhooks).
+    fn timeline(&self, ended_at: DateTime<Utc>) -> Timeline {
+        Timeline {
+            started_at: self.started_at,
+            answered_at: self.answered_at,
+            bridged_at: self.bridged_at,
+            unbridged_at: self.unbridged_at,
+            ended_at,
+        }
+    }
 }
 
 /// Records the end of a call of `contact`, with its call_end webhooks.
@@ -152,35 +178,13 @@ pub async fn finish_call(
     contact: &Subject<'_>,
     outcome: CallOutcome,
 ) {
-    let CallOutcome {
-        attempt_id,
-        uuid,
-        phone,
-        before,
-        started_at,
-        answered_at,
-        bridged_at,
-        unbridged_at,
-        facts,
-        script: outcome,
-    } = outcome;
-    let phone = phone.as_str();
     let policy = &campaign.def.retry;
-    let d = disposition(&facts, policy.min_success_seconds);
+    let facts = &outcome.facts;
+    let d = disposition(facts, policy.min_success_seconds);
     let ended_at = env.clock.now();
-    let next = retry::next_step(policy, before, d, ended_at);
+    let next = retry::next_step(policy, outcome.before, d, ended_at);
     let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
-    let result = AttemptResult {
-        answered_at,
-        ended_at,
-        hangup_cause: (!cause.is_empty()).then(|| cause.clone()),
-        sip_code: facts.sip_code,
-        disposition: d,
-        billsec: facts.billsec,
-        digits: outcome.digits.clone().unwrap_or_default(),
-        recording: outcome.recording.clone(),
-        tags: outcome.tags.clone(),
-    };
+    let result = outcome.result(d, &cause, ended_at);
     let update = ContactUpdate {
         status: next.status,
         attempts: next.state.attempts,
@@ -192,32 +196,26 @@ pub async fn finish_call(
     if facts.opted_out {
         if let Err(e) = env
             .store
-            .dnc_add(phone, "opted out in a call", ended_at)
+            .dnc_add(&outcome.phone, "opted out in a call", ended_at)
             .await
         {
             tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
         }
     }
     let ended = Ended {
-        attempt_id,
-        call_uuid: &uuid,
-        number: phone,
-        timeline: Timeline {
-            started_at,
-            answered_at,
-            bridged_at,
-            unbridged_at,
-            ended_at,
-        },
+        attempt_id: outcome.attempt_id,
+        call_uuid: &outcome.uuid,
+        number: &outcome.phone,
+        timeline: outcome.timeline(ended_at),
         result: &result,
         contact: &update,
     };
     let hooks = hook_events::call_end(campaign.receivers(&env.webhooks), contact, &ended);
-    match env
+    let recorded = env
         .store
-        .finish_attempt(attempt_id, &env.owner, &result, &update, &hooks)
-        .await
-    {
+        .finish_attempt(outcome.attempt_id, &env.owner, &result, &update, &hooks)
+        .await;
+    match recorded {
         Ok(done) => {
             let limit = policy.pause_after_technical_errors;
             if limit > 0 && done.campaign_technical_streak == limit {

@@ -8,12 +8,15 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::post;
 use axum::Router;
 use hmac::{Hmac, Mac};
+use outcall::config::Secret;
+use outcall::webhooks::{Backoff, WorkerOptions};
 use sha2::Sha256;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -190,6 +193,24 @@ async fn receive(
         status,
     });
     StatusCode::from_u16(status).unwrap()
+}
+
+/// Worker options for tests: owner, secret, retries from 5 s doubling to 60 s for an hour,
+/// 5 s per request, 8 at once, a look at the outbox every 50 ms.
+pub fn worker_options(owner: &str, secret: &str) -> WorkerOptions {
+    WorkerOptions {
+        owner: owner.into(),
+        secret: Some(Secret::new(secret)),
+        schedule: Backoff {
+            backoff: Duration::from_secs(5),
+            backoff_max: Duration::from_secs(60),
+            horizon: Duration::from_secs(3600),
+        },
+        timeout: Duration::from_secs(5),
+        concurrency: 8,
+        poll: Duration::from_millis(50),
+        grace: Duration::from_secs(1),
+    }
 }
 
 /// A deterministic draw in [0, 1) for the `n`-th request (splitmix64).

@@ -4,7 +4,8 @@
 //! bytes and frames only; `sim` is a switch built on the same codec; `model` is the shared
 //! vocabulary; `script` the call script; `campaign` and `store` the domain and its persistence;
 //! `import` turns CSV into contacts; `scheduler` decides when and how many and hands each
-//! contact to `call`, which owns one call's life. `ops` is the service layer every user action goes through; `startup` and `cli` are the edge.
+//! contact to `call`, which owns one call's life. `ops` is the service layer every user action goes through; `webhooks` sends the call webhooks
+//! the store's outbox holds; `startup` and `cli` are the edge.
 
 pub mod call;
 pub mod campaign;
@@ -21,3 +22,4 @@ pub mod script;
 pub mod sim;
 pub mod startup;
 pub mod store;
+pub mod webhooks;

@@ -1,151 +1,14 @@
 //! The store's contract suite: the same test bodies run against SQLite (always, a temp file) and
 //! PostgreSQL (when OUTCALL_TEST_POSTGRES_URL is set; each test in its own schema).
 
-mod db_support;
+mod store_support;
 
-use std::collections::{BTreeMap, HashSet};
-use std::future::Future;
+use std::collections::HashSet;
 
-use chrono::{DateTime, TimeZone, Utc};
 use outcall::campaign::definition::CampaignDef;
-use outcall::model::{AttemptResult, ContactUpdate, NewAttempt, NewContact};
-use outcall::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::model::{CampaignStatus, ContactStatus, ContactUpdate, Disposition};
 use outcall::store::{Store, StoreError};
-
-const DEMO: &str = include_str!("../campaigns/demo.toml");
-
-struct Db {
-    store: Store,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    Db {
-        store: Store::connect(&url).await.unwrap(),
-        _dir: Some(dir),
-    }
-}
-
-async fn postgres(test: &str) -> Option<Db> {
-    let Some(url) = db_support::fresh_postgres_url("t", test).await else {
-        // One line per test binary, written past libtest's output capture.
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "store_contract: PostgreSQL tests skipped (OUTCALL_TEST_POSTGRES_URL is not set; {test} and the rest ran on SQLite only)"
-            );
-        });
-        return None;
-    };
-    Some(Db {
-        store: Store::connect(&url).await.unwrap(),
-        _dir: None,
-    })
-}
-
-/// Defines `NAME_sqlite` and `NAME_postgres` running the same body.
-macro_rules! contract {
-    ($name:ident, $body:expr) => {
-        mod $name {
-            use super::*;
-            #[tokio::test]
-            async fn sqlite() {
-                let db = super::sqlite().await;
-                run($body, db.store.clone()).await;
-            }
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(db) = super::postgres(stringify!($name)).await {
-                    run($body, db.store.clone()).await;
-                }
-            }
-        }
-    };
-}
-
-async fn run<F, Fut>(body: F, store: Store)
-where
-    F: FnOnce(Store) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    body(store).await
-}
-
-fn t(secs: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_795_000_000 + secs, 0).unwrap()
-}
-
-fn def(name: &str) -> CampaignDef {
-    let text = DEMO.replacen("name = \"demo\"", &format!("name = \"{name}\""), 1);
-    CampaignDef::from_toml_str(&text, "demo.toml").unwrap()
-}
-
-fn contact(phone: &str, tz: Option<&str>) -> NewContact {
-    NewContact {
-        name: format!("Name {phone}"),
-        phones: vec![phone.to_string()],
-        vars: BTreeMap::from([("BALANCE".to_string(), "-68.27".to_string())]),
-        timezone: tz.map(str::to_string),
-    }
-}
-
-/// A running campaign with contacts `+7900100000{0..n}` due at t(0) in the campaign zone.
-async fn running(store: &Store, name: &str, n: usize) -> i64 {
-    let c = store.create_campaign(&def(name), t(0)).await.unwrap();
-    let rows: Vec<NewContact> = (0..n)
-        .map(|i| contact(&format!("+790010{:05}", i), None))
-        .collect();
-    store
-        .add_contacts(c.id, "Europe/Moscow", &rows, t(0), t(0))
-        .await
-        .unwrap();
-    store
-        .set_campaign_status(c.id, CampaignStatus::Running, None, t(0))
-        .await
-        .unwrap();
-    c.id
-}
-
-fn zones() -> Vec<String> {
-    vec!["Europe/Moscow".to_string()]
-}
-
-fn attempt(uuid: &str, phone: &str, at: DateTime<Utc>) -> NewAttempt {
-    NewAttempt {
-        uuid: uuid.into(),
-        phone: phone.into(),
-        node: "fs1".into(),
-        gateway: "demo".into(),
-        started_at: at,
-    }
-}
-
-fn result(d: Disposition, at: DateTime<Utc>) -> AttemptResult {
-    AttemptResult {
-        answered_at: Some(at),
-        ended_at: at + chrono::Duration::seconds(30),
-        hangup_cause: Some("NORMAL_CLEARING".into()),
-        sip_code: Some(200),
-        disposition: d,
-        billsec: 30,
-        digits: "1".into(),
-        recording: None,
-        tags: vec!["paid".into()],
-    }
-}
-
-fn done(attempts: u32) -> ContactUpdate {
-    ContactUpdate {
-        status: ContactStatus::Done,
-        attempts,
-        technical_streak: 0,
-        next_attempt_at: None,
-    }
-}
+use store_support::*;
 
 contract!(campaign_lifecycle, |s: Store| async move {
     let c = s.create_campaign(&def("life"), t(0)).await.unwrap();
@@ -375,11 +238,11 @@ contract!(phone_busy_across_campaigns, |s: Store| async move {
     assert_eq!(a.phones, b.phones);
     let phone = a.phones[0].clone();
     let first = s
-        .start_attempt(a.id, "a", &attempt("u-1", &phone, t(11)))
+        .start_attempt(a.id, "a", &attempt("u-1", &phone, t(11)), &[])
         .await
         .unwrap();
     let busy = s
-        .start_attempt(b.id, "b", &attempt("u-2", &phone, t(12)))
+        .start_attempt(b.id, "b", &attempt("u-2", &phone, t(12)), &[])
         .await
         .unwrap_err();
     assert!(
@@ -387,14 +250,20 @@ contract!(phone_busy_across_campaigns, |s: Store| async move {
         "{busy}"
     );
     let dup = s
-        .start_attempt(a.id, "a", &attempt("u-1", "+79990000000", t(12)))
+        .start_attempt(a.id, "a", &attempt("u-1", "+79990000000", t(12)), &[])
         .await
         .unwrap_err();
     assert!(matches!(dup, StoreError::DuplicateUuid(_)), "{dup}");
-    s.finish_attempt(first, "a", &result(Disposition::Answered, t(13)), &done(1))
-        .await
-        .unwrap();
-    s.start_attempt(b.id, "b", &attempt("u-2", &phone, t(50)))
+    s.finish_attempt(
+        first,
+        "a",
+        &result(Disposition::Answered, t(13)),
+        &done(1),
+        &[],
+    )
+    .await
+    .unwrap();
+    s.start_attempt(b.id, "b", &attempt("u-2", &phone, t(50)), &[])
         .await
         .unwrap();
 });
@@ -407,7 +276,7 @@ contract!(stale_owner_cannot_finish, |s: Store| async move {
         .unwrap()
         .remove(0);
     let aid = s
-        .start_attempt(c.id, "old", &attempt("u-s", &c.phones[0], t(11)))
+        .start_attempt(c.id, "old", &attempt("u-s", &c.phones[0], t(11)), &[])
         .await
         .unwrap();
     // The old dialer stops renewing; its lease expires. Expiry does not free a contact whose
@@ -425,7 +294,13 @@ contract!(stale_owner_cannot_finish, |s: Store| async move {
     );
     s.adopt_attempt(aid, "new", t(30), t(90)).await.unwrap();
     let e = s
-        .finish_attempt(aid, "old", &result(Disposition::Answered, t(31)), &done(1))
+        .finish_attempt(
+            aid,
+            "old",
+            &result(Disposition::Answered, t(31)),
+            &done(1),
+            &[],
+        )
         .await
         .unwrap_err();
     assert!(
@@ -442,11 +317,23 @@ contract!(stale_owner_cannot_finish, |s: Store| async move {
         1,
         "the stale finish changed nothing"
     );
-    s.finish_attempt(aid, "new", &result(Disposition::NoAnswer, t(32)), &done(1))
-        .await
-        .unwrap();
+    s.finish_attempt(
+        aid,
+        "new",
+        &result(Disposition::NoAnswer, t(32)),
+        &done(1),
+        &[],
+    )
+    .await
+    .unwrap();
     let e = s
-        .finish_attempt(aid, "new", &result(Disposition::NoAnswer, t(33)), &done(1))
+        .finish_attempt(
+            aid,
+            "new",
+            &result(Disposition::NoAnswer, t(33)),
+            &done(1),
+            &[],
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::AttemptNotOpen(_)), "{e}");
@@ -463,7 +350,12 @@ contract!(
         let mut streak = 0;
         for (i, c) in cs.iter().enumerate() {
             let aid = s
-                .start_attempt(c.id, "w", &attempt(&format!("u{i}"), &c.phones[0], t(20)))
+                .start_attempt(
+                    c.id,
+                    "w",
+                    &attempt(&format!("u{i}"), &c.phones[0], t(20)),
+                    &[],
+                )
                 .await
                 .unwrap();
             let d = if i < 2 {
@@ -478,7 +370,7 @@ contract!(
                 next_attempt_at: Some(t(80)),
             };
             streak = s
-                .finish_attempt(aid, "w", &result(d, t(21)), &upd)
+                .finish_attempt(aid, "w", &result(d, t(21)), &upd, &[])
                 .await
                 .unwrap()
                 .campaign_technical_streak;
@@ -542,7 +434,7 @@ contract!(leases_extend_expire_and_release, |s: Store| async move {
         (ContactStatus::Pending, None)
     );
     let e = s
-        .start_attempt(ids[2], "w", &attempt("late", &back.phones[0], t(51)))
+        .start_attempt(ids[2], "w", &attempt("late", &back.phones[0], t(51)), &[])
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::LeaseLost { .. }), "{e}");
@@ -598,13 +490,13 @@ contract!(do_not_call_list, |s: Store| async move {
         .unwrap()
         .remove(0);
     let e = s
-        .start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(11)))
+        .start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(11)), &[])
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::DoNotCall(_)), "{e}");
     assert!(s.dnc_remove("+79001000000").await.unwrap());
     assert!(!s.dnc_contains("+79001000000").await.unwrap());
-    s.start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(12)))
+    s.start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(12)), &[])
         .await
         .unwrap();
 });

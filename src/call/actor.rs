@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::call_channel::{CallProgress, LiveChannel};
-use super::finish::{CallEnv, CallOutcome};
+use super::finish::{CallEnv, CallOutcome, Placed};
 use super::job::{Job, NotStarted};
 use super::metrics::{CallEvent, CallStage};
 use super::say_watch::SayWatch;
@@ -98,7 +98,14 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
     tracing::Span::current().record("attempt", attempt_id);
     let (state, script, rang_for) = drive(env, call, uuid, &endpoint, phone).await;
     let rang = (rang_for, job.ring_timeout());
-    let outcome = CallOutcome::of(attempt_id, phone, job.retry_state(), &state, script, rang);
+    let placed = Placed {
+        attempt_id,
+        uuid,
+        phone,
+        started_at: attempt.started_at,
+        before: job.retry_state(),
+    };
+    let outcome = CallOutcome::of(placed, &state, script, rang);
     let d = job.finish(env, outcome).await;
     env.metrics
         .publish(call_event(env, call, phone, CallStage::Ended, Some(d)));

@@ -32,6 +32,9 @@ pub struct CallProgress {
     /// When CHANNEL_PARK was received, until the first execute is sent.
     pub park_seen: Option<Instant>,
     pub bridged: bool,
+    /// The first CHANNEL_BRIDGE and the last CHANNEL_UNBRIDGE (talk time in the webhooks).
+    pub bridged_at: Option<DateTime<Utc>>,
+    pub unbridged_at: Option<DateTime<Utc>>,
     /// The CHANNEL_HANGUP_COMPLETE event.
     pub hangup: Option<CallEvent>,
     /// The dialer hung up because the campaign was stopped.
@@ -58,7 +61,11 @@ impl CallProgress {
                 self.parked = true;
                 self.park_seen = Some(Instant::now());
             }
-            "CHANNEL_BRIDGE" => self.bridged = true,
+            "CHANNEL_BRIDGE" => {
+                self.bridged = true;
+                self.bridged_at.get_or_insert_with(|| clock.now());
+            }
+            "CHANNEL_UNBRIDGE" => self.unbridged_at = Some(clock.now()),
             "CHANNEL_HANGUP_COMPLETE" => self.hangup = Some(ev),
             _ => {}
         }

@@ -20,11 +20,12 @@ use crate::esl::command::app::uuid_kill_args;
 use crate::esl::command::{originate_args, AppCall};
 
 /// The events the dialer subscribes to.
-pub const EVENTS: [&str; 10] = [
+pub const EVENTS: [&str; 11] = [
     "CHANNEL_CREATE",
     "CHANNEL_ANSWER",
     "CHANNEL_PARK",
     "CHANNEL_BRIDGE",
+    "CHANNEL_UNBRIDGE",
     "CHANNEL_HANGUP_COMPLETE",
     "CHANNEL_EXECUTE_COMPLETE",
     "BACKGROUND_JOB",

@@ -12,11 +12,12 @@ use tokio::sync::{mpsc, Notify};
 
 use super::call_channel::{call_facts, CallProgress};
 use super::disposition::{disposition, normalise_cause, CallFacts};
+use super::hook_events::{self, Ended, Subject, Timeline};
 use super::job::CampaignRt;
 use super::metrics::Metrics;
 use super::retry::{self, RetryState};
 use crate::clock::Clock;
-use crate::model::{AttemptResult, ContactUpdate, Disposition};
+use crate::model::{AttemptResult, ContactUpdate, Disposition, WebhookUrls};
 use crate::script::ScriptOutcome;
 use crate::store::{Store, StoreError};
 
@@ -75,6 +76,8 @@ pub struct CallEnv {
     pub wake: Arc<Notify>,
     pub live: LiveSet,
     pub requests: mpsc::UnboundedSender<EngineRequest>,
+    /// Webhook receivers of every campaign's calls (outcall.toml `[webhooks]`).
+    pub webhooks: WebhookUrls,
 }
 
 impl CallEnv {
@@ -89,71 +92,100 @@ impl CallEnv {
 #[derive(Debug, Clone)]
 pub struct CallOutcome {
     pub attempt_id: i64,
+    /// The origination UUID (the channel's Unique-ID).
+    pub uuid: String,
     /// The number dialled.
     pub phone: String,
     /// The contact's retry state before this call.
     pub before: RetryState,
+    /// When the attempt row was written (the call placed).
+    pub started_at: DateTime<Utc>,
     pub answered_at: Option<DateTime<Utc>>,
+    pub bridged_at: Option<DateTime<Utc>>,
+    pub unbridged_at: Option<DateTime<Utc>>,
     /// What the switch said (cause, SIP code, billsec, answered, bridged, …).
     pub facts: CallFacts,
     /// What the script did (digits, recording, tags, opt-out).
     pub script: ScriptOutcome,
 }
 
+/// Which attempt a call is: its row, channel, number and start, and the contact's retry state
+/// before it.
+#[derive(Debug, Clone)]
+pub struct Placed<'a> {
+    pub attempt_id: i64,
+    pub uuid: &'a str,
+    pub phone: &'a str,
+    pub started_at: DateTime<Utc>,
+    pub before: RetryState,
+}
+
 impl CallOutcome {
-    /// The outcome of a call whose events are `state`, whose script did `script`, which rang
-    /// for `rang_for` against a ring timeout of `ring_timeout`.
+    /// The outcome of the call `placed` whose events are `state`, whose script did `script`,
+    /// which rang for `rang_for` against a ring timeout of `ring_timeout`.
     pub fn of(
-        attempt_id: i64,
-        phone: &str,
-        before: RetryState,
+        placed: Placed<'_>,
         state: &CallProgress,
         script: ScriptOutcome,
         rang: (Duration, Duration),
     ) -> CallOutcome {
         let facts = call_facts(state, &script, rang.0, rang.1);
         CallOutcome {
-            attempt_id,
-            phone: phone.to_string(),
-            before,
+            attempt_id: placed.attempt_id,
+            uuid: placed.uuid.to_string(),
+            phone: placed.phone.to_string(),
+            before: placed.before,
+            started_at: placed.started_at,
             answered_at: state.answered_at,
+            bridged_at: state.bridged_at,
+            unbridged_at: state.unbridged_at,
             facts,
             script,
         }
     }
+
+    /// The attempt row's result: disposition `d`, normalised `cause`, ended at `ended_at`.
+    fn result(&self, d: Disposition, cause: &str, ended_at: DateTime<Utc>) -> AttemptResult {
+        AttemptResult {
+            answered_at: self.answered_at,
+            ended_at,
+            hangup_cause: (!cause.is_empty()).then(|| cause.to_string()),
+            sip_code: self.facts.sip_code,
+            disposition: d,
+            billsec: self.facts.billsec,
+            digits: self.script.digits.clone().unwrap_or_default(),
+            recording: self.script.recording.clone(),
+            tags: self.script.tags.clone(),
+        }
+    }
+
+    /// The call's instants, ended at `ended_at` (ring, IVR and talk seconds in its webhooks).
+    fn timeline(&self, ended_at: DateTime<Utc>) -> Timeline {
+        Timeline {
+            started_at: self.started_at,
+            answered_at: self.answered_at,
+            bridged_at: self.bridged_at,
+            unbridged_at: self.unbridged_at,
+            ended_at,
+        }
+    }
 }
 
-/// Records the end of a call.
+/// Records the end of a call of `contact`, with its call_end webhooks; returns the
+/// disposition it came to.
 pub async fn finish_call(
     env: &CallEnv,
     campaign: &CampaignRt,
+    contact: &Subject<'_>,
     outcome: CallOutcome,
 ) -> Disposition {
-    let CallOutcome {
-        attempt_id,
-        phone,
-        before,
-        answered_at,
-        facts,
-        script: outcome,
-    } = outcome;
-    let phone = phone.as_str();
     let policy = &campaign.def.retry;
-    let d = disposition(&facts, policy.min_success_seconds);
+    let facts = &outcome.facts;
+    let d = disposition(facts, policy.min_success_seconds);
     let ended_at = env.clock.now();
-    let next = retry::next_step(policy, before, d, ended_at);
+    let next = retry::next_step(policy, outcome.before, d, ended_at);
     let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
-    let result = AttemptResult {
-        answered_at,
-        ended_at,
-        hangup_cause: (!cause.is_empty()).then(|| cause.clone()),
-        sip_code: facts.sip_code,
-        disposition: d,
-        billsec: facts.billsec,
-        digits: outcome.digits.clone().unwrap_or_default(),
-        recording: outcome.recording.clone(),
-        tags: outcome.tags.clone(),
-    };
+    let result = outcome.result(d, &cause, ended_at);
     let update = ContactUpdate {
         status: next.status,
         attempts: next.state.attempts,
@@ -165,17 +197,26 @@ pub async fn finish_call(
     if facts.opted_out {
         if let Err(e) = env
             .store
-            .dnc_add(phone, "opted out in a call", ended_at)
+            .dnc_add(&outcome.phone, "opted out in a call", ended_at)
             .await
         {
             tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
         }
     }
-    match env
+    let ended = Ended {
+        attempt_id: outcome.attempt_id,
+        call_uuid: &outcome.uuid,
+        number: &outcome.phone,
+        timeline: outcome.timeline(ended_at),
+        result: &result,
+        contact: &update,
+    };
+    let hooks = hook_events::call_end(campaign.receivers(&env.webhooks), contact, &ended);
+    let recorded = env
         .store
-        .finish_attempt(attempt_id, &env.owner, &result, &update)
-        .await
-    {
+        .finish_attempt(outcome.attempt_id, &env.owner, &result, &update, &hooks)
+        .await;
+    match recorded {
         Ok(done) => {
             let limit = policy.pause_after_technical_errors;
             if limit > 0 && done.campaign_technical_streak == limit {

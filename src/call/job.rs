@@ -3,16 +3,17 @@
 //! apply; the call actor asks the job and knows nothing else of where the work came from. A
 //! campaign contact is one kind of job; a callback job (seeds/000) is the next.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
 use super::finish::{finish_call, CallEnv, CallOutcome};
+use super::hook_events::{self, Receivers, Subject};
 use super::retry::RetryState;
 use crate::campaign::definition::CampaignDef;
-use crate::model::{ClaimedContact, ContactStatus, Disposition, NewAttempt};
+use crate::model::{ClaimedContact, ContactStatus, Disposition, NewAttempt, WebhookUrls};
 use crate::script::{RunSettings, Script};
 use crate::store::StoreError;
 
@@ -26,6 +27,32 @@ pub struct CampaignRt {
     pub settings: RunSettings,
     /// Cancelled when the campaign is stopped: live calls hang up.
     pub stop: CancellationToken,
+}
+
+impl CampaignRt {
+    /// A contact of this campaign, as its calls' webhooks name it.
+    pub fn subject<'a>(
+        &'a self,
+        contact_id: i64,
+        name: &'a str,
+        vars: &'a BTreeMap<String, String>,
+    ) -> Subject<'a> {
+        Subject {
+            campaign_id: self.id,
+            campaign: &self.def.name,
+            contact_id,
+            contact_name: name,
+            vars,
+        }
+    }
+
+    /// Where this campaign's call webhooks go: the `global` receivers, then its own.
+    pub fn receivers<'a>(&'a self, global: &'a WebhookUrls) -> Receivers<'a> {
+        Receivers {
+            global,
+            campaign: &self.def.webhooks,
+        }
+    }
 }
 
 /// One unit of work placed as one call.
@@ -149,11 +176,33 @@ impl Job {
         }
     }
 
-    /// Commits the attempt row before anything is sent to the switch; its id.
+    /// Whom the call is for, as its webhooks name it.
+    fn subject(&self) -> Subject<'_> {
+        match self {
+            Job::Contact { contact, campaign } => {
+                campaign.subject(contact.id, &contact.name, &contact.vars)
+            }
+        }
+    }
+
+    /// Where the call's webhooks go.
+    fn receivers<'a>(&'a self, env: &'a CallEnv) -> Receivers<'a> {
+        match self {
+            Job::Contact { campaign, .. } => campaign.receivers(&env.webhooks),
+        }
+    }
+
+    /// Commits the attempt row, with its call_start webhooks, before anything is sent to the
+    /// switch; its id.
     pub async fn start_attempt(&self, env: &CallEnv, a: &NewAttempt) -> Result<i64, NotStarted> {
+        let hooks = hook_events::call_start(self.receivers(env), &self.subject(), a);
         match self {
             Job::Contact { contact, .. } => {
-                match env.store.start_attempt(contact.id, &env.owner, a).await {
+                match env
+                    .store
+                    .start_attempt(contact.id, &env.owner, a, &hooks)
+                    .await
+                {
                     Ok(id) => Ok(id),
                     Err(StoreError::PhoneBusy(_)) => Err(NotStarted::Busy),
                     Err(StoreError::DoNotCall(_)) => Err(NotStarted::Closed("do not call")),
@@ -201,7 +250,9 @@ impl Job {
     /// Records the outcome; returns the disposition it came to.
     pub async fn finish(&self, env: &CallEnv, outcome: CallOutcome) -> Disposition {
         match self {
-            Job::Contact { campaign, .. } => finish_call(env, campaign, outcome).await,
+            Job::Contact { campaign, .. } => {
+                finish_call(env, campaign, &self.subject(), outcome).await
+            }
         }
     }
 }

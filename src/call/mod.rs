@@ -8,6 +8,7 @@ pub mod call_channel;
 pub mod disposition;
 pub mod esl_switch;
 pub mod finish;
+pub mod hook_events;
 pub mod job;
 pub mod metrics;
 pub mod retry;

@@ -1,11 +1,11 @@
-//! The `webhook` script step's HTTP client: POSTs the call's state as JSON to an `http://` URL
-//! and reads the exit it answers: a JSON object `{"exit": "name"}` (or `"next"`), a JSON string,
-//! or plain text. Small on purpose (HTTP/1.1, one request per connection, bounded reply).
+//! The `webhook` script step's exchange: POSTs the call's state as JSON to an `http://` or
+//! `https://` URL through outcall's one HTTP client (`webhooks::http`) and reads the exit it
+//! answers: a JSON object `{"exit": "name"}` (or `"next"`), a JSON string, or plain text. The
+//! reply is bounded and the whole exchange has a time limit.
 
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use crate::webhooks::{HttpClient, HttpError};
 
 /// Replies longer than this are refused.
 const MAX_REPLY: usize = 64 * 1024;
@@ -13,7 +13,7 @@ const MAX_REPLY: usize = 64 * 1024;
 /// Why a webhook gave no answer.
 #[derive(Debug, thiserror::Error)]
 pub enum WebhookError {
-    #[error("webhook URL {0} is not http://host[:port]/path")]
+    #[error("webhook URL {0} is not http(s)://host[:port]/path")]
     BadUrl(String),
     #[error("webhook {url}: {message}")]
     Failed { url: String, message: String },
@@ -27,72 +27,33 @@ pub async fn ask(
     payload: &serde_json::Value,
     timeout: Duration,
 ) -> Result<Option<String>, WebhookError> {
-    let (host, port, path) = parse_url(url)?;
+    if url.contains(['\r', '\n', ' ']) {
+        return Err(WebhookError::BadUrl(url.to_string()));
+    }
     let fail = |message: String| WebhookError::Failed {
         url: url.to_string(),
         message,
     };
-    let body = payload.to_string();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let exchange = async {
-        let mut stream = TcpStream::connect((host.as_str(), port))
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let mut reply = Vec::new();
-        (&mut stream)
-            .take(MAX_REPLY as u64 + 1)
-            .read_to_end(&mut reply)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        if reply.len() > MAX_REPLY {
-            return Err(fail("reply too long".into()));
-        }
-        parse_reply(&reply).map_err(fail)
-    };
-    tokio::time::timeout(timeout, exchange)
+    let client = HttpClient::shared().map_err(|e| fail(e.to_string()))?;
+    let headers = [("Content-Type", "application/json".to_string())];
+    let reply = client
+        .post(url, &headers, payload.to_string(), timeout, MAX_REPLY)
         .await
-        .map_err(|_| WebhookError::Timeout(url.to_string()))?
-}
-
-fn parse_url(url: &str) -> Result<(String, u16, String), WebhookError> {
-    let bad = || WebhookError::BadUrl(url.to_string());
-    let rest = url.strip_prefix("http://").ok_or_else(bad)?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    if authority.is_empty() || url.contains(['\r', '\n', ' ']) {
-        return Err(bad());
-    }
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse().map_err(|_| bad())?),
-        None => (authority, 80),
-    };
-    Ok((host.to_string(), port, path.to_string()))
+        .map_err(|e| match e {
+            HttpError::BadUrl => WebhookError::BadUrl(url.to_string()),
+            HttpError::Timeout(_) => WebhookError::Timeout(url.to_string()),
+            other => fail(other.to_string()),
+        })?;
+    parse_reply(reply.status, &reply.body).map_err(fail)
 }
 
 /// The exit named by an HTTP reply.
-fn parse_reply(reply: &[u8]) -> Result<Option<String>, String> {
-    let text = String::from_utf8_lossy(reply);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| "malformed HTTP reply".to_string())?;
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| "malformed HTTP status line".to_string())?;
+fn parse_reply(status: u16, body: &[u8]) -> Result<Option<String>, String> {
     if !(200..300).contains(&status) {
         return Err(format!("HTTP status {status}"));
     }
-    let body = body.trim();
+    let text = String::from_utf8_lossy(body);
+    let body = text.trim();
     if body.is_empty() {
         return Ok(None);
     }
@@ -110,45 +71,99 @@ fn parse_reply(reply: &[u8]) -> Result<Option<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpListener;
 
     #[test]
-    fn urls_and_replies() {
-        assert_eq!(
-            parse_url("http://crm.local:8080/next?x=1").unwrap(),
-            ("crm.local".into(), 8080, "/next?x=1".into())
-        );
-        assert!(parse_url("https://x/").is_err());
-        assert!(parse_url("http://x/\r\nHost: y").is_err());
-        let ok = |b: &str| parse_reply(format!("HTTP/1.1 200 OK\r\n\r\n{b}").as_bytes());
+    fn replies() {
+        let ok = |b: &str| parse_reply(200, b.as_bytes());
         assert_eq!(ok("{\"exit\":\"vip\"}").unwrap().as_deref(), Some("vip"));
+        assert_eq!(ok("{\"next\":\"vip\"}").unwrap().as_deref(), Some("vip"));
         assert_eq!(ok("\"vip\"").unwrap().as_deref(), Some("vip"));
         assert_eq!(ok("vip\n").unwrap().as_deref(), Some("vip"));
         assert_eq!(ok("").unwrap(), None);
-        assert!(parse_reply(b"HTTP/1.1 500 Oops\r\n\r\n").is_err());
+        assert!(parse_reply(500, b"").unwrap_err().contains("500"));
     }
 
     #[tokio::test]
-    async fn posts_and_reads_the_exit() {
+    async fn bad_urls_are_refused_before_any_request() {
+        let t = Duration::from_secs(1);
+        let v = serde_json::json!({});
+        for url in ["ftp://x/", "x/y", "http://x/\r\nHost: y"] {
+            let e = ask(url, &v, t).await.unwrap_err();
+            assert!(matches!(e, WebhookError::BadUrl(_)), "{url}: {e}");
+        }
+    }
+
+    /// A one-request HTTP server: returns the request it read; answers `reply`.
+    async fn serve_once(reply: Vec<u8>) -> (String, tokio::task::JoinHandle<String>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
             let (mut s, _) = listener.accept().await.unwrap();
+            let mut req = Vec::new();
             let mut buf = vec![0u8; 4096];
-            let n = s.read(&mut buf).await.unwrap();
-            let req = String::from_utf8_lossy(&buf[..n]).to_string();
-            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{\"exit\":\"vip\"}")
-                .await
-                .unwrap();
-            req
+            // Headers, then the body its Content-Length announces.
+            loop {
+                let n = s.read(&mut buf).await.unwrap();
+                req.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&req).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break;
+                    }
+                }
+            }
+            s.write_all(&reply).await.unwrap();
+            let _ = s.shutdown().await;
+            String::from_utf8_lossy(&req).to_string()
         });
-        let url = format!("http://{addr}/hook");
+        (format!("http://{addr}"), server)
+    }
+
+    #[tokio::test]
+    async fn posts_and_reads_the_exit() {
+        let (base, server) =
+            serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 14\r\n\r\n{\"exit\":\"vip\"}".to_vec())
+                .await;
+        let url = format!("{base}/hook?x=1");
         let exit = ask(&url, &serde_json::json!({"a": 1}), Duration::from_secs(5))
             .await
             .unwrap();
         assert_eq!(exit.as_deref(), Some("vip"));
         let req = server.await.unwrap();
-        assert!(req.starts_with("POST /hook HTTP/1.1\r\n"), "{req}");
+        assert!(req.starts_with("POST /hook?x=1 HTTP/1.1\r\n"), "{req}");
+        assert!(
+            req.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{req}"
+        );
         assert!(req.ends_with("{\"a\":1}"), "{req}");
+    }
+
+    #[tokio::test]
+    async fn a_long_reply_and_a_silent_service_fail() {
+        let mut long = b"HTTP/1.1 200 OK\r\nContent-Length: 70000\r\n\r\n".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 70_000));
+        let (base, _server) = serve_once(long).await;
+        let e = ask(&base, &serde_json::json!({}), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("longer than 65536"), "{e}");
+
+        let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/", silent.local_addr().unwrap());
+        let e = ask(&url, &serde_json::json!({}), Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, WebhookError::Timeout(_)), "{e}");
     }
 }

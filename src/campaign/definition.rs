@@ -9,7 +9,7 @@
 //! timezone = "Europe/Moscow"
 //! subscriber_local_time = true
 //! operator = "sofia/gateway/demo/operator"
-//! [schedule] ... [limits] ... [retry] ... [script] ...
+//! [schedule] ... [limits] ... [retry] ... [webhooks] ... [script] ...
 //! ```
 
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::schedule::{parse_tz, Schedule, ScheduleSpec};
-use crate::model::{duration_text, Disposition, Limits, RetryPolicy};
+use crate::model::{duration_text, Disposition, Limits, RetryPolicy, WebhookUrls};
 use crate::script::{Node, RunSettings, Script};
 
 /// Why a definition was refused; the message names the place.
@@ -73,6 +73,8 @@ struct Spec {
     limits: Limits,
     #[serde(default)]
     retry: RetryPolicy,
+    #[serde(default)]
+    webhooks: WebhookUrls,
     script: Script,
 }
 
@@ -106,6 +108,8 @@ pub struct CampaignDef {
     pub schedule: Schedule,
     pub limits: Limits,
     pub retry: RetryPolicy,
+    /// This campaign's own webhook receivers (besides outcall.toml's, which get every call).
+    pub webhooks: WebhookUrls,
     pub script: Script,
     /// Variables the script needs from every contact, each with the first place it is used.
     pub script_vars: BTreeMap<String, String>,
@@ -157,6 +161,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
     let schedule = Schedule::resolve(&spec.schedule, timezone)?;
     check_limits(&spec.limits)?;
     check_retry(&spec.retry)?;
+    spec.webhooks.check("webhooks")?;
     spec.script.validate()?;
     for (name, node) in &spec.script.nodes {
         if let Node::Bridge(crate::script::nodes::bridge::Bridge { to, .. }) = node {
@@ -185,6 +190,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
         schedule,
         limits: spec.limits,
         retry: spec.retry,
+        webhooks: spec.webhooks,
         script: spec.script,
         script_vars,
         source: text.to_string(),

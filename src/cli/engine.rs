@@ -15,6 +15,7 @@ use crate::http::ApiState;
 use crate::ops::report::Report;
 use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
 use crate::startup::nodes::{esl_nodes, wait_any_up};
+use crate::startup::webhooks::delivery_worker;
 use crate::store::Store;
 
 #[derive(clap::Args)]
@@ -58,14 +59,25 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         owner: args.owner.unwrap_or_else(default_owner),
         max_concurrent_calls: config.max_concurrent_calls,
         gateways: config.gateway.clone(),
+        webhooks: config.webhooks.urls(),
         ..EngineOptions::default()
     };
+    let worker = delivery_worker(
+        &config.webhooks,
+        store.clone(),
+        Clock::system(),
+        &opts.owner,
+    )
+    .context("cannot start the webhook delivery worker ([webhooks])")?;
     let names: Vec<&str> = config.freeswitch.iter().map(|n| n.label()).collect();
     eprintln!(
         "outcall serve: owner {}, FreeSWITCH nodes: {}; Ctrl-C stops",
         opts.owner,
         names.join(", ")
     );
+    if config.webhooks.secret.is_none() {
+        eprintln!("warning: webhooks.secret is not set: webhook deliveries go unsigned");
+    }
     let watched = nodes.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>();
     let switches: Vec<Arc<dyn Switch>> = nodes
         .iter()
@@ -109,11 +121,19 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         eprintln!("outcall serve: stopping; live calls may finish");
         stop.cancel();
     });
-    engine
+    // The worker outlives the engine's drain, so the calls that end meanwhile are delivered too.
+    let worker_stop = CancellationToken::new();
+    let deliveries = tokio::spawn(worker.run(worker_stop.clone()));
+    let ran = engine
         .run(shutdown.clone(), Duration::from_secs(args.drain))
-        .await
-        .context("the engine stopped")?;
+        .await;
     shutdown.cancel();
+    worker_stop.cancel();
+    let delivered = deliveries.await;
+    ran.context("the engine stopped")?;
+    delivered
+        .context("the webhook delivery worker panicked")?
+        .context("the webhook delivery worker stopped")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,6 +3,7 @@
 //! `OUTCALL_DATABASE_URL`, `OUTCALL_FREESWITCH__0__PASSWORD`). Secrets never print.
 
 mod http;
+mod webhooks;
 
 use std::fmt;
 use std::path::Path;
@@ -10,6 +11,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 pub use http::HttpSettings;
+pub use webhooks::WebhookSettings;
 
 /// Errors reading or applying the configuration.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +109,8 @@ pub struct Config {
     pub gateway: Vec<GatewayLimits>,
     /// The HTTP API of `outcall serve`.
     pub http: HttpSettings,
+    /// Call webhooks: global receivers, signing secret, delivery (docs/webhooks.md).
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for Config {
@@ -118,6 +122,7 @@ impl Default for Config {
             max_concurrent_calls: 5000,
             gateway: Vec::new(),
             http: HttpSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -196,7 +201,7 @@ impl Config {
                 )));
             }
         }
-        Ok(())
+        self.webhooks.validate()
     }
 }
 
@@ -247,7 +252,9 @@ fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Res
             (Some(toml::Value::String(_)), v) | (None, v @ toml::Value::String(_)) => {
                 toml::Value::String(plain(&v))
             }
-            (None, v) if head.ends_with("password") || head.ends_with("url") => {
+            (None, v)
+                if head.ends_with("password") || head.ends_with("url") || head == "secret" =>
+            {
                 toml::Value::String(plain(&v))
             }
             (_, v) => v,

@@ -194,6 +194,10 @@ str_enum!(CampaignStatus { Draft => "draft", Scheduled => "scheduled", Running =
 str_enum!(ContactStatus { Pending => "pending", Dialing => "dialing", Done => "done",
     Exhausted => "exhausted" });
 
+// After `str_enum!`, which it uses.
+mod webhooks;
+pub use self::webhooks::*;
+
 /// Retry rules of a campaign (DESIGN.md "Retry policy"; seeds/003 give the defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

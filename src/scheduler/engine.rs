@@ -32,7 +32,7 @@ use crate::campaign::window;
 use crate::clock::Clock;
 use crate::config::GatewayLimits;
 use crate::esl::command::app::gateway_of;
-use crate::model::CampaignStatus;
+use crate::model::{CampaignStatus, WebhookUrls};
 use crate::ops::campaigns::pause_automatically;
 use crate::scheduler::pacing::{CapKey, NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
@@ -57,6 +57,8 @@ pub struct EngineOptions {
     pub max_concurrent_calls: u32,
     /// Caps of named SIP gateways, across every campaign dialling through them.
     pub gateways: Vec<GatewayLimits>,
+    /// Webhook receivers of every campaign's calls (each campaign may add its own).
+    pub webhooks: WebhookUrls,
 }
 
 impl Default for EngineOptions {
@@ -67,6 +69,7 @@ impl Default for EngineOptions {
             poll: Duration::from_millis(400),
             max_concurrent_calls: 5000,
             gateways: Vec::new(),
+            webhooks: WebhookUrls::default(),
         }
     }
 }
@@ -118,6 +121,7 @@ impl Engine {
             wake: Arc::new(Notify::new()),
             live: LiveSet::default(),
             requests: tx,
+            webhooks: opts.webhooks.clone(),
         });
         let nodes = nodes
             .into_iter()

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::engine::{Engine, EngineError};
 use crate::call::actor::NodeRt;
 use crate::call::call_channel::CallProgress;
-use crate::call::finish::{finish_call, CallOutcome, EngineRequest};
+use crate::call::finish::{finish_call, CallOutcome, EngineRequest, Placed};
 use crate::call::job::CampaignRt;
 use crate::call::retry::RetryState;
 use crate::clock::Clock;
@@ -88,8 +88,16 @@ async fn settle(
     tracing::info!(attempt = a.attempt_id, call_uuid = %a.uuid, "reconciled an open attempt after a restart");
     let rang = (Duration::ZERO, campaign.def.ring_timeout);
     let script = ScriptOutcome::default();
-    let outcome = CallOutcome::of(a.attempt_id, &a.phone, before, &state, script, rang);
-    finish_call(env, &campaign, outcome).await;
+    let placed = Placed {
+        attempt_id: a.attempt_id,
+        uuid: &a.uuid,
+        phone: &a.phone,
+        started_at: a.started_at,
+        before,
+    };
+    let outcome = CallOutcome::of(placed, &state, script, rang);
+    let subject = campaign.subject(contact.id, &contact.name, &contact.vars);
+    finish_call(env, &campaign, &subject, outcome).await;
     Ok(())
 }
 

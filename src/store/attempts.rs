@@ -3,12 +3,14 @@
 
 use chrono::{DateTime, Utc};
 
+use super::outbox::enqueue_in;
 use super::{
     from_ms, is_unique_violation, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError,
     WriteTx,
 };
 use crate::model::{
-    AttemptRecord, AttemptResult, ContactUpdate, FinishOutcome, NewAttempt, OpenAttempt,
+    AttemptRecord, AttemptResult, ContactUpdate, FinishOutcome, NewAttempt, NewDelivery,
+    OpenAttempt,
 };
 use crate::model::{ContactStatus, Disposition};
 
@@ -80,10 +82,17 @@ impl CdrRow {
 }
 
 impl Store {
-    /// Writes and commits the attempt row for a contact `owner` holds, before the originate.
+    /// Writes and commits the attempt row for a contact `owner` holds, before the originate,
+    /// with the webhook deliveries that report it (`outbox`, call_start) in the same transaction.
     /// Errors: [`StoreError::PhoneBusy`] (the number has an open attempt, any campaign),
     /// [`StoreError::DoNotCall`], [`StoreError::LeaseLost`], [`StoreError::DuplicateUuid`].
-    pub async fn start_attempt(&self, contact_id: i64, owner: &str, a: &NewAttempt) -> Result<i64> {
+    pub async fn start_attempt(
+        &self,
+        contact_id: i64,
+        owner: &str,
+        a: &NewAttempt,
+        outbox: &[NewDelivery],
+    ) -> Result<i64> {
         let dnc = "SELECT COUNT(*) FROM dnc WHERE phone = $1";
         let touch = "UPDATE contacts SET updated_at = $1 WHERE id = $2 AND lease_owner = $3 \
                      AND status = 'dialing' RETURNING campaign_id";
@@ -101,11 +110,12 @@ impl Store {
             let Some((campaign_id,)) = campaign else {
                 return Err(StoreError::LeaseLost { contact_id });
             };
-            let row = sqlx::query_as(insert)
+            let row: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(insert)
                 .bind(campaign_id).bind(contact_id).bind(&a.uuid).bind(&a.phone)
                 .bind(&a.node).bind(&a.gateway).bind(owner).bind(ms(a.started_at))
                 .fetch_one(&mut *tx).await;
-            if row.is_ok() {
+            if let Ok((id,)) = row {
+                enqueue_in!(tx, outbox, id, ms(a.started_at));
                 tx.commit().await?;
             }
             row
@@ -124,13 +134,15 @@ impl Store {
 
     /// Closes the attempt and writes the contact's new state in one transaction, only while
     /// `owner` still holds the contact's lease (else [`StoreError::LeaseLost`], nothing changed).
-    /// The contact's lease is cleared; the campaign's technical streak is counted.
+    /// The contact's lease is cleared; the campaign's technical streak is counted; the webhook
+    /// deliveries that report the result (`outbox`, call_end) are written in the same transaction.
     pub async fn finish_attempt(
         &self,
         attempt_id: i64,
         owner: &str,
         r: &AttemptResult,
         c: &ContactUpdate,
+        outbox: &[NewDelivery],
     ) -> Result<FinishOutcome> {
         if c.status == ContactStatus::Dialing {
             return Err(StoreError::Invalid(
@@ -165,6 +177,7 @@ impl Store {
                 .execute(&mut *tx).await?;
             let (streak,): (i64,) = sqlx::query_as(streak)
                 .bind(r.disposition.as_str()).bind(campaign_id).fetch_one(&mut *tx).await?;
+            enqueue_in!(tx, outbox, attempt_id, ms(r.ended_at));
             tx.commit().await?;
             FinishOutcome { contact_id, campaign_id, campaign_technical_streak: streak.max(0) as u32 }
         });

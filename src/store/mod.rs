@@ -1,4 +1,4 @@
-//! The store: campaigns, contacts, attempts (the CDR) and the do-not-call list, in SQLite (a file,
+//! The store: campaigns, contacts, attempts (the CDR), the do-not-call list and the webhook outbox, in SQLite (a file,
 //! the default) or PostgreSQL (`postgres://`), with sqlx runtime queries (no `DATABASE_URL` at
 //! compile time) and embedded migrations (`migrations/sqlite`, `migrations/postgres`) applied on
 //! connect. [`Store`] is a cheap `Clone` handle over a connection pool.
@@ -16,6 +16,9 @@
 //!   [`StoreError::LeaseLost`] when the caller no longer holds the contact.
 //! - [`Store::finish_attempt`] closes the attempt and updates the contact in one transaction,
 //!   fenced on the lease owner ([`StoreError::LeaseLost`]: nothing changed).
+//! - Both write the call's webhook deliveries (call_start, call_end) into the outbox in the same
+//!   transaction as the attempt row they report; [`Store::claim_deliveries`] leases them to a
+//!   delivery worker and [`Store::settle_deliveries`] records what became of them.
 //! - Leases: [`Store::extend_leases`]; [`Store::release_expired_leases`] returns expired contacts
 //!   WITHOUT an open attempt to pending; contacts with an open attempt wait for reconciliation
 //!   ([`Store::open_attempts`], then [`Store::adopt_attempt`] once their lease has expired).
@@ -27,6 +30,7 @@ mod contact_writer;
 mod contacts;
 mod dnc;
 mod leases;
+mod outbox;
 mod paused;
 
 pub use paused::{hold_time, TimeGuard};

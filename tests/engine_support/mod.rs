@@ -22,7 +22,7 @@ use outcall::clock::Clock;
 use outcall::config::GatewayLimits;
 use outcall::config::Secret;
 use outcall::model::{CampaignStatus, ContactStatus, Disposition};
-use outcall::model::{ContactRecord, NewContact};
+use outcall::model::{ContactRecord, NewContact, WebhookUrls};
 use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
 use outcall::scheduler::pacing::NodeLimits;
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
@@ -41,6 +41,8 @@ pub struct World {
     pub clock: Clock,
     /// Gateway caps given to the engines this world starts.
     pub gateways: Vec<GatewayLimits>,
+    /// Global webhook receivers given to the engines this world starts.
+    pub webhooks: WebhookUrls,
     /// Handles of the engines started, newest last; waits follow the newest one's passes.
     engines: std::sync::Mutex<Vec<EngineHandle>>,
 }
@@ -97,6 +99,7 @@ impl World {
             sim,
             clock,
             gateways: Vec::new(),
+            webhooks: WebhookUrls::default(),
             engines: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -183,6 +186,7 @@ impl World {
             poll,
             max_concurrent_calls: lines_global,
             gateways: self.gateways.clone(),
+            webhooks: self.webhooks.clone(),
         };
         let engine = Engine::new(store, nodes, self.clock.clone(), opts);
         let handle = engine.handle();

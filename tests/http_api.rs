@@ -736,6 +736,7 @@ async fn health_readiness_metrics_and_the_openapi_document() {
     );
     let m = a.call(Method::GET, "/metrics", None, "", vec![]).await;
     assert!(m.body.contains("# EOF"), "{}", m.body);
+    assert!(m.body.contains("outcall_webhook_queue 0"), "{}", m.body);
     let doc = a
         .call(Method::GET, "/openapi.json", None, "", vec![])
         .await

@@ -131,6 +131,15 @@ pub async fn metrics(State(st): State<Arc<ApiState>>) -> Response {
         }
     }
     reg.register("contacts", "Contacts by campaign and status", contacts);
+    let queue = Gauge::<i64>::default();
+    if let Ok(n) = st.store.outbox_depth().await {
+        queue.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+    reg.register(
+        "webhook_queue",
+        "Webhook deliveries waiting in the outbox (pending)",
+        queue,
+    );
     let mut body = String::new();
     if encode(&mut body, &reg).is_err() {
         return Problem::new(

@@ -16,6 +16,7 @@ pub mod esl;
 pub mod http;
 pub mod import;
 pub mod model;
+pub mod numbering;
 pub mod ops;
 pub mod scheduler;
 pub mod script;

@@ -629,6 +629,22 @@ async fn size_and_rate_limits() {
         .admin(Method::POST, "/dnc", "application/json", &big)
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+    let json = format!("[{}]", [r#"{"phones":["89161001001"]}"#; 10].join(","));
+    let r = a
+        .as_role(
+            Role::Accountant,
+            Method::POST,
+            "/campaigns/x/contacts",
+            "application/json",
+            json.as_bytes(),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "JSON keeps max_body on the upload route: {}",
+        r.body
+    );
     let upload = vec![b'1'; 2048];
     let r = a
         .as_role(

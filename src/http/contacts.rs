@@ -118,9 +118,17 @@ pub async fn add(
         .to_ascii_lowercase();
     let now = st.clock.now();
     let report = if kind.starts_with("application/json") {
-        let body = Bytes::from_request(req, &st)
-            .await
-            .map_err(|e| Problem::new(e.status(), e.body_text()))?;
+        // This route takes uploads up to `max_upload`; JSON stays under `max_body`.
+        let max = st.settings.max_body;
+        let body =
+            axum::body::to_bytes(req.into_body(), max)
+                .await
+                .map_err(|_| {
+                    Problem::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("JSON contacts over {max} bytes ([http] max_body): upload a CSV instead"),
+            )
+                })?;
         let list = match json_body::<OneOrMany>(&body)? {
             OneOrMany::One(c) => vec![c],
             OneOrMany::Many(v) => v,

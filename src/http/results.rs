@@ -104,17 +104,37 @@ pub async fn attempts(
     }))
 }
 
+/// `attachment` with an ASCII file name and the real one as RFC 6266 / 5987 `filename*`
+/// (campaign names may be Cyrillic).
+fn disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}.csv\"; filename*=UTF-8''{encoded}.csv")
+}
+
 fn csv_response(name: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}.csv\"",
-                    name.replace(['"', '\\', '\r', '\n'], "_")
-                ),
-            ),
+            (header::CONTENT_DISPOSITION, disposition(name)),
         ],
         body,
     )
@@ -267,4 +287,20 @@ pub async fn results_csv(
         &format!("{name}-results"),
         String::from_utf8_lossy(&bytes).into_owned(),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_stay_ascii_with_the_real_name_encoded() {
+        assert_eq!(
+            super::disposition("должники-results"),
+            "attachment; filename=\"________-results.csv\"; \
+             filename*=UTF-8''%D0%B4%D0%BE%D0%BB%D0%B6%D0%BD%D0%B8%D0%BA%D0%B8-results.csv"
+        );
+        assert_eq!(
+            super::disposition("a.b_c-1"),
+            "attachment; filename=\"a.b_c-1.csv\"; filename*=UTF-8''a.b_c-1.csv"
+        );
+    }
 }

@@ -157,3 +157,33 @@ fn retry_on_technical_is_refused() {
     let text = DEBTORS.replace("\"failed\"]", "\"technical\"]");
     assert!(load(&text).unwrap_err().contains("retry.retry_on"));
 }
+
+#[test]
+fn campaign_webhooks_are_http_urls() {
+    let with = |table: &str| DEMO.replacen("[script]", &format!("{table}\n[script]"), 1);
+    let d = load(&with(
+        "[webhooks]\ncall_end = [\"https://crm.example/outcall/end\"]",
+    ))
+    .unwrap();
+    assert_eq!(d.webhooks.call_end, ["https://crm.example/outcall/end"]);
+    assert!(d.webhooks.call_start.is_empty());
+    assert!(load(DEMO).unwrap().webhooks.call_end.is_empty());
+    for (table, says) in [
+        (
+            "[webhooks]\ncall_end = [\"ftp://x/\"]",
+            "webhooks.call_end[0]",
+        ),
+        (
+            "[webhooks]\ncall_start = [\"http://a/\", \"crm\"]",
+            "webhooks.call_start[1]",
+        ),
+        (
+            "[webhooks]\ncall_end = [\"https://u:p@x/\"]",
+            "no user or password",
+        ),
+        ("[webhooks]\nsecret = \"x\"", "unknown field"),
+    ] {
+        let e = load(&with(table)).unwrap_err();
+        assert!(e.contains(says), "{table}: {e}");
+    }
+}

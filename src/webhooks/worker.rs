@@ -22,6 +22,12 @@ use crate::config::{Secret, WebhookSettings};
 use crate::model::{Delivery, DeliveryResult};
 use crate::store::{Store, StoreError};
 
+/// A result waits at most this long to be recorded with others in one transaction.
+const SETTLE_WITHIN: Duration = Duration::from_millis(100);
+
+/// The queue depth is read from the store at most this often.
+const DEPTH_EVERY: Duration = Duration::from_secs(1);
+
 /// Replies longer than this count as failures (a receiver answers with a status, not a page).
 const MAX_REPLY: usize = 64 * 1024;
 
@@ -76,6 +82,8 @@ pub struct Worker {
     client: HttpClient,
     opts: WorkerOptions,
     stats: OutboxStats,
+    /// When the queue depth was last read.
+    depth_read: std::sync::Mutex<Option<Instant>>,
 }
 
 impl Worker {
@@ -86,6 +94,7 @@ impl Worker {
             client,
             opts,
             stats: OutboxStats::default(),
+            depth_read: std::sync::Mutex::new(None),
         }
     }
 
@@ -120,10 +129,15 @@ impl Worker {
             Err(e) => tracing::warn!(error = %e, "cannot take back earlier webhook leases"),
         }
         let mut flying: JoinSet<(i64, DeliveryResult)> = JoinSet::new();
+        let mut done: Vec<(i64, DeliveryResult)> = Vec::new();
         let mut next_look = Instant::now();
+        let mut settle_by: Option<Instant> = None;
+        // Lease and record in batches: each is a write transaction the engine's calls wait for.
+        let half = (self.opts.concurrency / 2).max(1);
         loop {
             let room = self.opts.concurrency.saturating_sub(flying.len() as u32);
-            if room > 0 && Instant::now() >= next_look {
+            let may_claim = room >= half || flying.is_empty();
+            if may_claim && Instant::now() >= next_look {
                 let batch = self.claim(room).await.unwrap_or_else(|e| {
                     tracing::warn!(error = %e, "cannot read the webhook outbox");
                     Vec::new()
@@ -135,27 +149,37 @@ impl Worker {
                     flying.spawn(self.send(d));
                 }
             }
+            let due = settle_by.is_some_and(|t| Instant::now() >= t);
+            if !done.is_empty() && (done.len() as u32 >= half || flying.is_empty() || due) {
+                if let Err(e) = self.settle(&done).await {
+                    tracing::warn!(error = %e, "cannot record webhook results; they are sent again after their lease");
+                }
+                done.clear();
+                settle_by = None;
+            }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                Some(done) = flying.join_next(), if !flying.is_empty() => {
-                    let mut results: Vec<_> = done.into_iter().collect();
+                Some(one) = flying.join_next(), if !flying.is_empty() => {
+                    done.extend(one);
                     while let Some(more) = flying.try_join_next() {
-                        results.extend(more);
+                        done.extend(more);
                     }
-                    if let Err(e) = self.settle(&results).await {
-                        tracing::warn!(error = %e, "cannot record webhook results; they are sent again after their lease");
-                    }
+                    settle_by.get_or_insert(Instant::now() + SETTLE_WITHIN);
                 }
-                _ = tokio::time::sleep_until(next_look), if room > 0 => {}
+                _ = tokio::time::sleep_until(next_look), if may_claim => {}
+                _ = tokio::time::sleep_until(settle_by.unwrap_or(next_look)), if settle_by.is_some() => {}
             }
         }
-        self.drain(flying).await
+        self.drain(flying, done).await
     }
 
     /// Stops: lets requests in flight finish for the grace time, records them, hands back the
     /// rest.
-    async fn drain(&self, mut flying: JoinSet<(i64, DeliveryResult)>) -> Result<(), WorkerError> {
-        let mut results = Vec::new();
+    async fn drain(
+        &self,
+        mut flying: JoinSet<(i64, DeliveryResult)>,
+        mut results: Vec<(i64, DeliveryResult)>,
+    ) -> Result<(), WorkerError> {
         let _ = tokio::time::timeout(self.opts.grace, async {
             while let Some(done) = flying.join_next().await {
                 results.extend(done);
@@ -178,7 +202,20 @@ impl Worker {
             .store
             .claim_deliveries(&self.opts.owner, now, now + lease, room)
             .await?;
-        self.stats.set_queue_depth(self.store.outbox_depth().await?);
+        let stale = self
+            .depth_read
+            .lock()
+            .map(|mut at| {
+                let stale = at.is_none_or(|t| t.elapsed() >= DEPTH_EVERY);
+                if stale {
+                    *at = Some(Instant::now());
+                }
+                stale
+            })
+            .unwrap_or(true);
+        if stale {
+            self.stats.set_queue_depth(self.store.outbox_depth().await?);
+        }
         self.stats.sending(batch.len() as u64);
         Ok(batch)
     }

@@ -289,9 +289,7 @@ pub async fn list(
         limit,
     };
     let rows = st.store.contacts_search(c.id, &q).await?;
-    let next = (rows.len() as u32 == limit)
-        .then(|| rows.last().map(|c| c.id))
-        .flatten();
+    let next = super::next_after(&rows, limit, |c| c.id);
     Ok(Json(ContactPage {
         contacts: rows.into_iter().map(contact_view).collect(),
         next,

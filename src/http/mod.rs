@@ -129,6 +129,16 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     )
 }
 
+/// The `next` cursor of a keyset page: the last id when the page came back full (there may be
+/// more), none when it is the last page.
+pub(crate) fn next_after<T>(rows: &[T], limit: u32, id: impl Fn(&T) -> i64) -> Option<i64> {
+    if rows.len() as u64 == u64::from(limit) {
+        rows.last().map(id)
+    } else {
+        None
+    }
+}
+
 /// Binds `[http] listen`; the address actually bound (port 0 picks one).
 pub async fn bind(settings: &HttpSettings) -> std::io::Result<(TcpListener, SocketAddr)> {
     let listener = TcpListener::bind(&settings.listen).await?;

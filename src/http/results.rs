@@ -95,9 +95,7 @@ pub async fn attempts(
     let c = st.store.campaign_by_name(&name).await?;
     let limit = p.limit.clamp(1, 5000);
     let rows = st.store.attempts_page(c.id, p.after, limit).await?;
-    let next = (rows.len() as u32 == limit)
-        .then(|| rows.last().map(|a| a.id))
-        .flatten();
+    let next = super::next_after(&rows, limit, |a| a.id);
     Ok(Json(AttemptPage {
         attempts: rows.into_iter().map(attempt_view).collect(),
         next,
@@ -222,9 +220,7 @@ pub async fn results(
     let c = st.store.campaign_by_name(&name).await?;
     let limit = p.limit.clamp(1, 5000);
     let contacts = st.store.contacts_page(c.id, p.after, limit).await?;
-    let next = (contacts.len() as u32 == limit)
-        .then(|| contacts.last().map(|c| c.id))
-        .flatten();
+    let next = super::next_after(&contacts, limit, |c| c.id);
     let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
     let attempts = st.store.contact_attempts(&ids).await?;
     Ok(Json(ResultPage {

@@ -216,6 +216,15 @@ pub async fn start(
     change(store, actor, name, what, now).await
 }
 
+/// A pause's reason, trimmed; a blank one is refused.
+fn pause_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(OpsError::Invalid("a pause needs a reason".into()));
+    }
+    Ok(reason)
+}
+
 /// Stop placing new calls; live calls finish. The reason is shown beside the status.
 pub async fn pause(
     store: &Store,
@@ -224,10 +233,7 @@ pub async fn pause(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Transition> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(OpsError::Invalid("a pause needs a reason".into()));
-    }
+    let reason = pause_reason(reason)?;
     let to = CampaignStatus::Paused;
     let what = Change {
         action: "pause",
@@ -309,10 +315,7 @@ pub async fn pause_all(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(OpsError::Invalid("a pause needs a reason".into()));
-    }
+    let reason = pause_reason(reason)?;
     let names = store.pause_all(reason, now).await?;
     let after = json!({ "paused": names, "reason": reason });
     record(

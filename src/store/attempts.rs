@@ -29,6 +29,13 @@ struct OpenRow {
     lease_until: Option<i64>,
 }
 
+/// The CDR's columns (a [`CdrRow`]), each attempt with its contact's name; callers add the
+/// `WHERE` and `ORDER BY`.
+const CDR_SELECT: &str = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, \
+    a.node, a.gateway, a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, \
+    a.disposition, a.billsec, a.digits, a.recording, a.tags \
+    FROM attempts a JOIN contacts c ON c.id = a.contact_id";
+
 #[derive(sqlx::FromRow)]
 struct CdrRow {
     id: i64,
@@ -244,13 +251,9 @@ impl Store {
 
     /// The CDR of a campaign, oldest first.
     pub async fn campaign_attempts(&self, campaign_id: i64) -> Result<Vec<AttemptRecord>> {
-        let sql = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, a.node, a.gateway, \
-                   a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, a.disposition, \
-                   a.billsec, a.digits, a.recording, a.tags \
-                   FROM attempts a JOIN contacts c ON c.id = a.contact_id \
-                   WHERE a.campaign_id = $1 ORDER BY a.started_at, a.id";
+        let sql = format!("{CDR_SELECT} WHERE a.campaign_id = $1 ORDER BY a.started_at, a.id");
         let rows: Vec<CdrRow> =
-            with_pool!(self, p => sqlx::query_as(sql).bind(campaign_id).fetch_all(p).await)?;
+            with_pool!(self, p => sqlx::query_as(&sql).bind(campaign_id).fetch_all(p).await)?;
         rows.into_iter().map(CdrRow::into_record).collect()
     }
 
@@ -261,13 +264,10 @@ impl Store {
         after_id: i64,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>> {
-        let sql = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, a.node, a.gateway, \
-                   a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, a.disposition, \
-                   a.billsec, a.digits, a.recording, a.tags \
-                   FROM attempts a JOIN contacts c ON c.id = a.contact_id \
-                   WHERE a.campaign_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3";
+        let sql =
+            format!("{CDR_SELECT} WHERE a.campaign_id = $1 AND a.id > $2 ORDER BY a.id LIMIT $3");
         let rows: Vec<CdrRow> = with_pool!(self, p => {
-            sqlx::query_as(sql).bind(campaign_id).bind(after_id).bind(i64::from(limit)).fetch_all(p).await
+            sqlx::query_as(&sql).bind(campaign_id).bind(after_id).bind(i64::from(limit)).fetch_all(p).await
         })?;
         rows.into_iter().map(CdrRow::into_record).collect()
     }
@@ -278,11 +278,7 @@ impl Store {
         for chunk in contact_ids.chunks(500) {
             let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
             let sql = format!(
-                "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, a.node, a.gateway, \
-                 a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, a.disposition, \
-                 a.billsec, a.digits, a.recording, a.tags \
-                 FROM attempts a JOIN contacts c ON c.id = a.contact_id \
-                 WHERE a.contact_id IN ({}) ORDER BY a.id",
+                "{CDR_SELECT} WHERE a.contact_id IN ({}) ORDER BY a.id",
                 marks.join(", ")
             );
             let rows: Vec<CdrRow> = with_pool!(self, p => {

@@ -41,12 +41,16 @@ impl CampaignRow {
     }
 
     fn into_record(self) -> Result<CampaignRecord> {
-        let head = self.into_head()?;
-        let definition = head
-            .parse()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        Ok(head.record(definition))
+        parsed(self.into_head()?)
     }
+}
+
+/// The record of a head whose stored definition is parsed.
+fn parsed(head: CampaignHead) -> Result<CampaignRecord> {
+    let definition = head
+        .parse()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    Ok(head.record(definition))
 }
 
 impl Store {
@@ -87,11 +91,7 @@ impl Store {
 
     /// The campaign with this name.
     pub async fn campaign_by_name(&self, name: &str) -> Result<CampaignRecord> {
-        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE name = $1");
-        let row: Option<CampaignRow> =
-            with_pool!(self, p => sqlx::query_as(&sql).bind(name).fetch_optional(p).await)?;
-        row.ok_or_else(|| StoreError::NoSuchCampaign(name.to_string()))?
-            .into_record()
+        parsed(self.campaign_head_by_name(name).await?)
     }
 
     /// Every campaign, by id.

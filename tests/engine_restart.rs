@@ -6,7 +6,6 @@
 #[path = "engine_support/mod.rs"]
 mod support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use outcall::model::CampaignStatus;
@@ -44,38 +43,6 @@ next = "bye"
 type = "hangup"
 "#;
 
-struct Serve(Child);
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(config: &std::path::Path) -> Serve {
-    Serve(
-        Command::new(env!("CARGO_BIN_EXE_outcall"))
-            .args(["serve", "--owner", "crash-test", "--config"])
-            .arg(config)
-            .env("OUTCALL_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn outcall serve"),
-    )
-}
-
-async fn until(limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while !ok().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not reached in time"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 // Real time: the dialer here is another process, which a paused clock cannot hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_and_restart_with_calls_in_flight() {
@@ -101,8 +68,8 @@ async fn kill_9_and_restart_with_calls_in_flight() {
         ),
     )
     .unwrap();
-    let mut first = serve(&config);
-    until(Duration::from_secs(20), async || {
+    let mut first = serve_process(&config, "crash-test", "error", None);
+    w.until("four calls up", Duration::from_secs(20), || async {
         w.sim.stats().channels_now == 4
     })
     .await;
@@ -111,14 +78,16 @@ async fn kill_9_and_restart_with_calls_in_flight() {
     let open = w.store.open_attempts().await.unwrap();
     assert_eq!(open.len(), 4, "four calls were in flight at the kill");
     // The two short calls end while no dialer watches them.
-    until(Duration::from_secs(20), async || {
+    w.until("the short calls over", Duration::from_secs(20), || async {
         w.sim.stats().channels_now == 2
     })
     .await;
-    let _second = serve(&config);
-    until(Duration::from_secs(20), async || {
-        w.store.open_attempts().await.unwrap().is_empty()
-    })
+    let _second = serve_process(&config, "crash-test", "error", None);
+    w.until(
+        "every open attempt reconciled",
+        Duration::from_secs(20),
+        || async { w.store.open_attempts().await.unwrap().is_empty() },
+    )
     .await;
     w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(20))
         .await;

@@ -9,7 +9,6 @@ mod support;
 #[path = "webhook_support/mod.rs"]
 mod webhook_support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use outcall::model::{CampaignStatus, OutboxCounts, WebhookKind};
@@ -52,42 +51,6 @@ on_invalid = "bye"
 type = "hangup"
 "#;
 
-/// `outcall serve` writing everything it prints to `log`; killed (SIGKILL) on drop.
-struct Serve(Child);
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(config: &std::path::Path, log: &std::path::Path) -> Serve {
-    let out = std::fs::File::create(log).unwrap();
-    Serve(
-        Command::new(env!("CARGO_BIN_EXE_outcall"))
-            .args(["serve", "--owner", "crash-hooks", "--config"])
-            .arg(config)
-            .env_remove("RUST_LOG")
-            .env("OUTCALL_LOG", "debug")
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .stdin(Stdio::null())
-            .spawn()
-            .expect("spawn outcall serve"),
-    )
-}
-
-async fn until(what: &str, limit: Duration, mut ok: impl AsyncFnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + limit;
-    while !ok().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what}: not reached in time"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 // Real time: the dialer is another process, which a paused clock cannot hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_loses_no_webhook_and_logs_no_secret() {
@@ -123,12 +86,12 @@ async fn kill_9_loses_no_webhook_and_logs_no_secret() {
         w.dir.path().join("serve1.log"),
         w.dir.path().join("serve2.log"),
     );
-    let mut first = serve(&config, &log1);
+    let mut first = serve_process(&config, "crash-hooks", "debug", Some(&log1));
     // The short calls are over, the long ones up, and every webhook so far was refused.
-    until(
+    w.until(
         "three calls ended, two up, deliveries refused",
         Duration::from_secs(30),
-        async || {
+        || async {
             let ended = w
                 .store
                 .campaign_attempts(id)
@@ -158,11 +121,11 @@ async fn kill_9_loses_no_webhook_and_logs_no_secret() {
     );
 
     rx.set_policy(Policy::Accept);
-    let _second = serve(&config, &log2);
-    until(
+    let _second = serve_process(&config, "crash-hooks", "debug", Some(&log2));
+    w.until(
         "every webhook delivered after the restart",
         Duration::from_secs(60),
-        async || {
+        || async {
             w.store.outbox_counts().await.unwrap()
                 == OutboxCounts {
                     pending: 0,

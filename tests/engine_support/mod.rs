@@ -290,6 +290,47 @@ impl World {
     }
 }
 
+/// `outcall serve` (the built binary) as a child process, for the crash tests; killed with
+/// SIGKILL when dropped.
+pub struct ServeProcess(pub std::process::Child);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `outcall serve --owner OWNER --config CONFIG` at log level `level`, writing what it
+/// prints to `log` (or nowhere).
+pub fn serve_process(
+    config: &std::path::Path,
+    owner: &str,
+    level: &str,
+    log: Option<&std::path::Path>,
+) -> ServeProcess {
+    use std::process::Stdio;
+    let (out, err) = match log {
+        Some(path) => {
+            let f = std::fs::File::create(path).unwrap();
+            (Stdio::from(f.try_clone().unwrap()), Stdio::from(f))
+        }
+        None => (Stdio::null(), Stdio::null()),
+    };
+    ServeProcess(
+        std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
+            .args(["serve", "--owner", owner, "--config"])
+            .arg(config)
+            .env_remove("RUST_LOG")
+            .env("OUTCALL_LOG", level)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn outcall serve"),
+    )
+}
+
 /// A running engine.
 pub struct Running {
     pub shutdown: CancellationToken,

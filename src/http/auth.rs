@@ -118,7 +118,7 @@ impl FromRequestParts<Arc<ApiState>> for Authed {
         let actor = match state.tokens.get(&hash) {
             Some(a) => a,
             None => {
-                let a = tokens::authenticate(&state.store, token, state.clock.now())
+                let a = tokens::authenticate(&state.store, &hash, state.clock.now())
                     .await
                     .map_err(Problem::from)?
                     .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;

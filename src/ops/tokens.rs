@@ -74,9 +74,14 @@ pub async fn revoke(store: &Store, actor: &Actor, name: &str, now: DateTime<Utc>
     Ok(())
 }
 
-/// The actor a presented token stands for, or None when it is unknown or revoked.
-pub async fn authenticate(store: &Store, token: &str, now: DateTime<Utc>) -> Result<Option<Actor>> {
-    let found = store.token_by_hash(&hash(token), now).await?;
+/// The actor a presented token stands for, found by the token's [`hash`] (a caller that
+/// caches by hash computes it once), or None when it is unknown or revoked.
+pub async fn authenticate(
+    store: &Store,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Actor>> {
+    let found = store.token_by_hash(token_hash, now).await?;
     Ok(found.map(|t| Actor {
         name: t.name,
         role: t.role,

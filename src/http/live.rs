@@ -18,6 +18,7 @@ use super::auth::Authed;
 use super::problem::ApiResult;
 use super::ApiState;
 use crate::model::Action;
+use crate::ops::campaigns;
 
 /// One campaign in a `counters` event.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -28,19 +29,20 @@ pub struct CampaignCounters {
 }
 
 async fn counters(st: &ApiState) -> Option<Event> {
-    let heads = st.store.campaign_heads().await.ok()?;
-    let mut out = Vec::new();
-    for h in heads {
-        let counts = st.store.contact_counts(h.id).await.ok()?;
-        out.push(CampaignCounters {
-            name: h.name,
-            status: h.status.to_string(),
-            contacts: counts
+    let out: Vec<CampaignCounters> = campaigns::list(&st.store)
+        .await
+        .ok()?
+        .into_iter()
+        .map(|s| CampaignCounters {
+            name: s.campaign.name,
+            status: s.campaign.status.to_string(),
+            contacts: s
+                .contacts
                 .into_iter()
-                .map(|(s, n)| (s.to_string(), n))
+                .map(|(status, n)| (status.to_string(), n))
                 .collect(),
-        });
-    }
+        })
+        .collect();
     Event::default().event("counters").json_data(&out).ok()
 }
 

@@ -116,17 +116,15 @@ pub async fn metrics(State(st): State<Arc<ApiState>>) -> Response {
     }
     reg.register("switch_up", "1 when the FreeSWITCH node is connected", up);
     let contacts = Family::<Labels, Gauge>::default();
-    if let Ok(heads) = st.store.campaign_heads().await {
-        for h in heads {
-            if let Ok(counts) = st.store.contact_counts(h.id).await {
-                for (status, n) in counts {
-                    contacts
-                        .get_or_create(&vec![
-                            ("campaign".into(), h.name.clone()),
-                            ("status".into(), status.to_string()),
-                        ])
-                        .set(i64::try_from(n).unwrap_or(i64::MAX));
-                }
+    if let Ok(all) = crate::ops::campaigns::list(&st.store).await {
+        for s in all {
+            for (status, n) in s.contacts {
+                contacts
+                    .get_or_create(&vec![
+                        ("campaign".into(), s.campaign.name.clone()),
+                        ("status".into(), status.to_string()),
+                    ])
+                    .set(i64::try_from(n).unwrap_or(i64::MAX));
             }
         }
     }

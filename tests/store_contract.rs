@@ -401,6 +401,9 @@ contract!(
             by,
             vec![(Disposition::Technical, 2), (Disposition::Busy, 1)]
         );
+        let both = s.campaign_counts(id).await.unwrap();
+        assert_eq!(both.attempts, by, "one round trip gives the same counts");
+        assert_eq!(both.contacts, s.contact_counts(id).await.unwrap());
         assert_eq!(
             s.claim_due(id, t(79), &zones(), 9, "w", t(600))
                 .await

@@ -121,12 +121,11 @@ async fn list_of(store: &Store, archived: bool) -> Result<Vec<Summary>> {
 /// One campaign.
 pub async fn show(store: &Store, name: &str) -> Result<Details> {
     let c = store.campaign_by_name(name).await?;
-    let contacts = store.contact_counts(c.id).await?;
-    let attempts = store.disposition_counts(c.id).await?;
+    let counts = store.campaign_counts(c.id).await?;
     Ok(Details {
         campaign: c,
-        contacts,
-        attempts,
+        contacts: counts.contacts,
+        attempts: counts.attempts,
     })
 }
 
@@ -142,12 +141,11 @@ pub struct Overview {
 /// One campaign, as the API shows it.
 pub async fn overview(store: &Store, name: &str) -> Result<Overview> {
     let c = store.campaign_head_by_name(name).await?;
-    let contacts = store.contact_counts(c.id).await?;
-    let attempts = store.disposition_counts(c.id).await?;
+    let counts = store.campaign_counts(c.id).await?;
     Ok(Overview {
         campaign: c,
-        contacts,
-        attempts,
+        contacts: counts.contacts,
+        attempts: counts.attempts,
     })
 }
 

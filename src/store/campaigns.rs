@@ -268,15 +268,7 @@ impl Store {
         let sql = "SELECT status, COUNT(*) FROM contacts WHERE campaign_id = $1 GROUP BY status";
         let rows: Vec<(String, i64)> =
             with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
-        let mut out: Vec<(ContactStatus, u64)> =
-            ContactStatus::ALL.iter().map(|s| (*s, 0)).collect();
-        for (status, n) in rows {
-            let s: ContactStatus = parse_enum(&status)?;
-            if let Some(slot) = out.iter_mut().find(|(k, _)| *k == s) {
-                slot.1 = n.max(0) as u64;
-            }
-        }
-        Ok(out)
+        by_status(rows)
     }
 
     /// Finished attempts by disposition (only dispositions that occurred), most frequent first.
@@ -285,11 +277,52 @@ impl Store {
                    WHERE campaign_id = $1 AND disposition IS NOT NULL GROUP BY disposition";
         let rows: Vec<(String, i64)> =
             with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
-        let mut out = rows
-            .into_iter()
-            .map(|(d, n)| Ok((parse_enum::<Disposition>(&d)?, n.max(0) as u64)))
-            .collect::<Result<Vec<_>>>()?;
-        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
-        Ok(out)
+        by_disposition(rows)
     }
+
+    /// Both counts of a campaign in one round trip: [`Store::contact_counts`] and
+    /// [`Store::disposition_counts`].
+    pub async fn campaign_counts(&self, id: i64) -> Result<CampaignCounts> {
+        let sql =
+            "SELECT 'c', status, COUNT(*) FROM contacts WHERE campaign_id = $1 GROUP BY status \
+                   UNION ALL \
+                   SELECT 'a', disposition, COUNT(*) FROM attempts \
+                   WHERE campaign_id = $1 AND disposition IS NOT NULL GROUP BY disposition";
+        let rows: Vec<(String, String, i64)> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
+        let (contacts, attempts): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.0 == "c");
+        let pairs = |v: Vec<(String, String, i64)>| v.into_iter().map(|(_, k, n)| (k, n)).collect();
+        Ok(CampaignCounts {
+            contacts: by_status(pairs(contacts))?,
+            attempts: by_disposition(pairs(attempts))?,
+        })
+    }
+}
+
+/// A campaign's contacts by status (every status) and attempts by disposition (those that
+/// occurred, most frequent first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignCounts {
+    pub contacts: Vec<(ContactStatus, u64)>,
+    pub attempts: Vec<(Disposition, u64)>,
+}
+
+fn by_status(rows: Vec<(String, i64)>) -> Result<Vec<(ContactStatus, u64)>> {
+    let mut out: Vec<(ContactStatus, u64)> = ContactStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    for (status, n) in rows {
+        let s: ContactStatus = parse_enum(&status)?;
+        if let Some(slot) = out.iter_mut().find(|(k, _)| *k == s) {
+            slot.1 = n.max(0) as u64;
+        }
+    }
+    Ok(out)
+}
+
+fn by_disposition(rows: Vec<(String, i64)>) -> Result<Vec<(Disposition, u64)>> {
+    let mut out = rows
+        .into_iter()
+        .map(|(d, n)| Ok((parse_enum::<Disposition>(&d)?, n.max(0) as u64)))
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    Ok(out)
 }

@@ -212,6 +212,16 @@ impl ContactWriter {
         Ok(())
     }
 
+    /// Records `entry` in the audit log under this transaction: it stands or falls with the
+    /// contacts it describes.
+    pub async fn audit(&mut self, entry: &super::NewAudit<'_>) -> Result<()> {
+        let now = self.now;
+        with_txn!(&mut self.txn, c => {
+            super::access::audit_insert(entry, now).execute(c).await?;
+        });
+        Ok(())
+    }
+
     /// Contacts inserted (not merged) since the writer was opened.
     pub fn inserted(&self) -> u64 {
         self.rows

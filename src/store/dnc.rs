@@ -1,7 +1,10 @@
 //! The do-not-call list: E.164 numbers never to be dialled, by any campaign.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
+use super::contact_writer::LOOKUP_CHUNK;
 use super::{from_ms, ms, with_pool, Result, Store, WriteTx};
 use crate::model::DncEntry;
 
@@ -47,6 +50,26 @@ impl Store {
             sqlx::query_as("SELECT COUNT(*) FROM dnc WHERE phone = $1").bind(phone).fetch_one(p).await
         })?;
         Ok(n > 0)
+    }
+
+    /// Which of `phones` (E.164) are listed.
+    pub async fn dnc_among(&self, phones: &[String]) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for chunk in phones.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT phone FROM dnc WHERE phone IN ({})",
+                self.params(1, chunk.len())
+            );
+            let rows: Vec<(String,)> = with_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for phone in chunk {
+                    q = q.bind(phone);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(rows.into_iter().map(|(phone,)| phone));
+        }
+        Ok(out)
     }
 
     /// The whole list, by number.

@@ -46,6 +46,7 @@ use sqlx::sqlite::{
 };
 
 pub use access::{AuditQuery, NewAudit};
+pub use campaigns::CampaignCounts;
 pub use contact_writer::ContactWriter;
 pub use contacts::ContactQuery;
 

@@ -672,6 +672,63 @@ async fn size_and_rate_limits() {
     assert_eq!(statuses[0], StatusCode::OK);
 }
 
+/// Guessing tokens: lookups of tokens not seen lately are limited per client address (a burst
+/// of twice the rate, then 429), another address is not affected, and a token checked before
+/// the flood keeps working from the flooding address.
+#[tokio::test]
+async fn unknown_tokens_are_limited_per_client_address() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let settings = HttpSettings {
+        token_checks_per_address: 5,
+        ..HttpSettings::default()
+    };
+    let a = api_with(settings).await;
+    let from = |ip: &str, token: &str| {
+        let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        let mut req = Request::builder()
+            .uri("/campaigns")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        let app = a.app.clone();
+        async move { app.oneshot(req).await.unwrap() }
+    };
+    let good = a.token(Role::Supervisor).to_string();
+    assert_eq!(from("10.0.0.1", &good).await.status(), StatusCode::OK);
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(from("10.0.0.1", &format!("guess{i}")).await.status());
+    }
+    let unauthorized = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        unauthorized, 9,
+        "a burst of 10 lookups, one was the good token: {statuses:?}"
+    );
+    let last = from("10.0.0.1", "guess-more").await;
+    assert_eq!(last.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        from("10.0.0.2", "guess-elsewhere").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "another address has its own budget"
+    );
+    assert_eq!(
+        from("10.0.0.1", &good).await.status(),
+        StatusCode::OK,
+        "a token checked lately needs no lookup"
+    );
+    assert_eq!(
+        from("10.0.0.1", "guess0").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a token found unknown lately is refused without a lookup (so not 429)"
+    );
+}
+
 #[tokio::test]
 async fn changes_are_audited_with_before_and_after() {
     let a = api().await;

@@ -729,6 +729,106 @@ async fn unknown_tokens_are_limited_per_client_address() {
     );
 }
 
+/// A change and its audit entry are one transaction: while the audit log refuses writes (a
+/// trigger), every kind of change answers 503 and leaves nothing behind.
+#[tokio::test]
+async fn no_change_stands_without_its_audit_entry() {
+    let a = api().await;
+    let r = a
+        .admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let url = format!("sqlite://{}", a._dir.path().join("api.db").display());
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'the audit log is down'); END",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let other = CAMPAIGN.replace("name = \"debtors\"", "name = \"other\"");
+    let changes: Vec<(Method, &str, &str, Vec<u8>)> = vec![
+        (
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            other.into_bytes(),
+        ),
+        (
+            Method::PUT,
+            "/campaigns/debtors",
+            "application/toml",
+            CAMPAIGN.replace("lines = 3", "lines = 2").into_bytes(),
+        ),
+        (Method::POST, "/campaigns/debtors/start", "", vec![]),
+        (
+            Method::POST,
+            "/pause-all",
+            "application/json",
+            br#"{"reason":"x"}"#.to_vec(),
+        ),
+        (
+            Method::POST,
+            "/dnc",
+            "application/json",
+            br#"{"phones":["89161001001"]}"#.to_vec(),
+        ),
+        (
+            Method::POST,
+            "/tokens",
+            "application/json",
+            br#"{"name":"late","role":"admin"}"#.to_vec(),
+        ),
+        (Method::DELETE, "/tokens/marketer", "", vec![]),
+        (
+            Method::POST,
+            "/campaigns/debtors/contacts",
+            "application/json",
+            br#"{"phones":["89161001002"],"vars":{"BALANCE":"1"}}"#.to_vec(),
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/contacts",
+            "text/csv",
+            CSV.to_vec(),
+        ),
+    ];
+    for (method, path, kind, body) in changes {
+        let r = a.admin(method.clone(), path, kind, &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{method} {path}: {}",
+            r.body
+        );
+    }
+    let c = a.store.campaign_by_name("debtors").await.unwrap();
+    assert_eq!(c.status, outcall::model::CampaignStatus::Draft);
+    assert_eq!(c.definition.source, CAMPAIGN);
+    assert!(a.store.campaign_by_name("other").await.is_err());
+    assert!(a.store.dnc_list().await.unwrap().is_empty());
+    let names: Vec<_> = a
+        .store
+        .tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.name, t.revoked_at.is_some()))
+        .collect();
+    assert!(!names.iter().any(|(n, _)| n == "late"), "{names:?}");
+    assert!(
+        names.contains(&("marketer".to_string(), false)),
+        "{names:?}"
+    );
+    assert_eq!(a.contact_count().await, 0);
+}
+
 #[tokio::test]
 async fn changes_are_audited_with_before_and_after() {
     let a = api().await;

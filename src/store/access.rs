@@ -88,17 +88,9 @@ impl Store {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let sql = "INSERT INTO api_tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4)";
-        let r = with_pool!(self, p => {
-            sqlx::query(sql).bind(name).bind(role.as_str()).bind(hash).bind(ms(now))
-                .execute(p).await.map(|_| ())
-        });
-        match r {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Invalid(
-                format!("a token named `{name}` already exists (names stay taken after a revoke)"),
-            )),
-            other => Ok(other?),
-        }
+        let mut change = self.change(now).await?;
+        change.token_create(name, role, hash).await?;
+        change.commit().await
     }
 
     /// Every token, newest first.
@@ -128,11 +120,10 @@ impl Store {
 
     /// Revokes a token by name; false when there is no live token of that name.
     pub async fn token_revoke(&self, name: &str, now: DateTime<Utc>) -> Result<bool> {
-        let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL";
-        let n = with_pool!(self, p => {
-            sqlx::query(sql).bind(ms(now)).bind(name).execute(p).await.map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+        let mut change = self.change(now).await?;
+        let done = change.token_revoke(name).await?;
+        change.commit().await?;
+        Ok(done)
     }
 
     /// Appends one entry to the audit log.

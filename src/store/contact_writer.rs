@@ -38,6 +38,8 @@ macro_rules! with_txn {
     };
 }
 
+pub(super) use with_txn;
+
 /// Binds each contact's 9 values in [`insert_sql`]'s order.
 macro_rules! bind_rows {
     ($q:expr, $chunk:expr, $campaign_id:expr, $tz:expr, $due:expr, $now:expr) => {{

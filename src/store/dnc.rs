@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::contact_writer::LOOKUP_CHUNK;
-use super::{from_ms, ms, with_pool, Result, Store, WriteTx};
+use super::{from_ms, with_pool, Result, Store};
 use crate::model::DncEntry;
 
 impl Store {
@@ -21,17 +21,9 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        let sql = "INSERT INTO dnc (phone, reason, added_at) VALUES ($1, $2, $3) ON CONFLICT (phone) DO NOTHING";
-        let added = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let mut added = 0;
-            for phone in phones {
-                added += sqlx::query(sql).bind(phone).bind(reason).bind(ms(now))
-                    .execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-            added
-        });
+        let mut change = self.change(now).await?;
+        let added = change.dnc_add_many(phones, reason).await?;
+        change.commit().await?;
         Ok(added)
     }
 

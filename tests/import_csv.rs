@@ -39,17 +39,7 @@ async fn sqlite() -> Env {
 }
 
 async fn postgres(test: &str) -> Option<Env> {
-    let Some(url) = db_support::fresh_postgres_url("i", test).await else {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "import_csv: PostgreSQL tests skipped (OUTCALL_TEST_POSTGRES_URL is not set)"
-            );
-        });
-        return None;
-    };
+    let url = db_support::fresh_postgres_url("i", test).await?;
     Some(Env {
         store: Store::connect(&url).await.unwrap(),
         dir: tempfile::tempdir().unwrap(),

@@ -13,7 +13,7 @@ use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::campaign::record::CampaignRecord;
 use outcall::import::{
-    import_bytes, import_file, ImportError, ImportOptions, ImportReport, SMALL_IMPORT_BYTES,
+    import_bytes, import_file, ImportError, ImportOptions, ImportReport, Merge, SMALL_IMPORT_BYTES,
 };
 use outcall::model::ContactRecord;
 use outcall::model::{CampaignStatus, ContactStatus};
@@ -189,7 +189,10 @@ both!(seed_layout, |e: Env| async move {
     assert_eq!(by_phone(&cs, "+77760569623").vars["BALANCE"], "-525.19");
     let json = serde_json::to_value(&r).unwrap();
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["rows", "accepted", "duplicates", "rejected"]);
+    assert_eq!(
+        keys,
+        ["rows", "accepted", "duplicates", "rejected", "merged"]
+    );
 });
 
 both!(windows_1251_semicolons_and_bom_utf8, |e: Env| async move {
@@ -239,27 +242,98 @@ both!(quoting_newlines_and_line_numbers, |e: Env| async move {
 });
 
 both!(
-    duplicates_merge_later_vars_win_and_reimport_adds_nothing,
+    duplicates_of_one_person_merge_and_reimport_adds_nothing,
     |e: Env| async move {
         let c = e.demo().await;
-        let text = "phone,balance,city\n8 916 123-45-67,1,Moscow\n9161234567,2,\n+7 916 123 45 68,3,Tver\n";
+        let text = "phone,balance,city\n8 916 123-45-67,1,Moscow\n9161234567,1,Moscow\n+7 916 123 45 68,3,Tver\n";
         let path = e.file("d.csv", text.as_bytes());
         let r = e.import(&c, &path, false).await.unwrap();
         assert_eq!((r.rows, r.accepted, r.duplicates), (3, 2, 1), "{r:?}");
-        let cs = e.contacts(&c).await;
-        let merged = by_phone(&cs, "+79161234567");
-        assert_eq!(merged.vars["BALANCE"], "2", "later row wins");
-        assert_eq!(
-            merged.vars["CITY"], "Moscow",
-            "earlier value kept where the later row has none"
-        );
+        let into = |line, into_line| Merge { line, into_line };
+        assert_eq!(r.merged, vec![into(3, Some(2))]);
         let again = e.import(&c, &path, false).await.unwrap();
         assert_eq!(
             (again.rows, again.accepted, again.duplicates),
             (3, 0, 3),
             "{again:?}"
         );
+        assert_eq!(
+            again.merged,
+            vec![into(2, None), into(3, Some(2)), into(4, None)]
+        );
         assert_eq!(e.contacts(&c).await.len(), 2);
+    }
+);
+
+both!(
+    rows_of_different_people_are_never_merged,
+    |e: Env| async move {
+        let c = e.demo().await;
+        let mut text = String::from(
+        "name,phone,balance\nИванов,89161001001,1234.56\nПопов,89161001001,200.00\n иванов ,8 916 100-10-01,1234.56\nСидоров,89161001002,5\nСидоров,89161001002,6\n",
+    );
+        // Past the first batch (2048 rows): the same checks against rows of earlier batches.
+        for i in 0..2100 {
+            text.push_str(&format!("Filler {i},7917{i:07},1\n"));
+        }
+        text.push_str("Попов,89161001001,200.00\nИванов,89161001001,1234.56\n");
+        let path = e.file("people.csv", text.as_bytes());
+        let r = e.import(&c, &path, false).await.unwrap();
+        let (late_popov, late_ivanov) = (2107, 2108);
+        assert_eq!(
+            (r.rows, r.accepted, r.duplicates, lines(&r)),
+            (2107, 2102, 2, vec![3, 6, late_popov]),
+            "{r:?}"
+        );
+        let reasons: Vec<&str> = r.rejected.iter().map(|x| x.reason.as_str()).collect();
+        assert!(
+            reasons[0].contains("the phone of line 2 but another name (Попов, not Иванов)"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].contains("the phone of line 5 but another BALANCE (6, not 5)"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[2].contains("the phone of line 2 but another name or other values"),
+            "{reasons:?}"
+        );
+        let into = |line, into_line| Merge { line, into_line };
+        assert_eq!(r.merged, vec![into(4, Some(2)), into(late_ivanov, Some(2))]);
+        let cs = e.contacts(&c).await;
+        let ivanov = by_phone(&cs, "+79161001001");
+        assert_eq!(
+            (ivanov.name.as_str(), ivanov.vars["BALANCE"].as_str()),
+            ("Иванов", "1234.56")
+        );
+        // Later lists: another person with a stored contact's phone is refused; the same person's
+        // new values are taken.
+        let popov = "name,phone,balance\nПопов,89161001001,1\n";
+        let r = e
+            .import(&c, &e.file("popov.csv", popov.as_bytes()), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.accepted, r.duplicates, lines(&r)),
+            (0, 0, vec![2]),
+            "{r:?}"
+        );
+        assert!(
+        r.rejected[0].reason.contains("the campaign already has +79161001001 for Иванов, and this row is another name (Попов, not Иванов)"),
+        "{r:?}"
+    );
+        let ivanov = "name,phone,balance\nИванов,89161001001,99\n";
+        let r = e
+            .import(&c, &e.file("ivanov.csv", ivanov.as_bytes()), false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (r.accepted, r.duplicates, r.merged.clone()),
+            (0, 1, vec![into(2, None)]),
+            "{r:?}"
+        );
+        let cs = e.contacts(&c).await;
+        assert_eq!(by_phone(&cs, "+79161001001").vars["BALANCE"], "99");
     }
 );
 
@@ -267,7 +341,7 @@ both!(duplicates_across_batches, |e: Env| async move {
     let c = e.demo().await;
     let mut text = String::from("phone,balance\n");
     for i in 0..9000 {
-        text.push_str(&format!("7916{:07},{i}\n", i % 6000));
+        text.push_str(&format!("7916{:07},{}\n", i % 6000, i % 6000));
     }
     let path = e.file("big.csv", text.as_bytes());
     let dry = e.import(&c, &path, true).await.unwrap();
@@ -284,10 +358,14 @@ both!(duplicates_across_batches, |e: Env| async move {
     );
     let cs = e.contacts(&c).await;
     assert_eq!(cs.len(), 6000);
+    assert_eq!(r.merged.len(), 3000);
     assert_eq!(
-        by_phone(&cs, "+79160000005").vars["BALANCE"],
-        "6005",
-        "row 6005 merged into row 5"
+        r.merged[5],
+        Merge {
+            line: 6007,
+            into_line: Some(7)
+        },
+        "row 6005 (line 6007) merged into row 5 (line 7)"
     );
 });
 
@@ -476,7 +554,7 @@ async fn cli_json_and_exit_codes() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         text.trim(),
-        r#"{"rows":2,"accepted":2,"duplicates":0,"rejected":[]}"#
+        r#"{"rows":2,"accepted":2,"duplicates":0,"rejected":[],"merged":[]}"#
     );
     assert_eq!(text.lines().count(), 1, "exactly one object");
     let bad = env.file("bad.csv", b"phone\n\"123\n");

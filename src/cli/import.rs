@@ -103,6 +103,21 @@ fn print_human(r: &ImportReport, campaign: &str, dry_run: bool) {
             r.rejected.len() - SHOWN
         );
     }
+    for m in r.merged.iter().take(SHOWN) {
+        match m.into_line {
+            Some(into) => println!(
+                "  merged line {} into line {into} (the same person)",
+                m.line
+            ),
+            None => println!(
+                "  merged line {} into the contact the campaign had (the same person)",
+                m.line
+            ),
+        }
+    }
+    if r.merged.len() > SHOWN {
+        println!("  ... and {} more merges", r.merged.len() - SHOWN);
+    }
     for w in r.warnings.iter().take(SHOWN) {
         println!("  note line {}: {}", w.line, w.reason);
     }

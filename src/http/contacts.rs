@@ -46,7 +46,16 @@ pub struct ReportView {
     pub accepted: u64,
     pub duplicates: u64,
     pub rejected: Vec<RejectionView>,
+    /// Every duplicate: its line and the line it was merged into (null: a contact the
+    /// campaign already had). Rows of different people with one phone are rejected instead.
+    pub merged: Vec<MergeView>,
     pub dry_run: bool,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MergeView {
+    pub line: u64,
+    pub into_line: Option<u64>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -67,6 +76,14 @@ fn report_view(r: ImportReport, dry_run: bool) -> ReportView {
             .map(|x| RejectionView {
                 line: x.line,
                 reason: x.reason,
+            })
+            .collect(),
+        merged: r
+            .merged
+            .into_iter()
+            .map(|m| MergeView {
+                line: m.line,
+                into_line: m.into_line,
             })
             .collect(),
         dry_run,

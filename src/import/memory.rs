@@ -58,24 +58,32 @@ pub async fn import_bytes(
         path: shown.to_path_buf(),
         message,
     };
-    let mut batch = parse::parse_all(&setup, bytes).map_err(bad)?;
-    // Parsed without a do-not-call list: if any of its phones is listed, parse again with
-    // those, so that what is dropped and reported is exactly what a file import gives.
-    let phones: Vec<String> = batch
-        .contacts
-        .iter()
-        .flat_map(|c| c.phones.iter().cloned())
-        .collect();
-    let listed = store.dnc_among(&phones).await?;
-    if !listed.is_empty() {
+    // Parsed first without a do-not-call list; while the phones parsed include listed ones,
+    // parse again with them (a dropped phone can change which rows merge), so that what is
+    // dropped and reported is exactly what a file import gives.
+    let mut listed: HashSet<String> = HashSet::new();
+    let batches = loop {
+        let batches = parse::parse_all(&setup, bytes).map_err(bad)?;
+        let phones: Vec<String> = batches
+            .iter()
+            .flat_map(|b| b.contacts.iter())
+            .flat_map(|c| c.phones.iter().cloned())
+            .collect();
+        let found = store.dnc_among(&phones).await?;
+        if found.is_subset(&listed) {
+            break batches;
+        }
+        listed.extend(found);
         setup.dnc = listed.iter().map(|p| phone::key(p)).collect();
-        batch = parse::parse_all(&setup, bytes).map_err(bad)?;
-    }
+    };
     let mut report = ImportReport::default();
     let mut target = Target::new(store, campaign, options, now);
-    write_batch(&mut target, batch, &mut report).await?;
+    for batch in batches {
+        write_batch(&mut target, batch, &mut report).await?;
+    }
     target.finish(audit, &report).await?;
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
+    report.merged.sort_by_key(|m| m.line);
     Ok(report)
 }

@@ -28,7 +28,8 @@ use serde::Serialize;
 
 use crate::campaign::record::CampaignRecord;
 use crate::model::Actor;
-use crate::store::{ContactWriter, NewAudit, Store, StoreError};
+use crate::model::NewContact;
+use crate::store::{ContactWriter, NewAudit, RowFate, Store, StoreError};
 
 /// Rows per batch (one transaction each).
 pub const BATCH_ROWS: usize = 2048;
@@ -49,9 +50,19 @@ pub struct Rejection {
     pub reason: String,
 }
 
+/// One row merged into another with its phone (the same person): its line, and the line of
+/// the row it went into, or none for a contact the campaign already had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Merge {
+    pub line: u64,
+    pub into_line: Option<u64>,
+}
+
 /// The outcome. Serialized (for `--json`) it is exactly
-/// `{"rows": N, "accepted": N, "duplicates": N, "rejected": [{"line": L, "reason": "..."}]}`;
-/// `rows = accepted + duplicates + rejected.len()`.
+/// `{"rows": N, "accepted": N, "duplicates": N, "rejected": [{"line": L, "reason": "..."}],
+/// "merged": [{"line": L, "into_line": M}]}`; `rows = accepted + duplicates + rejected.len()`,
+/// and `merged` lists every duplicate. Rows with a phone already taken by another person are
+/// rejected naming both (see [`crate::model::NewContact::conflict_with`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
     /// Non-empty data rows.
@@ -61,6 +72,8 @@ pub struct ImportReport {
     /// Rows merged into an earlier row of the file or a contact the campaign already had.
     pub duplicates: u64,
     pub rejected: Vec<Rejection>,
+    /// Every duplicate, by line.
+    pub merged: Vec<Merge>,
     /// Kept rows from which something was dropped (a do-not-call or invalid extra phone).
     #[serde(skip)]
     pub warnings: Vec<Rejection>,
@@ -206,6 +219,7 @@ pub async fn import_file_audited(
     outcome?;
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
+    report.merged.sort_by_key(|m| m.line);
     Ok(report)
 }
 
@@ -341,19 +355,45 @@ async fn write_batch(
     report.duplicates += batch.merged_in_batch;
     report.rejected.extend(batch.rejected);
     report.warnings.extend(batch.warnings);
-    let existed: Vec<bool> = if t.dry_run {
+    report
+        .merged
+        .extend(batch.merges.iter().map(|(line, first)| Merge {
+            line: *line,
+            into_line: Some(*first),
+        }));
+    let fates: Vec<RowFate> = if t.dry_run {
+        // A row whose phone an earlier batch of this file had was checked against that row
+        // already (its fingerprint); the campaign's own contacts are checked by name.
         let fresh: Vec<String> = batch
             .contacts
             .iter()
-            .zip(&batch.dup_in_file)
-            .filter(|(_, dup)| !**dup)
+            .zip(&batch.earlier)
+            .filter(|(_, earlier)| earlier.is_none())
             .map(|(c, _)| c.phones[0].clone())
             .collect();
-        let known = t.store.existing_keys(t.campaign_id, &fresh).await?;
+        let known = t.store.existing_names(t.campaign_id, &fresh).await?;
+        let fate = |(c, earlier): (&NewContact, &Option<u64>)| match known.get(&c.phones[0]) {
+            _ if earlier.is_some() => RowFate::Merged,
+            None => RowFate::New,
+            Some(name) => {
+                let old = NewContact {
+                    name: name.clone(),
+                    ..NewContact::default()
+                };
+                match old.conflict_with(c, false) {
+                    Some(why) => RowFate::Conflict {
+                        name: name.clone(),
+                        why,
+                    },
+                    None => RowFate::Merged,
+                }
+            }
+        };
         batch
             .contacts
             .iter()
-            .map(|c| known.contains(&c.phones[0]))
+            .zip(&batch.earlier)
+            .map(fate)
             .collect()
     } else {
         let (writer, began) = match t.open.take() {
@@ -361,18 +401,35 @@ async fn write_batch(
             None => (t.writer().await?, std::time::Instant::now()),
         };
         let mut writer = writer;
-        let existed = writer.add(&batch.contacts).await?;
+        // Rows whose phone an earlier batch had were checked against it (their fingerprint);
+        // the others are checked against the campaign's own contacts, by name.
+        let check: Vec<bool> = batch.earlier.iter().map(Option::is_none).collect();
+        let fates = writer.add_checked(&batch.contacts, &check).await?;
         t.open = Some((writer, began));
         if began.elapsed() >= COMMIT_EVERY {
             t.commit().await?;
         }
-        existed
+        fates
     };
-    for (dup, existed) in batch.dup_in_file.iter().zip(existed) {
-        if *dup || existed {
-            report.duplicates += 1;
-        } else {
-            report.accepted += 1;
+    for (i, fate) in fates.into_iter().enumerate() {
+        let (line, earlier) = (batch.lines[i], batch.earlier[i]);
+        match fate {
+            RowFate::New => report.accepted += 1,
+            RowFate::Merged => {
+                report.duplicates += 1;
+                let into_line = earlier;
+                report.merged.push(Merge { line, into_line });
+            }
+            RowFate::Conflict { name, why } => {
+                let reason = match earlier {
+                    Some(first) => parse::not_merged(first, &why),
+                    None => format!(
+                        "the campaign already has {} for {name}, and this row is {why}: rows of different people are not merged (one would be told the other's data)",
+                        batch.contacts[i].phones[0]
+                    ),
+                };
+                report.rejected.push(Rejection { line, reason });
+            }
         }
     }
     Ok(())

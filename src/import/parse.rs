@@ -43,8 +43,12 @@ pub(super) struct Setup {
 /// One batch, ready to write. `contacts` have distinct first phones.
 pub(super) struct Batch {
     pub contacts: Vec<NewContact>,
-    /// Per contact: its first phone belongs to a row of an earlier batch of this file.
-    pub dup_in_file: Vec<bool>,
+    /// Per contact: the line of its row (the first of the rows merged into it).
+    pub lines: Vec<u64>,
+    /// Per contact: the line of a row of an earlier batch of this file with its first phone.
+    pub earlier: Vec<Option<u64>>,
+    /// Rows merged into an earlier row of this batch: (line, the earlier row's line).
+    pub merges: Vec<(u64, u64)>,
     /// Non-empty rows this batch covers.
     pub rows: u64,
     /// Rows merged into another row of this batch.
@@ -155,8 +159,8 @@ fn read_all(
 }
 
 /// Parses a small CSV held in memory (BOM included, as in a file) on this thread: the same
-/// records, lines and rows as [`run`] gives for the file, in one batch.
-pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Batch, String> {
+/// records, lines, rows and batches as [`run`] gives for the file.
+pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Vec<Batch>, String> {
     let body = bytes.get(setup.shape.bom..).unwrap_or_default();
     let mut csv = reader(body, setup.shape.delimiter);
     let mut enc = Encoding::default();
@@ -166,8 +170,14 @@ pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Batch, String> {
     while let Some(line) = next(&mut csv, &mut record, &mut enc)? {
         outs.push(row::process(&record, line, &cols, enc, setup));
     }
-    let mut seen = HashSet::default();
-    Ok(build_batch(outs, &mut seen, bytes.len() as u64))
+    let mut seen = Seen::default();
+    let mut batches = Vec::new();
+    while !outs.is_empty() {
+        let rest = outs.split_off(outs.len().min(BATCH_ROWS));
+        batches.push(build_batch(outs, &mut seen, bytes.len() as u64));
+        outs = rest;
+    }
+    Ok(batches)
 }
 
 fn reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<CrlfToLf<R>> {
@@ -251,7 +261,7 @@ fn work(setup: &Setup, work: &Mutex<Receiver<(Arc<Columns>, Chunk)>>, done: &Syn
 
 /// Takes worked chunks back in file order, merges duplicates, sends batches, frees the chunks.
 fn sequence(done: Receiver<Chunk>, free: SyncSender<Chunk>, tx: &Sender<Result<Batch, String>>) {
-    let mut seen: HashSet<u64, phone::KeyBuild> = HashSet::default();
+    let mut seen = Seen::default();
     let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
     let mut next = 0u64;
     while let Ok(chunk) = done.recv() {
@@ -279,11 +289,14 @@ fn is_blank(record: &csv::ByteRecord) -> bool {
 }
 
 /// A batch of one chunk's results: rows whose first phone an earlier row of the batch has are
-/// merged into it; `seen` remembers first phones across batches.
-fn build_batch(outs: Vec<Out>, seen: &mut HashSet<u64, phone::KeyBuild>, bytes: u64) -> Batch {
+/// merged into it when they are the same person, else rejected naming both lines; `seen`
+/// remembers first phones across batches, with the line of their first row.
+fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
     let mut batch = Batch {
         contacts: Vec::with_capacity(outs.len()),
-        dup_in_file: Vec::with_capacity(outs.len()),
+        lines: Vec::with_capacity(outs.len()),
+        earlier: Vec::with_capacity(outs.len()),
+        merges: Vec::new(),
         rows: outs.len() as u64,
         merged_in_batch: 0,
         rejected: Vec::new(),
@@ -303,18 +316,68 @@ fn build_batch(outs: Vec<Out>, seen: &mut HashSet<u64, phone::KeyBuild>, bytes: 
                 warning,
             } => (line, contact, warning),
         };
+        let key = phone::key(&contact.phones[0]);
+        if let Some(&at) = index.get(&key) {
+            let first = batch.lines[at];
+            if let Some(why) = batch.contacts[at].conflict_with(&contact, true) {
+                batch.rejected.push(Rejection {
+                    line,
+                    reason: not_merged(first, &why),
+                });
+                continue;
+            }
+            batch.contacts[at].merge(&contact);
+            batch.merged_in_batch += 1;
+            batch.merges.push((line, first));
+        } else {
+            let line32 = u32::try_from(line).unwrap_or(u32::MAX);
+            let print = fingerprint(&contact);
+            let earlier = match seen.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    let (first, first_print) = *e.get();
+                    if first_print != print {
+                        let why = "another name or other values of its variables";
+                        batch.rejected.push(Rejection {
+                            line,
+                            reason: not_merged(u64::from(first), why),
+                        });
+                        continue;
+                    }
+                    Some(u64::from(first))
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((line32, print));
+                    None
+                }
+            };
+            index.insert(key, batch.contacts.len());
+            batch.earlier.push(earlier);
+            batch.lines.push(line);
+            batch.contacts.push(contact);
+        }
         if let Some(reason) = warning {
             batch.warnings.push(Rejection { line, reason });
         }
-        let key = phone::key(&contact.phones[0]);
-        if let Some(&at) = index.get(&key) {
-            batch.contacts[at].merge(&contact);
-            batch.merged_in_batch += 1;
-            continue;
-        }
-        index.insert(key, batch.contacts.len());
-        batch.dup_in_file.push(!seen.insert(key));
-        batch.contacts.push(contact);
     }
     batch
+}
+
+/// First phones of the file so far, with the line of the row each came from and its
+/// [`fingerprint`] (`u32`s: the duplicate set is the import's one per-contact memory).
+pub(super) type Seen = HashMap<u64, (u32, u32), phone::KeyBuild>;
+
+/// Who a row names: its name (without case and extra spaces) and variables. Two rows of one
+/// file (the same columns) with one phone and different fingerprints are different people.
+fn fingerprint(c: &NewContact) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    let name = c.name.split_whitespace().collect::<Vec<_>>().join(" ");
+    name.to_lowercase().hash(&mut h);
+    c.vars.hash(&mut h);
+    h.finish() as u32
+}
+
+/// The rejection of a row with the phone of `first` (a line of the file) but another person.
+pub(super) fn not_merged(first: u64, why: &str) -> String {
+    format!("the phone of line {first} but {why}: rows of different people are not merged (one would be told the other's data)")
 }

@@ -154,6 +154,41 @@ pub struct DncEntry {
 }
 
 impl NewContact {
+    /// Why `later` (a row with this contact's first phone) is not the same person, if it is
+    /// not. `strict` (both rows come from one file, so they have the same columns): another
+    /// name (compared without case and extra spaces) or any other value of a variable. Else
+    /// (a later list against a stored contact): another name only, an empty one matching any,
+    /// so a list may update a person's values. Rows of different people are never merged: one
+    /// would be told the other's data.
+    pub fn conflict_with(&self, later: &NewContact, strict: bool) -> Option<String> {
+        let norm = |n: &str| {
+            n.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
+        let (a, b) = (norm(&self.name), norm(&later.name));
+        let either_empty = a.is_empty() || b.is_empty();
+        if a != b && (strict || !either_empty) {
+            return Some(format!("another name ({}, not {})", later.name, self.name));
+        }
+        if strict {
+            let keys = self.vars.keys().chain(later.vars.keys());
+            for k in keys {
+                let (mine, theirs) = (self.vars.get(k), later.vars.get(k));
+                if mine != theirs {
+                    let show = |v: Option<&String>| v.map_or("none".to_string(), |v| v.clone());
+                    return Some(format!(
+                        "another {k} ({}, not {})",
+                        show(theirs),
+                        show(mine)
+                    ));
+                }
+            }
+        }
+        None
+    }
+
     /// Merges a later duplicate into this contact: its vars win, its phones not yet present are
     /// appended, its name and timezone fill in only what is empty here.
     pub fn merge(&mut self, later: &NewContact) {
@@ -171,5 +206,52 @@ impl NewContact {
         if self.timezone.is_none() {
             self.timezone = later.timezone.clone();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewContact;
+
+    fn row(name: &str, balance: &str) -> NewContact {
+        NewContact {
+            name: name.into(),
+            phones: vec!["+79161001001".into()],
+            vars: [("BALANCE".to_string(), balance.to_string())].into(),
+            timezone: None,
+        }
+    }
+
+    #[test]
+    fn rows_of_different_people_conflict() {
+        let ivanov = row("Иванов", "1234,56");
+        let why = ivanov.conflict_with(&row("Попов", "200,00"), true);
+        assert_eq!(why.as_deref(), Some("another name (Попов, not Иванов)"));
+        let why = ivanov.conflict_with(&row("Иванов", "200,00"), true);
+        assert_eq!(
+            why.as_deref(),
+            Some("another BALANCE (200,00, not 1234,56)")
+        );
+        assert_eq!(
+            ivanov.conflict_with(&row("Иванов", "200,00"), false),
+            None,
+            "an update"
+        );
+        assert_eq!(
+            ivanov.conflict_with(&row(" иванов ", "1234,56"), true),
+            None
+        );
+        assert!(ivanov.conflict_with(&row("", "1234,56"), true).is_some());
+        assert_eq!(
+            ivanov.conflict_with(&row("", "5"), false),
+            None,
+            "no name: an update"
+        );
+        let mut more = row("Иванов", "1234,56");
+        more.vars.insert("DUE".into(), "01.12".into());
+        assert_eq!(
+            ivanov.conflict_with(&more, true).as_deref(),
+            Some("another DUE (01.12, not none)")
+        );
     }
 }

@@ -60,6 +60,17 @@ macro_rules! bind_rows {
     }};
 }
 
+/// What became of one row given to [`ContactWriter::add_checked`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowFate {
+    /// Inserted as a new contact.
+    New,
+    /// Merged into the contact the campaign had with its first phone.
+    Merged,
+    /// The campaign has its first phone for another person (`name`): nothing changed.
+    Conflict { name: String, why: String },
+}
+
 /// Contacts added to one campaign under one transaction ([`Store::contact_writer`]). Nothing is
 /// visible to others until [`ContactWriter::commit`]; dropping it rolls back.
 pub struct ContactWriter {
@@ -94,6 +105,19 @@ impl ContactWriter {
     /// as pending, due at the writer's `due`, in their own zone or the campaign's. Returns, per
     /// row, whether it existed.
     pub async fn add(&mut self, rows: &[NewContact]) -> Result<Vec<bool>> {
+        let fates = self.add_checked(rows, &vec![false; rows.len()]).await?;
+        Ok(fates.iter().map(|f| *f != RowFate::New).collect())
+    }
+
+    /// [`ContactWriter::add`], merging a row whose `check` flag is set into the contact it
+    /// duplicates only when it names the same person ([`NewContact::conflict_with`], by name:
+    /// a later list may update a person's values); a conflicting row changes nothing. The fate
+    /// of each row.
+    pub async fn add_checked(
+        &mut self,
+        rows: &[NewContact],
+        check: &[bool],
+    ) -> Result<Vec<RowFate>> {
         let store = self.store.clone();
         let store = &store;
         let campaign_id = self.campaign_id;
@@ -147,8 +171,13 @@ impl ContactWriter {
             }
         }
         let inserted = existed.iter().filter(|e| !**e).count();
-        let known: Vec<&NewContact> = rows
+        let mut fates: Vec<RowFate> = existed
             .iter()
+            .map(|e| if *e { RowFate::Merged } else { RowFate::New })
+            .collect();
+        let known: Vec<(usize, &NewContact)> = rows
+            .iter()
+            .enumerate()
             .zip(&existed)
             .filter(|(_, e)| **e)
             .map(|(r, _)| r)
@@ -161,21 +190,21 @@ impl ContactWriter {
             );
             let found: Vec<ExistingRow> = with_txn!(&mut self.txn, c => {
                 let mut q = sqlx::query_as::<_, ExistingRow>(&sql).bind(campaign_id);
-                for r in chunk {
+                for (_, r) in chunk {
                     q = q.bind(&r.phones[0]);
                 }
                 q.fetch_all(c).await?
             });
             let by_phone: HashMap<&str, &ExistingRow> =
                 found.iter().map(|r| (r.phone.as_str(), r)).collect();
-            for row in chunk {
+            for (i, row) in chunk {
                 let Some(old) = by_phone.get(row.phones[0].as_str()) else {
                     return Err(StoreError::Invalid(format!(
                         "contact {} was neither inserted nor found",
                         row.phones[0]
                     )));
                 };
-                self.merge_into(old, row, now).await?;
+                fates[*i] = self.merge_into(old, row, check[*i], now).await?;
             }
         }
         for r in rows
@@ -190,17 +219,30 @@ impl ContactWriter {
             }
         }
         self.rows += inserted as u64;
-        Ok(existed)
+        Ok(fates)
     }
 
-    /// Merges a later row into the stored contact it duplicates; writes only on a change.
-    async fn merge_into(&mut self, old: &ExistingRow, row: &NewContact, now: i64) -> Result<()> {
+    /// Merges a later row into the stored contact it duplicates (unless `check` and the row
+    /// names another person: [`RowFate::Conflict`]); writes only on a change.
+    async fn merge_into(
+        &mut self,
+        old: &ExistingRow,
+        row: &NewContact,
+        check: bool,
+        now: i64,
+    ) -> Result<RowFate> {
         let mut merged = NewContact {
             name: old.name.clone(),
             phones: parse_json(&old.phones, "contact phones")?,
             vars: parse_json::<BTreeMap<String, String>>(&old.vars, "contact vars")?,
             timezone: None,
         };
+        if let Some(why) = check.then(|| merged.conflict_with(row, false)).flatten() {
+            return Ok(RowFate::Conflict {
+                name: merged.name,
+                why,
+            });
+        }
         let before = merged.clone();
         merged.merge(row);
         if merged != before {
@@ -211,7 +253,7 @@ impl ContactWriter {
                     .execute(c).await?;
             });
         }
-        Ok(())
+        Ok(RowFate::Merged)
     }
 
     /// Records `entry` in the audit log under this transaction: it stands or falls with the

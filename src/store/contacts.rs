@@ -1,7 +1,7 @@
 //! Adding contacts (one batch, or a [`ContactWriter`] for many), looking up which keys a
 //! campaign already has, and reading contacts back.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
@@ -53,27 +53,27 @@ impl ContactRow {
 }
 
 impl Store {
-    /// Which of these duplicate keys (first callable phone, E.164) the campaign already has.
-    pub async fn existing_keys(
+    /// The first phones among `keys` that the campaign has, with their contact's name.
+    pub async fn existing_names(
         &self,
         campaign_id: i64,
         keys: &[String],
-    ) -> Result<HashSet<String>> {
-        let mut out = HashSet::new();
+    ) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::new();
         for chunk in keys.chunks(LOOKUP_CHUNK) {
             let sql = format!(
-                "SELECT phone FROM contacts WHERE campaign_id = {} AND phone IN ({})",
+                "SELECT phone, name FROM contacts WHERE campaign_id = {} AND phone IN ({})",
                 self.param(1),
                 self.params(2, chunk.len())
             );
-            let rows: Vec<(String,)> = with_pool!(self, p => {
+            let rows: Vec<(String, String)> = with_pool!(self, p => {
                 let mut q = sqlx::query_as(&sql).bind(campaign_id);
                 for k in chunk {
                     q = q.bind(k);
                 }
                 q.fetch_all(p).await
             })?;
-            out.extend(rows.into_iter().map(|(k,)| k));
+            out.extend(rows);
         }
         Ok(out)
     }

@@ -49,7 +49,7 @@ use sqlx::sqlite::{
 pub use access::{AuditQuery, NewAudit};
 pub use campaigns::CampaignCounts;
 pub use change::Change;
-pub use contact_writer::ContactWriter;
+pub use contact_writer::{ContactWriter, RowFate};
 pub use contacts::ContactQuery;
 
 use crate::model::CampaignStatus;

@@ -1,6 +1,6 @@
 //! The simulator's fault injection seen through outcall's own `esl` client (drop after N
 //! events, a malformed frame, a stall caught by the liveness probe, a server that stops
-//! reading), and HEARTBEAT: every 20 simulated seconds, with the headers of the capture.
+//! reading, a hung switch), and HEARTBEAT: every 20 simulated seconds, with the headers of the capture.
 
 #[path = "sim_support/mod.rs"]
 mod support;
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use outcall::esl::client::{Client, ClientOptions, Disconnect, EventStream};
 use outcall::sim::{Faults, SimConfig, SimHandle};
-use support::esl::{connect_with, name, named, next, options, sim_micros_between};
+use support::esl::{connect, connect_with, name, named, next, options, sim_micros_between};
 
 async fn faulty(faults: Faults) -> SimHandle {
     let cfg = SimConfig {
@@ -107,6 +107,35 @@ async fn stall_is_caught_by_the_liveness_probe() {
     // The same probe on a connection that was not stalled keeps it up.
     assert!(healthy.disconnect_reason().is_none());
     assert!(healthy.api("status", "").await.unwrap().starts_with("UP "));
+    sim.shutdown().await;
+}
+
+/// `hang` is a SIGSTOPped switch as a client sees it: the TCP connection stays, nothing is
+/// answered, a new connection is not greeted; `resume` answers what waited.
+#[tokio::test(start_paused = true)]
+async fn a_hung_sim_keeps_its_connections_and_answers_nothing_until_resumed() {
+    let sim = faulty(Faults::default()).await;
+    let client = connect(&sim).await;
+    sim.hang();
+    let c = client.clone();
+    let waiting = tokio::spawn(async move { c.api("status", "").await });
+    let unanswered = tokio::time::timeout(Duration::from_secs(30), client.api("version", "")).await;
+    assert!(unanswered.is_err(), "a hung switch answered: {unanswered:?}");
+    assert!(client.disconnect_reason().is_none(), "the connection stays open");
+    let greeted = Client::connect(
+        &sim.addr().to_string(),
+        "ClueCon",
+        ClientOptions {
+            connect_timeout: Duration::from_secs(2),
+            ..options()
+        },
+    )
+    .await;
+    assert!(greeted.is_err(), "a hung switch greeted a new connection");
+    sim.resume();
+    let status = waiting.await.unwrap().unwrap();
+    assert!(status.starts_with("UP "), "{status}");
+    assert!(client.api("version", "").await.is_ok());
     sim.shutdown().await;
 }
 

@@ -6,7 +6,7 @@ mod store_support;
 use std::collections::HashSet;
 
 use outcall::campaign::definition::CampaignDef;
-use outcall::model::{CampaignStatus, ContactStatus, ContactUpdate, Disposition};
+use outcall::model::{CampaignStatus, ContactStatus, ContactUpdate, Disposition, StreakStep};
 use outcall::store::{Store, StoreError};
 use store_support::*;
 
@@ -342,9 +342,9 @@ contract!(stale_owner_cannot_finish, |s: Store| async move {
 contract!(
     finish_writes_cdr_contact_and_streak,
     |s: Store| async move {
-        let id = running(&s, "cdr", 3).await;
+        let id = running(&s, "cdr", 4).await;
         let cs = s
-            .claim_due(id, t(10), &zones(), 3, "w", t(600))
+            .claim_due(id, t(10), &zones(), 4, "w", t(600))
             .await
             .unwrap();
         let mut streak = 0;
@@ -358,11 +358,17 @@ contract!(
                 )
                 .await
                 .unwrap();
-            let d = if i < 2 {
+            // Two technical errors count; a node's death (technical, kept) leaves the run as
+            // it was; then a busy ends it.
+            let d = if i < 3 {
                 Disposition::Technical
             } else {
                 Disposition::Busy
             };
+            let mut r = result(d, t(21));
+            if i == 2 {
+                r.campaign_streak = StreakStep::Keep;
+            }
             let upd = ContactUpdate {
                 status: ContactStatus::Pending,
                 attempts: 0,
@@ -370,12 +376,12 @@ contract!(
                 next_attempt_at: Some(t(80)),
             };
             streak = s
-                .finish_attempt(aid, "w", &result(d, t(21)), &upd, &[])
+                .finish_attempt(aid, "w", &r, &upd, &[])
                 .await
                 .unwrap()
                 .campaign_technical_streak;
-            if i == 1 {
-                assert_eq!(streak, 2);
+            if i == 1 || i == 2 {
+                assert_eq!(streak, 2, "after result {i}");
             }
         }
         assert_eq!(
@@ -389,7 +395,7 @@ contract!(
         );
         assert_eq!((c.technical_streak, c.lease_owner), (1, None));
         let cdr = s.campaign_attempts(id).await.unwrap();
-        assert_eq!(cdr.len(), 3);
+        assert_eq!(cdr.len(), 4);
         assert_eq!(cdr[0].hangup_cause.as_deref(), Some("NORMAL_CLEARING"));
         assert_eq!(
             (cdr[0].sip_code, cdr[0].billsec, cdr[0].tags.clone()),

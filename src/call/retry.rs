@@ -50,7 +50,9 @@ pub fn next_step(
     disposition: Disposition,
     ended_at: DateTime<Utc>,
 ) -> ContactOutcome {
-    if disposition == Disposition::Technical {
+    // outcall cut the call (drain, crash recovery): not the callee's doing, so it is retried
+    // like a technical error (backoff; one attempt per `technical_errors_per_attempt` in a row).
+    if matches!(disposition, Disposition::Technical | Disposition::Interrupted) {
         return technical_step(policy, before, ended_at);
     }
     let state = RetryState {
@@ -234,6 +236,15 @@ mod tests {
         assert_eq!(o.state.technical_streak, 0);
         assert_eq!(o.state.attempts, 1);
         let o = next_step(&policy(3), o.state, Technical, t0());
+        assert_eq!(o.next_attempt_at, Some(t0() + chrono::Duration::minutes(1)));
+    }
+
+    #[test]
+    fn interrupted_is_retried_even_with_one_attempt() {
+        // The default policy allows one attempt: a call outcall cut must not use it up.
+        let o = next_step(&policy(1), RetryState::default(), Interrupted, t0());
+        assert_eq!(o.status, ContactStatus::Pending);
+        assert_eq!(o.state.attempts, 0);
         assert_eq!(o.next_attempt_at, Some(t0() + chrono::Duration::minutes(1)));
     }
 

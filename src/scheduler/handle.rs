@@ -1,11 +1,12 @@
 //! What lives beside the engine's loop: the [`EngineHandle`] a caller holds while the engine
-//! runs (metrics, a wake-up, the clock, and stepping by whole scheduling passes), and the task
-//! that keeps live calls' leases alive.
+//! runs (metrics, a wake-up, the clock, and stepping by whole scheduling passes), the task
+//! that keeps live calls' leases alive, and the drain at a stop ([`DrainReport`]).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{watch, Notify};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::finish::CallEnv;
@@ -68,4 +69,46 @@ pub(super) async fn keep_leases(env: Arc<CallEnv>, lease: Duration, shutdown: Ca
             tracing::warn!(error = %e, "cannot extend leases");
         }
     }
+}
+
+/// How long the calls hung up at the end of a drain may take to report their end and be
+/// recorded.
+const HANGUP_WAIT: Duration = Duration::from_secs(15);
+
+/// What a stop's drain came to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DrainReport {
+    /// Calls live when the stop came.
+    pub live: usize,
+    /// Of them, calls that ended on their own within the drain time (recorded as usual).
+    pub finished: usize,
+    /// Calls still live when the drain time ran out, hung up by outcall (recorded
+    /// `interrupted` unless their script had reached a success point).
+    pub hung_up: usize,
+    /// Of those, calls whose end was not recorded within the wait: their leases run out and
+    /// the next start reconciles them.
+    pub unrecorded: usize,
+}
+
+/// Waits up to `limit` for the live calls to end; then hangs up the rest and waits for their
+/// ends to be recorded.
+pub(super) async fn drain(calls: &mut JoinSet<()>, env: &CallEnv, limit: Duration) -> DrainReport {
+    while calls.try_join_next().is_some() {}
+    let live = calls.len();
+    let all_done = async |calls: &mut JoinSet<()>| while calls.join_next().await.is_some() {};
+    let _ = tokio::time::timeout(limit, all_done(calls)).await;
+    let left = calls.len();
+    let mut report = DrainReport {
+        live,
+        finished: live - left,
+        ..DrainReport::default()
+    };
+    if left > 0 {
+        report.hung_up = left;
+        env.interrupt.cancel();
+        let _ = tokio::time::timeout(HANGUP_WAIT, all_done(calls)).await;
+        report.unrecorded = calls.len();
+        calls.abort_all();
+    }
+    report
 }

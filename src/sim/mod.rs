@@ -299,6 +299,20 @@ impl SimHandle {
         }
     }
 
+    /// Hangs the switch, like a SIGSTOPped FreeSWITCH as its ESL clients see it: every
+    /// connection stops reading requests and writing replies and events, new connections are
+    /// accepted by TCP but not greeted; nothing is closed. Unlike a stopped process, channels
+    /// go on in simulated time (their events wait in the listeners' queues). [`Self::resume`]
+    /// ends it.
+    pub fn hang(&self) {
+        self.core.hung.send_replace(true);
+    }
+
+    /// Ends a [`Self::hang`]: connections read, answer and deliver what waited.
+    pub fn resume(&self) {
+        self.core.hung.send_replace(false);
+    }
+
     /// Places an inbound call whose dialplan runs the `socket` application (outbound mode);
     /// returns its uuid.
     pub fn inbound_call(&self, call: InboundCall) -> Result<String, SimError> {

@@ -23,7 +23,7 @@ use outcall::config::GatewayLimits;
 use outcall::config::Secret;
 use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::model::{ContactRecord, NewContact, WebhookUrls};
-use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
+use outcall::scheduler::engine::{DrainReport, Engine, EngineHandle, EngineOptions, NodeSpec};
 use outcall::scheduler::pacing::NodeLimits;
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
 use outcall::store::Store;
@@ -43,6 +43,8 @@ pub struct World {
     pub gateways: Vec<GatewayLimits>,
     /// Global webhook receivers given to the engines this world starts.
     pub webhooks: WebhookUrls,
+    /// How long the engines this world starts let live calls finish when stopped.
+    pub drain: Duration,
     /// Handles of the engines started, newest last; waits follow the newest one's passes.
     engines: std::sync::Mutex<Vec<EngineHandle>>,
 }
@@ -100,6 +102,7 @@ impl World {
             clock,
             gateways: Vec::new(),
             webhooks: WebhookUrls::default(),
+            drain: Duration::from_secs(5),
             engines: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -149,6 +152,8 @@ impl World {
         addrs: &[std::net::SocketAddr],
     ) -> Running {
         let shutdown = CancellationToken::new();
+        // The node connections close after the engine's drain, as in `outcall serve`.
+        let node_stop = CancellationToken::new();
         let mut nodes = Vec::new();
         let mut first = None;
         for (i, addr) in addrs.iter().enumerate() {
@@ -161,7 +166,7 @@ impl World {
                 &name,
                 &addr.to_string(),
                 Secret::new("ClueCon"),
-                shutdown.clone(),
+                node_stop.clone(),
             );
             assert!(
                 switch.wait_up(Duration::from_secs(5)).await,
@@ -192,8 +197,12 @@ impl World {
         let handle = engine.handle();
         self.engines.lock().unwrap().push(handle.clone());
         let stop = shutdown.clone();
-        let task =
-            tokio::spawn(async move { engine.run(stop, Duration::from_secs(5)).await.unwrap() });
+        let drain = self.drain;
+        let task = tokio::spawn(async move {
+            let report = engine.run(stop, drain).await.unwrap();
+            node_stop.cancel();
+            report
+        });
         Running {
             shutdown,
             task,
@@ -334,15 +343,15 @@ pub fn serve_process(
 /// A running engine.
 pub struct Running {
     pub shutdown: CancellationToken,
-    pub task: JoinHandle<()>,
+    pub task: JoinHandle<DrainReport>,
     pub handle: EngineHandle,
     pub switch: Arc<EslSwitch>,
 }
 
 impl Running {
-    pub async fn stop(self) {
+    pub async fn stop(self) -> DrainReport {
         self.shutdown.cancel();
-        let _ = self.task.await;
+        self.task.await.expect("the engine task")
     }
 }
 

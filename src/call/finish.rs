@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 
 use super::call_channel::{call_facts, CallProgress};
-use super::disposition::{disposition, normalise_cause, CallFacts, SWITCH_UNREACHABLE};
+use super::disposition::{disposition, normalise_cause, CallFacts};
 use super::hook_events::{self, Ended, Subject, Timeline};
 use super::job::CampaignRt;
 use super::metrics::Metrics;
@@ -97,15 +97,9 @@ impl CallEnv {
         real.mul_f64(self.clock.scale())
     }
 
-    /// What a result does to its campaign's technical-error streak: a call lost with its
-    /// node (SWITCH_UNREACHABLE) while some node is up is the node's fault, not the
-    /// campaign's, and leaves the streak as it was.
-    pub fn streak_step(&self, d: Disposition, cause: &str) -> StreakStep {
-        let node_lost = d == Disposition::Technical && cause == SWITCH_UNREACHABLE;
-        if node_lost && self.nodes.iter().any(|n| n.is_up()) {
-            return StreakStep::Keep;
-        }
-        StreakStep::of(d)
+    /// Whether some node is up (socket connected, answering its liveness probe).
+    pub fn some_node_up(&self) -> bool {
+        self.nodes.iter().any(|n| n.is_up())
     }
 }
 
@@ -209,7 +203,7 @@ pub async fn finish_call(
     let next = retry::next_step(policy, outcome.before, d, ended_at);
     let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
     let mut result = outcome.result(d, &cause, ended_at);
-    result.campaign_streak = env.streak_step(d, &cause);
+    result.campaign_streak = retry::streak_step(d, &cause, env.some_node_up());
     let update = ContactUpdate {
         status: next.status,
         attempts: next.state.attempts,

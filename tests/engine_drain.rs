@@ -12,51 +12,22 @@ use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::scheduler::engine::DrainReport;
 use support::*;
 
-/// +7900900: answered, the callee hangs up after 30 s; +7900800: a 600 s message.
-const RULES: &str = r#"
-[media]
-default_playback = 600.0
-[[rule]]
-prefix = "7900800"
-outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
-[[rule]]
-prefix = "7900900"
-outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
-"#;
-
-/// One long prompt, then hang up; four lines.
-const CAMPAIGN: &str = r#"
-name = "drain"
-caller_id = "74950000000"
-dial = "sofia/gateway/demo/{number}"
-timezone = "Europe/Moscow"
-ring_timeout = "20s"
-[limits]
-lines = 4
-cps = 100
-[retry]
-max_attempts = 1
-technical_backoff = "10m"
-technical_backoff_max = "1h"
-pause_after_technical_errors = 1
-[script]
-start = "long"
-[script.nodes.long]
-type = "play"
-file = "long.wav"
-next = "bye"
-[script.nodes.bye]
-type = "hangup"
-"#;
+/// Four lines (a fifth contact waits), and a technical error would pause the campaign.
+fn campaign() -> String {
+    LONG_PROMPT_CAMPAIGN.replace("lines = 10", "lines = 4").replace(
+        "max_attempts = 1",
+        "max_attempts = 1\ntechnical_backoff = \"10m\"\ntechnical_backoff_max = \"1h\"\npause_after_technical_errors = 1",
+    )
+}
 
 #[tokio::test(start_paused = true)]
 async fn a_stop_drains_live_calls_then_hangs_up_the_rest_as_interrupted() {
-    let mut w = World::new(RULES, None).await;
+    let mut w = World::new(LONG_AND_SHORT_RULES, None).await;
     // 10 real seconds: 200 simulated, past the short calls' 30 s, short of the long ones' 600 s.
     w.drain = Duration::from_secs(10);
     let id = w
         .campaign(
-            CAMPAIGN,
+            &campaign(),
             &[
                 ("Long 1", "+79008000001"),
                 ("Long 2", "+79008000002"),
@@ -124,11 +95,11 @@ async fn a_stop_drains_live_calls_then_hangs_up_the_rest_as_interrupted() {
 /// A drain long enough for every call: nothing is interrupted.
 #[tokio::test(start_paused = true)]
 async fn a_long_enough_drain_lets_every_call_finish() {
-    let mut w = World::new(RULES, None).await;
+    let mut w = World::new(LONG_AND_SHORT_RULES, None).await;
     w.drain = Duration::from_secs(60);
     let id = w
         .campaign(
-            CAMPAIGN,
+            &campaign(),
             &[("Ends 1", "+79009000001"), ("Ends 2", "+79009000002")],
         )
         .await;

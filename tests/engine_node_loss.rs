@@ -26,29 +26,13 @@ prefix = "7900100"
 outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
 "#;
 
-const CAMPAIGN: &str = r#"
-name = "nodes"
-caller_id = "74950000000"
-dial = "sofia/gateway/demo/{number}"
-timezone = "Europe/Moscow"
-ring_timeout = "20s"
-[limits]
-lines = 20
-cps = 100
-[retry]
-max_attempts = 1
-technical_backoff = "5s"
-technical_backoff_max = "10s"
-pause_after_technical_errors = 3
-[script]
-start = "long"
-[script.nodes.long]
-type = "play"
-file = "long.wav"
-next = "bye"
-[script.nodes.bye]
-type = "hangup"
-"#;
+/// Twenty lines; three technical errors in a row would pause the campaign.
+fn campaign() -> String {
+    LONG_PROMPT_CAMPAIGN.replace("lines = 10", "lines = 20").replace(
+        "max_attempts = 1",
+        "max_attempts = 1\ntechnical_backoff = \"5s\"\ntechnical_backoff_max = \"10s\"\npause_after_technical_errors = 3",
+    )
+}
 
 /// The world (node "sim"), a second node ("sim1"), 30 contacts, an engine on both, and calls
 /// up on both nodes.
@@ -63,7 +47,7 @@ async fn two_nodes() -> (World, SimHandle, i64, Running) {
     .unwrap();
     let list = phones("7900100", 30);
     let refs: Vec<(&str, &str)> = list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    let id = w.campaign(CAMPAIGN, &refs).await;
+    let id = w.campaign(&campaign(), &refs).await;
     let addrs = [w.sim.addr(), second.addr()];
     let engine = w
         .engine_on("e1", 100, Duration::from_millis(100), &addrs)

@@ -303,6 +303,18 @@ impl World {
 /// SIGKILL when dropped.
 pub struct ServeProcess(pub std::process::Child);
 
+impl ServeProcess {
+    /// Sends SIGTERM (what `kill` and service managers send to stop it gracefully).
+    pub fn terminate(&self) {
+        let ok = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .expect("run kill")
+            .success();
+        assert!(ok, "kill -TERM failed");
+    }
+}
+
 impl Drop for ServeProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -318,6 +330,17 @@ pub fn serve_process(
     level: &str,
     log: Option<&std::path::Path>,
 ) -> ServeProcess {
+    serve_process_with(config, owner, level, log, &[])
+}
+
+/// [`serve_process`] with more arguments to `serve` (`--drain 5`).
+pub fn serve_process_with(
+    config: &std::path::Path,
+    owner: &str,
+    level: &str,
+    log: Option<&std::path::Path>,
+    more: &[&str],
+) -> ServeProcess {
     use std::process::Stdio;
     let (out, err) = match log {
         Some(path) => {
@@ -330,6 +353,7 @@ pub fn serve_process(
         std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
             .args(["serve", "--owner", owner, "--config"])
             .arg(config)
+            .args(more)
             .env_remove("RUST_LOG")
             .env("OUTCALL_LOG", level)
             .stdin(Stdio::null())
@@ -338,6 +362,24 @@ pub fn serve_process(
             .spawn()
             .expect("spawn outcall serve"),
     )
+}
+
+impl World {
+    /// An `outcall.toml` for `outcall serve` on this world's database and simulator, plus
+    /// `extra` lines; returns its path.
+    pub fn serve_config(&self, extra: &str) -> std::path::PathBuf {
+        let config = self.dir.path().join("outcall.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "database_url = \"{}\"\n[[freeswitch]]\nname = \"sim\"\naddress = \"{}\"\npassword = \"ClueCon\"\nmax_sessions = 100\ncps = 100\n[http]\nlisten = \"127.0.0.1:0\"\n{extra}",
+                self.url,
+                self.sim.addr()
+            ),
+        )
+        .unwrap();
+        config
+    }
 }
 
 /// A running engine.
@@ -370,6 +412,41 @@ pub const ANSWERED_RULES: &str = r#"
 [[rule]]
 prefix = "7900100"
 outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
+"#;
+
+/// Sim rules for the stop and crash tests: +7900800 answers for a 600 s message (the
+/// default playback), +7900900 answers and the callee hangs up after 30 s.
+pub const LONG_AND_SHORT_RULES: &str = r#"
+[media]
+default_playback = 600.0
+[[rule]]
+prefix = "7900800"
+outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
+[[rule]]
+prefix = "7900900"
+outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
+"#;
+
+/// A campaign that plays one long prompt, then hangs up; ten lines, one attempt.
+pub const LONG_PROMPT_CAMPAIGN: &str = r#"
+name = "crash"
+caller_id = "74950000000"
+dial = "sofia/gateway/demo/{number}"
+timezone = "Europe/Moscow"
+ring_timeout = "20s"
+[limits]
+lines = 10
+cps = 100
+[retry]
+max_attempts = 1
+[script]
+start = "long"
+[script.nodes.long]
+type = "play"
+file = "long.wav"
+next = "bye"
+[script.nodes.bye]
+type = "hangup"
 "#;
 
 /// Numbered phones with a prefix: `+<prefix><0001..>`.

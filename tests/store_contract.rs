@@ -405,7 +405,7 @@ contract!(
         let by = s.disposition_counts(id).await.unwrap();
         assert_eq!(
             by,
-            vec![(Disposition::Technical, 2), (Disposition::Busy, 1)]
+            vec![(Disposition::Technical, 3), (Disposition::Busy, 1)]
         );
         assert_eq!(
             s.claim_due(id, t(79), &zones(), 9, "w", t(600))
@@ -419,7 +419,7 @@ contract!(
                 .await
                 .unwrap()
                 .len(),
-            3
+            4
         );
     }
 );

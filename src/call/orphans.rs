@@ -87,9 +87,14 @@ impl Orphans {
                 continue;
             }
             for uuid in uuids {
+                // Released only once the switch says the channel is gone (a kill is confirmed
+                // by the next sweep), so the number is never up twice, even for a moment.
                 let gone = match node.uuid_exists(&uuid).await {
                     Ok(false) => true,
-                    Ok(true) => node.kill(&uuid, "NORMAL_CLEARING").await.is_ok(),
+                    Ok(true) => {
+                        let _ = node.kill(&uuid, "NORMAL_CLEARING").await;
+                        false
+                    }
                     Err(_) => false,
                 };
                 if gone {

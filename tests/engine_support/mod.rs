@@ -10,6 +10,9 @@
 
 #[path = "../db_support/mod.rs"]
 mod db_support;
+mod process;
+
+pub use process::*;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -296,89 +299,6 @@ impl World {
             .into_iter()
             .find(|c| c.phones[0] == phone)
             .unwrap()
-    }
-}
-
-/// `outcall serve` (the built binary) as a child process, for the crash tests; killed with
-/// SIGKILL when dropped.
-pub struct ServeProcess(pub std::process::Child);
-
-impl ServeProcess {
-    /// Sends SIGTERM (what `kill` and service managers send to stop it gracefully).
-    pub fn terminate(&self) {
-        let ok = std::process::Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status()
-            .expect("run kill")
-            .success();
-        assert!(ok, "kill -TERM failed");
-    }
-}
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `outcall serve --owner OWNER --config CONFIG` at log level `level`, writing what it
-/// prints to `log` (or nowhere).
-pub fn serve_process(
-    config: &std::path::Path,
-    owner: &str,
-    level: &str,
-    log: Option<&std::path::Path>,
-) -> ServeProcess {
-    serve_process_with(config, owner, level, log, &[])
-}
-
-/// [`serve_process`] with more arguments to `serve` (`--drain 5`).
-pub fn serve_process_with(
-    config: &std::path::Path,
-    owner: &str,
-    level: &str,
-    log: Option<&std::path::Path>,
-    more: &[&str],
-) -> ServeProcess {
-    use std::process::Stdio;
-    let (out, err) = match log {
-        Some(path) => {
-            let f = std::fs::File::create(path).unwrap();
-            (Stdio::from(f.try_clone().unwrap()), Stdio::from(f))
-        }
-        None => (Stdio::null(), Stdio::null()),
-    };
-    ServeProcess(
-        std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
-            .args(["serve", "--owner", owner, "--config"])
-            .arg(config)
-            .args(more)
-            .env_remove("RUST_LOG")
-            .env("OUTCALL_LOG", level)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("spawn outcall serve"),
-    )
-}
-
-impl World {
-    /// An `outcall.toml` for `outcall serve` on this world's database and simulator, plus
-    /// `extra` lines; returns its path.
-    pub fn serve_config(&self, extra: &str) -> std::path::PathBuf {
-        let config = self.dir.path().join("outcall.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "database_url = \"{}\"\n[[freeswitch]]\nname = \"sim\"\naddress = \"{}\"\npassword = \"ClueCon\"\nmax_sessions = 100\ncps = 100\n[http]\nlisten = \"127.0.0.1:0\"\n{extra}",
-                self.url,
-                self.sim.addr()
-            ),
-        )
-        .unwrap();
-        config
     }
 }
 

@@ -163,12 +163,17 @@ struct Run {
     id: i64,
     sims: Vec<SimProcess>,
     seen: Watched,
+    started: Instant,
 }
 
 impl Run {
     async fn start(name: &str, postgres: bool, nodes: usize) -> Option<Run> {
         let w = if postgres {
-            World::on_postgres(RULES, &format!("chaos_{name}")).await?
+            let slug: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                .collect();
+            World::on_postgres(RULES, &format!("chaos_{slug}")).await?
         } else {
             World::new(RULES, None).await
         };
@@ -191,6 +196,7 @@ impl Run {
             id,
             sims,
             seen,
+            started: Instant::now(),
         })
     }
 
@@ -259,8 +265,9 @@ impl Run {
         let doubled = w.doubled.len();
         let stuck = not_final + open + w.live.len();
         eprintln!(
-            "chaos {}: {} contacts, {} channels on the switches, {} attempt rows; lost {lost} / doubled {doubled} / stuck {stuck}{}",
+            "chaos {}: {} s, {} contacts, {} channels on the switches, {} attempt rows; lost {lost} / doubled {doubled} / stuck {stuck}{}",
             self.name,
+            self.started.elapsed().as_secs(),
             CONTACTS,
             w.created.len(),
             attempts.len(),

@@ -215,7 +215,10 @@ impl Run {
 
     fn live(&self, node: Option<usize>) -> usize {
         let w = self.seen.lock().unwrap();
-        w.live.values().filter(|(n, _)| node.is_none_or(|x| x == *n)).count()
+        w.live
+            .values()
+            .filter(|(n, _)| node.is_none_or(|x| x == *n))
+            .count()
     }
 
     async fn until_live(&self, node: Option<usize>, n: usize) {
@@ -261,7 +264,11 @@ impl Run {
             }
         }
         let w = self.seen.lock().unwrap();
-        let lost = w.created.iter().filter(|u| !recorded.contains(u.as_str())).count();
+        let lost = w
+            .created
+            .iter()
+            .filter(|u| !recorded.contains(u.as_str()))
+            .count();
         let doubled = w.doubled.len();
         let stuck = not_final + open + w.live.len();
         eprintln!(
@@ -319,12 +326,18 @@ async fn sigterm_drain(postgres: bool) {
     assert!(status.success(), "{status:?}");
     let said = std::fs::read_to_string(run.w.dir.path().join("serve1.log")).unwrap();
     let stopped = said.lines().find(|l| l.contains("outcall serve: stopped:"));
-    eprintln!("chaos {}: {}", run.name, stopped.unwrap_or("(no stop line)"));
+    eprintln!(
+        "chaos {}: {}",
+        run.name,
+        stopped.unwrap_or("(no stop line)")
+    );
     assert!(stopped.is_some(), "{said}");
     run.w
-        .until("the drain left no channel up", Duration::from_secs(5), || async {
-            run.live(None) == 0
-        })
+        .until(
+            "the drain left no channel up",
+            Duration::from_secs(5),
+            || async { run.live(None) == 0 },
+        )
         .await;
     let _second = run.serve("serve2.log", &[]);
     run.finish().await;
@@ -340,12 +353,17 @@ async fn node_killed(postgres: bool) {
     let killed = Instant::now();
     run.sims[1].signal("KILL");
     run.w
-        .until("a call placed on the survivor", Duration::from_secs(10), || async {
-            run.first_create_after(0, killed).is_some()
-        })
+        .until(
+            "a call placed on the survivor",
+            Duration::from_secs(10),
+            || async { run.first_create_after(0, killed).is_some() },
+        )
         .await;
     let ms = run.first_create_after(0, killed).unwrap_or_default();
-    eprintln!("chaos {}: failover: first originate on the survivor {ms} ms after the kill", run.name);
+    eprintln!(
+        "chaos {}: failover: first originate on the survivor {ms} ms after the kill",
+        run.name
+    );
     run.finish().await;
 }
 
@@ -360,10 +378,15 @@ async fn node_hung(postgres: bool) {
     run.sims[1].signal("STOP");
     let store = &run.w.store;
     run.w
-        .until("the hung node's calls recorded", Duration::from_secs(12), || async {
-            let a = store.campaign_attempts(run.id).await.unwrap();
-            a.iter().any(|a| a.hangup_cause.as_deref() == Some("SWITCH_UNREACHABLE"))
-        })
+        .until(
+            "the hung node's calls recorded",
+            Duration::from_secs(12),
+            || async {
+                let a = store.campaign_attempts(run.id).await.unwrap();
+                a.iter()
+                    .any(|a| a.hangup_cause.as_deref() == Some("SWITCH_UNREACHABLE"))
+            },
+        )
         .await;
     eprintln!(
         "chaos {}: the hung node was noticed {} ms after SIGSTOP",

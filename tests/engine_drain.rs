@@ -53,8 +53,16 @@ async fn a_stop_drains_live_calls_then_hangs_up_the_rest_as_interrupted() {
         }
     );
     assert_eq!(w.sim.stats().channels_now, 0, "the long calls were hung up");
-    assert_eq!(w.sim.stats().originates, 4, "no call was placed after the stop");
-    assert_eq!(w.sim.stats().connections, 1, "one connection, kept to the end");
+    assert_eq!(
+        w.sim.stats().originates,
+        4,
+        "no call was placed after the stop"
+    );
+    assert_eq!(
+        w.sim.stats().connections,
+        1,
+        "one connection, kept to the end"
+    );
     let cdr = w.store.campaign_attempts(id).await.unwrap();
     let mut seen: Vec<_> = cdr
         .iter()
@@ -68,10 +76,26 @@ async fn a_stop_drains_live_calls_then_hangs_up_the_rest_as_interrupted() {
     assert_eq!(
         seen,
         vec![
-            ("+79008000001".into(), Some(Disposition::Interrupted), clearing()),
-            ("+79008000002".into(), Some(Disposition::Interrupted), clearing()),
-            ("+79009000001".into(), Some(Disposition::Answered), clearing()),
-            ("+79009000002".into(), Some(Disposition::Answered), clearing()),
+            (
+                "+79008000001".into(),
+                Some(Disposition::Interrupted),
+                clearing()
+            ),
+            (
+                "+79008000002".into(),
+                Some(Disposition::Interrupted),
+                clearing()
+            ),
+            (
+                "+79009000001".into(),
+                Some(Disposition::Answered),
+                clearing()
+            ),
+            (
+                "+79009000002".into(),
+                Some(Disposition::Answered),
+                clearing()
+            ),
         ]
     );
     for c in w.contacts(id).await {

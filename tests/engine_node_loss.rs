@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use outcall::model::{CampaignStatus, Disposition};
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
-use tokio::time::Instant;
 use support::*;
+use tokio::time::Instant;
 
 /// Answered; a 200 s prompt (10 s real at the tests' scale) before the script hangs up.
 const RULES: &str = r#"
@@ -67,7 +67,11 @@ fn doubled(sims: &[&SimHandle]) -> Vec<String> {
             *count.entry(d).or_default() += 1;
         }
     }
-    count.into_iter().filter(|(_, n)| *n > 1).map(|(d, _)| d).collect()
+    count
+        .into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(d, _)| d)
+        .collect()
 }
 
 /// Instants of the CHANNEL_CREATE events the switch of `w` fires, as its own watcher sees them.

@@ -105,7 +105,8 @@ async fn sigterm_drains_over_the_same_connection_then_hangs_up_the_rest() {
     let config = w.serve_config("");
     let log = w.dir.path().join("serve.log");
     // The short calls end 1.5 s (30 simulated s) after answer, inside the 5 s drain.
-    let mut serve = serve_process_with(&config, "stop-test", "error", Some(&log), &["--drain", "5"]);
+    let mut serve =
+        serve_process_with(&config, "stop-test", "error", Some(&log), &["--drain", "5"]);
     w.until("four calls up", Duration::from_secs(20), || async {
         w.sim.stats().channels_now == 4
     })
@@ -114,13 +115,24 @@ async fn sigterm_drains_over_the_same_connection_then_hangs_up_the_rest() {
     let status = serve.0.wait().unwrap();
     assert!(status.success(), "{status:?}");
     let said = std::fs::read_to_string(&log).unwrap();
-    assert!(said.contains("stopping: no new calls; 4 live call(s) may finish within 5 s"), "{said}");
+    assert!(
+        said.contains("stopping: no new calls; 4 live call(s) may finish within 5 s"),
+        "{said}"
+    );
     assert!(
         said.contains("stopped: 4 call(s) were live; 2 ended within the drain time; 2 hung up when it ran out"),
         "{said}"
     );
-    assert_eq!(w.sim.stats().channels_now, 0, "nothing left up on the switch");
-    assert_eq!(w.sim.stats().connections, 1, "the connection was kept to the end");
+    assert_eq!(
+        w.sim.stats().channels_now,
+        0,
+        "nothing left up on the switch"
+    );
+    assert_eq!(
+        w.sim.stats().connections,
+        1,
+        "the connection was kept to the end"
+    );
     assert!(w.store.open_attempts().await.unwrap().is_empty());
     for a in w.store.campaign_attempts(id).await.unwrap() {
         let want = if a.phone.starts_with("+7900900") {

@@ -1,6 +1,7 @@
 //! The simulator's fault injection seen through outcall's own `esl` client (drop after N
 //! events, a malformed frame, a stall caught by the liveness probe, a server that stops
-//! reading, a hung switch), and HEARTBEAT: every 20 simulated seconds, with the headers of the capture.
+//! reading, a hung switch), and HEARTBEAT: every 20 simulated seconds, with the headers of the
+//! capture.
 
 #[path = "sim_support/mod.rs"]
 mod support;
@@ -120,8 +121,14 @@ async fn a_hung_sim_keeps_its_connections_and_answers_nothing_until_resumed() {
     let c = client.clone();
     let waiting = tokio::spawn(async move { c.api("status", "").await });
     let unanswered = tokio::time::timeout(Duration::from_secs(30), client.api("version", "")).await;
-    assert!(unanswered.is_err(), "a hung switch answered: {unanswered:?}");
-    assert!(client.disconnect_reason().is_none(), "the connection stays open");
+    assert!(
+        unanswered.is_err(),
+        "a hung switch answered: {unanswered:?}"
+    );
+    assert!(
+        client.disconnect_reason().is_none(),
+        "the connection stays open"
+    );
     let greeted = Client::connect(
         &sim.addr().to_string(),
         "ClueCon",

@@ -458,30 +458,37 @@ contract!(leases_extend_expire_and_release, |s: Store| async move {
     );
 });
 
-contract!(a_restart_releases_its_unstarted_leases, |s: Store| async move {
-    let id = running(&s, "restart", 4).await;
-    let mine = s
-        .claim_due(id, t(10), &zones(), 3, "w", t(600))
-        .await
-        .unwrap();
-    let theirs = s
-        .claim_due(id, t(10), &zones(), 1, "other", t(600))
-        .await
-        .unwrap();
-    // One of mine has its call under way: it stays for reconciliation.
-    let a = attempt("live", &mine[0].phones[0], t(11));
-    s.start_attempt(mine[0].id, "w", &a, &[]).await.unwrap();
-    assert_eq!(s.release_own_leases("w", t(12)).await.unwrap(), 2);
-    let status = |c: Option<_>| c.map(|c: outcall::model::ContactRecord| c.status);
-    for (c, want) in [
-        (mine[0].id, ContactStatus::Dialing),
-        (mine[1].id, ContactStatus::Pending),
-        (mine[2].id, ContactStatus::Pending),
-        (theirs[0].id, ContactStatus::Dialing),
-    ] {
-        assert_eq!(status(s.contact(c).await.unwrap()), Some(want), "contact {c}");
+contract!(
+    a_restart_releases_its_unstarted_leases,
+    |s: Store| async move {
+        let id = running(&s, "restart", 4).await;
+        let mine = s
+            .claim_due(id, t(10), &zones(), 3, "w", t(600))
+            .await
+            .unwrap();
+        let theirs = s
+            .claim_due(id, t(10), &zones(), 1, "other", t(600))
+            .await
+            .unwrap();
+        // One of mine has its call under way: it stays for reconciliation.
+        let a = attempt("live", &mine[0].phones[0], t(11));
+        s.start_attempt(mine[0].id, "w", &a, &[]).await.unwrap();
+        assert_eq!(s.release_own_leases("w", t(12)).await.unwrap(), 2);
+        let status = |c: Option<_>| c.map(|c: outcall::model::ContactRecord| c.status);
+        for (c, want) in [
+            (mine[0].id, ContactStatus::Dialing),
+            (mine[1].id, ContactStatus::Pending),
+            (mine[2].id, ContactStatus::Pending),
+            (theirs[0].id, ContactStatus::Dialing),
+        ] {
+            assert_eq!(
+                status(s.contact(c).await.unwrap()),
+                Some(want),
+                "contact {c}"
+            );
+        }
     }
-});
+);
 
 contract!(defer_closed_zone, |s: Store| async move {
     let id = running(&s, "defer", 3).await;

@@ -274,13 +274,21 @@ mod tests {
             interrupted: true,
             ..CallFacts::default()
         };
-        assert_eq!(disposition(&f, 10), Interrupted, "a long call cut by outcall");
+        assert_eq!(
+            disposition(&f, 10),
+            Interrupted,
+            "a long call cut by outcall"
+        );
         f.answered = false;
         f.billsec = 0;
         f.hangup_cause = "ORIGINATOR_CANCEL".into();
         assert_eq!(disposition(&f, 10), Interrupted, "cut while ringing");
         f.bridged = true;
-        assert_eq!(disposition(&f, 10), Transferred, "a bridge is a success point");
+        assert_eq!(
+            disposition(&f, 10),
+            Transferred,
+            "a bridge is a success point"
+        );
         f.bridged = false;
         f.script_disposition = Some(Answered);
         assert_eq!(disposition(&f, 10), Answered, "a `set` node is one");

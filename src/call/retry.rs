@@ -53,7 +53,10 @@ pub fn next_step(
 ) -> ContactOutcome {
     // outcall cut the call (drain, crash recovery): not the callee's doing, so it is retried
     // like a technical error (backoff; one attempt per `technical_errors_per_attempt` in a row).
-    if matches!(disposition, Disposition::Technical | Disposition::Interrupted) {
+    if matches!(
+        disposition,
+        Disposition::Technical | Disposition::Interrupted
+    ) {
         return technical_step(policy, before, ended_at);
     }
     let state = RetryState {
@@ -267,10 +270,22 @@ mod tests {
             assert_eq!(streak_step(Technical, cause, true), StreakStep::Keep);
             assert_eq!(streak_step(Technical, cause, false), StreakStep::Count);
         }
-        assert_eq!(streak_step(Technical, "GATEWAY_DOWN", true), StreakStep::Count);
-        assert_eq!(streak_step(Interrupted, "NORMAL_CLEARING", true), StreakStep::Keep);
-        assert_eq!(streak_step(Interrupted, "NORMAL_CLEARING", false), StreakStep::Keep);
-        assert_eq!(streak_step(Busy, SWITCH_UNREACHABLE, true), StreakStep::Reset);
+        assert_eq!(
+            streak_step(Technical, "GATEWAY_DOWN", true),
+            StreakStep::Count
+        );
+        assert_eq!(
+            streak_step(Interrupted, "NORMAL_CLEARING", true),
+            StreakStep::Keep
+        );
+        assert_eq!(
+            streak_step(Interrupted, "NORMAL_CLEARING", false),
+            StreakStep::Keep
+        );
+        assert_eq!(
+            streak_step(Busy, SWITCH_UNREACHABLE, true),
+            StreakStep::Reset
+        );
     }
 
     #[test]

@@ -172,9 +172,16 @@ impl Engine {
         drain: Duration,
     ) -> Result<DrainReport, EngineError> {
         let now = self.env.clock.now();
-        let released = self.env.store.release_own_leases(&self.opts.owner, now).await?;
+        let released = self
+            .env
+            .store
+            .release_own_leases(&self.opts.owner, now)
+            .await?;
         if released > 0 {
-            tracing::info!(contacts = released, "released the leases of calls a previous run of this dialer never started");
+            tracing::info!(
+                contacts = released,
+                "released the leases of calls a previous run of this dialer never started"
+            );
         }
         super::recover::reconcile(&self).await?;
         // The keep-alive and the node watchers outlive the scheduler loop: they run through

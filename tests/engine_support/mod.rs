@@ -12,6 +12,7 @@
 mod db_support;
 mod process;
 
+#[allow(unused_imports)]
 pub use process::*;
 
 use std::collections::BTreeMap;

@@ -9,16 +9,16 @@
 //! two live channels at once) and stuck (a contact not final, an attempt still open, a channel
 //! still up at the end) and fails unless all three are 0.
 
+#[path = "chaos_support/mod.rs"]
+mod chaos_support;
 #[path = "engine_support/mod.rs"]
 mod support;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::{BufRead, BufReader};
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use outcall::esl::client::{Client, ClientOptions};
+use chaos_support::{watch, SimProcess, Watched};
 use outcall::model::CampaignStatus;
 use support::*;
 use tokio::time::Instant;
@@ -51,111 +51,6 @@ fn campaign() -> String {
         )
 }
 
-/// An `outcall sim` process; killed when dropped.
-struct SimProcess {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl SimProcess {
-    fn start(rules: &std::path::Path, seed: u32) -> SimProcess {
-        use std::process::Stdio;
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
-            .args(["sim", "--listen", "127.0.0.1:0", "--time-scale", SCALE])
-            .args(["--seed", &seed.to_string(), "--rules"])
-            .arg(rules)
-            .env("OUTCALL_LOG", "error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn outcall sim");
-        let mut line = String::new();
-        let out = child.stdout.take().unwrap();
-        BufReader::new(out).read_line(&mut line).unwrap();
-        let addr = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("sim address in {line:?}"));
-        SimProcess { child, addr }
-    }
-
-    fn signal(&self, sig: &str) {
-        signal(self.child.id(), sig);
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        self.signal("CONT");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn signal(pid: u32, sig: &str) {
-    let ok = std::process::Command::new("kill")
-        .args([&format!("-{sig}"), &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill -{sig} {pid}");
-}
-
-/// What the switches' own event sockets show.
-#[derive(Default)]
-struct Watch {
-    /// Live channels: uuid -> (node, number).
-    live: HashMap<String, (usize, String)>,
-    /// Every channel created.
-    created: HashSet<String>,
-    /// Numbers that had two live channels at once.
-    doubled: BTreeSet<String>,
-    /// When each node created channels.
-    creates: Vec<(Instant, usize)>,
-}
-
-type Watched = Arc<Mutex<Watch>>;
-
-/// Follows the channels of node `node` at `addr` until its socket ends (the process died:
-/// its channels went with it).
-async fn watch(addr: SocketAddr, node: usize, seen: Watched) {
-    let opts = ClientOptions {
-        events: vec!["CHANNEL_CREATE".into(), "CHANNEL_HANGUP_COMPLETE".into()],
-        liveness: None,
-        queue: 100_000,
-        ..ClientOptions::default()
-    };
-    let client = Client::connect(&addr.to_string(), "ClueCon", opts)
-        .await
-        .expect("the watcher connects");
-    let mut events = client.subscribe_all();
-    tokio::spawn(async move {
-        let _client = client;
-        while let Some(ev) = events.recv().await {
-            let uuid = ev.unique_id().unwrap_or_default().to_string();
-            let mut w = seen.lock().unwrap();
-            if ev.event_name().as_deref() == Some("CHANNEL_CREATE") {
-                let number = ev
-                    .get("Caller-Destination-Number")
-                    .unwrap_or_default()
-                    .into_owned();
-                if w.live.values().any(|(_, n)| *n == number) {
-                    w.doubled.insert(number.clone());
-                }
-                w.created.insert(uuid.clone());
-                w.creates.push((Instant::now(), node));
-                w.live.insert(uuid, (node, number));
-            } else {
-                w.live.remove(&uuid);
-            }
-        }
-        seen.lock().unwrap().live.retain(|_, (n, _)| *n != node);
-    });
-}
-
 /// One scenario's world: the store, the campaign, simulators and their watchers.
 struct Run {
     name: String,
@@ -185,7 +80,7 @@ impl Run {
         let seen = Watched::default();
         let mut sims = Vec::new();
         for node in 0..nodes {
-            let sim = SimProcess::start(&rules, node as u32 + 1);
+            let sim = SimProcess::start(&rules, node as u32 + 1, SCALE);
             watch(sim.addr, node, seen.clone()).await;
             sims.push(sim);
         }

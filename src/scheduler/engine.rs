@@ -171,34 +171,18 @@ impl Engine {
         shutdown: CancellationToken,
         drain: Duration,
     ) -> Result<DrainReport, EngineError> {
-        let now = self.env.clock.now();
-        let released = self
-            .env
-            .store
-            .release_own_leases(&self.opts.owner, now)
-            .await?;
-        if released > 0 {
-            tracing::info!(
-                contacts = released,
-                "released the leases of calls a previous run of this dialer never started"
-            );
-        }
+        super::handle::release_own_leases(&self.env).await?;
         super::recover::reconcile(&self).await?;
-        // The keep-alive and the node watchers outlive the scheduler loop: they run through
-        // the drain.
+        // The keep-alive, the node watchers and the orphan sweeper outlive the scheduler loop:
+        // they run through the drain.
         let background = CancellationToken::new();
         let _stop_background = background.clone().drop_guard();
-        let keepalive = tokio::spawn(super::handle::keep_leases(
-            self.env.clone(),
+        let mut helpers = super::recover::watch_nodes(&self, background.clone());
+        helpers.extend(super::handle::spawn_helpers(
+            &self.env,
             self.opts.lease,
-            background.clone(),
+            &background,
         ));
-        let mut watchers = super::recover::watch_nodes(&self, background.clone());
-        let env = self.env.clone();
-        let stop = background.clone();
-        watchers.push(tokio::spawn(async move {
-            env.orphans.sweep_until(&env.nodes, stop).await
-        }));
         loop {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "scheduler pass failed; retrying");
@@ -215,9 +199,8 @@ impl Engine {
         }
         let report = super::handle::drain(&mut self.calls, &self.env, drain).await;
         background.cancel();
-        let _ = keepalive.await;
-        for w in watchers {
-            let _ = w.await;
+        for h in helpers {
+            let _ = h.await;
         }
         Ok(report)
     }

@@ -146,6 +146,25 @@ async fn a_hung_sim_keeps_its_connections_and_answers_nothing_until_resumed() {
     sim.shutdown().await;
 }
 
+/// An owner whose own probe gave up on a hung switch ends the connection at once: every waiter
+/// fails and every stream ends, though the switch never closes the socket.
+#[tokio::test(start_paused = true)]
+async fn abort_ends_a_connection_to_a_hung_sim() {
+    let sim = faulty(Faults::default()).await;
+    let client = connect(&sim).await;
+    let mut events = client.channel_events("nobody");
+    sim.hang();
+    let c = client.clone();
+    let waiting = tokio::spawn(async move { c.api("status", "").await });
+    tokio::task::yield_now().await;
+    client.abort();
+    assert_eq!(closed(&client).await, Disconnect::Unresponsive);
+    assert!(waiting.await.unwrap().unwrap_err().is_disconnect());
+    assert!(events.recv().await.is_none(), "the channel's stream ended");
+    sim.resume();
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_sim_that_stops_reading_leaves_commands_unanswered() {
     // Requests 1 and 2 are auth and `event plain ALL`; 3 is the originate; 4 is never read.

@@ -26,6 +26,7 @@
 mod access;
 mod attempts;
 mod campaigns;
+mod change;
 mod contact_writer;
 mod contacts;
 mod dnc;
@@ -46,6 +47,8 @@ use sqlx::sqlite::{
 };
 
 pub use access::{AuditQuery, NewAudit};
+pub use campaigns::CampaignCounts;
+pub use change::Change;
 pub use contact_writer::ContactWriter;
 pub use contacts::ContactQuery;
 

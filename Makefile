@@ -1,7 +1,7 @@
 # outcall: the commands the README promises. Each works on a fresh machine with only the Rust toolchain.
 CARGO ?= cargo
 
-.PHONY: demo test bench lint sim interop fmt
+.PHONY: demo test bench lint sim interop fmt chaos
 
 ## Run the demo debtors campaign against the built-in simulator and print its results.
 demo:
@@ -11,6 +11,12 @@ demo:
 ## PostgreSQL tests run when OUTCALL_TEST_POSTGRES_URL is set and say they were skipped otherwise.
 test:
 	$(CARGO) test
+
+## Fault scenarios against `outcall sim` processes (kill -9 of serve, SIGTERM drain, a node killed,
+## a node hung), each under 2 minutes, on SQLite and on PostgreSQL when OUTCALL_TEST_POSTGRES_URL
+## is set; each prints lost / doubled / stuck and fails unless all are 0 (docs/engine.md "Chaos").
+chaos:
+	$(CARGO) test --test chaos -- --ignored --test-threads=1 --nocapture
 
 ## Benchmarks: each figure beside its goal.
 bench:

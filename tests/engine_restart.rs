@@ -1,55 +1,25 @@
-//! Crash safety: `outcall serve` (the built binary) is killed with SIGKILL while calls are in
-//! flight, then restarted with the same owner. Every open attempt is reconciled with the
-//! simulator: calls still alive are hung up and recorded, calls that ended meanwhile get a
-//! disposition; nothing stays dialing, no contact is lost, none is called twice.
+//! `outcall serve` (the built binary) stopped with calls in flight. Killed with SIGKILL, then
+//! restarted with the same owner: every open attempt is reconciled with the simulator: calls
+//! still alive are hung up and recorded `interrupted` (retried), calls that ended meanwhile get
+//! a disposition; nothing stays dialing, no contact is lost, none is called twice. Stopped
+//! with SIGTERM: calls finish within `--drain` over the same connection, the rest are hung up
+//! and recorded `interrupted`, and stderr says so.
 
 #[path = "engine_support/mod.rs"]
 mod support;
 
 use std::time::Duration;
 
-use outcall::model::CampaignStatus;
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use support::*;
-
-const RULES: &str = r#"
-[media]
-default_playback = 600.0
-[[rule]]
-prefix = "7900800"
-outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
-[[rule]]
-prefix = "7900900"
-outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
-"#;
-
-const CAMPAIGN: &str = r#"
-name = "crash"
-caller_id = "74950000000"
-dial = "sofia/gateway/demo/{number}"
-timezone = "Europe/Moscow"
-ring_timeout = "20s"
-[limits]
-lines = 10
-cps = 100
-[retry]
-max_attempts = 1
-[script]
-start = "long"
-[script.nodes.long]
-type = "play"
-file = "long.wav"
-next = "bye"
-[script.nodes.bye]
-type = "hangup"
-"#;
 
 // Real time: the dialer here is another process, which a paused clock cannot hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_and_restart_with_calls_in_flight() {
-    let w = World::new(RULES, None).await;
+    let w = World::new(LONG_AND_SHORT_RULES, None).await;
     let id = w
         .campaign(
-            CAMPAIGN,
+            LONG_PROMPT_CAMPAIGN,
             &[
                 ("Long 1", "+79008000001"),
                 ("Long 2", "+79008000002"),
@@ -58,16 +28,7 @@ async fn kill_9_and_restart_with_calls_in_flight() {
             ],
         )
         .await;
-    let config = w.dir.path().join("outcall.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "database_url = \"{}\"\n[[freeswitch]]\nname = \"sim\"\naddress = \"{}\"\npassword = \"ClueCon\"\nmax_sessions = 100\ncps = 100\n[http]\nlisten = \"127.0.0.1:0\"\n",
-            w.url,
-            w.sim.addr()
-        ),
-    )
-    .unwrap();
+    let config = w.serve_config("");
     let mut first = serve_process(&config, "crash-test", "error", None);
     w.until("four calls up", Duration::from_secs(20), || async {
         w.sim.stats().channels_now == 4
@@ -89,8 +50,6 @@ async fn kill_9_and_restart_with_calls_in_flight() {
         || async { w.store.open_attempts().await.unwrap().is_empty() },
     )
     .await;
-    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(20))
-        .await;
     assert_eq!(
         w.sim.stats().channels_now,
         0,
@@ -114,7 +73,79 @@ async fn kill_9_and_restart_with_calls_in_flight() {
         }
     }
     for c in w.contacts(id).await {
-        assert!(c.status.is_final(), "{c:?}");
-        assert_eq!(c.attempts, 1);
+        if c.phones[0].starts_with("+7900900") {
+            assert!(c.status.is_final(), "{c:?}");
+            assert_eq!(c.attempts, 1);
+        } else {
+            // Cut by the restart 600 s into nothing: interrupted, due again, no attempt used.
+            assert_eq!(c.last_disposition, Some(Disposition::Interrupted), "{c:?}");
+            assert_eq!((c.status, c.attempts), (ContactStatus::Pending, 0), "{c:?}");
+        }
     }
+    assert_eq!(
+        w.store.campaign_status(id).await.unwrap().0,
+        CampaignStatus::Running
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_over_the_same_connection_then_hangs_up_the_rest() {
+    let w = World::new(LONG_AND_SHORT_RULES, None).await;
+    let id = w
+        .campaign(
+            LONG_PROMPT_CAMPAIGN,
+            &[
+                ("Long 1", "+79008000001"),
+                ("Long 2", "+79008000002"),
+                ("Ends 1", "+79009000001"),
+                ("Ends 2", "+79009000002"),
+            ],
+        )
+        .await;
+    let config = w.serve_config("");
+    let log = w.dir.path().join("serve.log");
+    // The short calls end 1.5 s (30 simulated s) after answer, inside the 5 s drain.
+    let mut serve =
+        serve_process_with(&config, "stop-test", "error", Some(&log), &["--drain", "5"]);
+    w.until("four calls up", Duration::from_secs(20), || async {
+        w.sim.stats().channels_now == 4
+    })
+    .await;
+    serve.terminate();
+    let status = serve.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        said.contains("stopping: no new calls; 4 live call(s) may finish within 5 s"),
+        "{said}"
+    );
+    assert!(
+        said.contains("stopped: 4 call(s) were live; 2 ended within the drain time; 2 hung up when it ran out"),
+        "{said}"
+    );
+    assert_eq!(
+        w.sim.stats().channels_now,
+        0,
+        "nothing left up on the switch"
+    );
+    assert_eq!(
+        w.sim.stats().connections,
+        1,
+        "the connection was kept to the end"
+    );
+    assert!(w.store.open_attempts().await.unwrap().is_empty());
+    for a in w.store.campaign_attempts(id).await.unwrap() {
+        let want = if a.phone.starts_with("+7900900") {
+            Disposition::Answered
+        } else {
+            Disposition::Interrupted
+        };
+        assert_eq!(a.disposition, Some(want), "{a:?}");
+        assert_eq!(a.hangup_cause.as_deref(), Some("NORMAL_CLEARING"), "{a:?}");
+    }
+    assert_eq!(
+        w.store.campaign_status(id).await.unwrap().0,
+        CampaignStatus::Running,
+        "not paused"
+    );
 }

@@ -1,6 +1,7 @@
 //! The simulator's fault injection seen through outcall's own `esl` client (drop after N
 //! events, a malformed frame, a stall caught by the liveness probe, a server that stops
-//! reading), and HEARTBEAT: every 20 simulated seconds, with the headers of the capture.
+//! reading, a hung switch), and HEARTBEAT: every 20 simulated seconds, with the headers of the
+//! capture.
 
 #[path = "sim_support/mod.rs"]
 mod support;
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use outcall::esl::client::{Client, ClientOptions, Disconnect, EventStream};
 use outcall::sim::{Faults, SimConfig, SimHandle};
-use support::esl::{connect_with, name, named, next, options, sim_micros_between};
+use support::esl::{connect, connect_with, name, named, next, options, sim_micros_between};
 
 async fn faulty(faults: Faults) -> SimHandle {
     let cfg = SimConfig {
@@ -107,6 +108,60 @@ async fn stall_is_caught_by_the_liveness_probe() {
     // The same probe on a connection that was not stalled keeps it up.
     assert!(healthy.disconnect_reason().is_none());
     assert!(healthy.api("status", "").await.unwrap().starts_with("UP "));
+    sim.shutdown().await;
+}
+
+/// `hang` is a SIGSTOPped switch as a client sees it: the TCP connection stays, nothing is
+/// answered, a new connection is not greeted; `resume` answers what waited.
+#[tokio::test(start_paused = true)]
+async fn a_hung_sim_keeps_its_connections_and_answers_nothing_until_resumed() {
+    let sim = faulty(Faults::default()).await;
+    let client = connect(&sim).await;
+    sim.hang();
+    let c = client.clone();
+    let waiting = tokio::spawn(async move { c.api("status", "").await });
+    let unanswered = tokio::time::timeout(Duration::from_secs(30), client.api("version", "")).await;
+    assert!(
+        unanswered.is_err(),
+        "a hung switch answered: {unanswered:?}"
+    );
+    assert!(
+        client.disconnect_reason().is_none(),
+        "the connection stays open"
+    );
+    let greeted = Client::connect(
+        &sim.addr().to_string(),
+        "ClueCon",
+        ClientOptions {
+            connect_timeout: Duration::from_secs(2),
+            ..options()
+        },
+    )
+    .await;
+    assert!(greeted.is_err(), "a hung switch greeted a new connection");
+    sim.resume();
+    let status = waiting.await.unwrap().unwrap();
+    assert!(status.starts_with("UP "), "{status}");
+    assert!(client.api("version", "").await.is_ok());
+    sim.shutdown().await;
+}
+
+/// An owner whose own probe gave up on a hung switch ends the connection at once: every waiter
+/// fails and every stream ends, though the switch never closes the socket.
+#[tokio::test(start_paused = true)]
+async fn abort_ends_a_connection_to_a_hung_sim() {
+    let sim = faulty(Faults::default()).await;
+    let client = connect(&sim).await;
+    let mut events = client.channel_events("nobody");
+    sim.hang();
+    let c = client.clone();
+    let waiting = tokio::spawn(async move { c.api("status", "").await });
+    tokio::task::yield_now().await;
+    client.abort();
+    assert_eq!(closed(&client).await, Disconnect::Unresponsive);
+    assert!(waiting.await.unwrap().unwrap_err().is_disconnect());
+    assert!(events.recv().await.is_none(), "the channel's stream ended");
+    sim.resume();
     sim.shutdown().await;
 }
 

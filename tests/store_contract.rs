@@ -6,7 +6,7 @@ mod store_support;
 use std::collections::HashSet;
 
 use outcall::campaign::definition::CampaignDef;
-use outcall::model::{CampaignStatus, ContactStatus, ContactUpdate, Disposition};
+use outcall::model::{CampaignStatus, ContactStatus, ContactUpdate, Disposition, StreakStep};
 use outcall::store::{Store, StoreError};
 use store_support::*;
 
@@ -343,9 +343,9 @@ contract!(stale_owner_cannot_finish, |s: Store| async move {
 contract!(
     finish_writes_cdr_contact_and_streak,
     |s: Store| async move {
-        let id = running(&s, "cdr", 3).await;
+        let id = running(&s, "cdr", 4).await;
         let cs = s
-            .claim_due(id, t(10), &zones(), 3, "w", t(600))
+            .claim_due(id, t(10), &zones(), 4, "w", t(600))
             .await
             .unwrap();
         let mut streak = 0;
@@ -359,11 +359,17 @@ contract!(
                 )
                 .await
                 .unwrap();
-            let d = if i < 2 {
+            // Two technical errors count; a node's death (technical, kept) leaves the run as
+            // it was; then a busy ends it.
+            let d = if i < 3 {
                 Disposition::Technical
             } else {
                 Disposition::Busy
             };
+            let mut r = result(d, t(21));
+            if i == 2 {
+                r.campaign_streak = StreakStep::Keep;
+            }
             let upd = ContactUpdate {
                 status: ContactStatus::Pending,
                 attempts: 0,
@@ -371,12 +377,12 @@ contract!(
                 next_attempt_at: Some(t(80)),
             };
             streak = s
-                .finish_attempt(aid, "w", &result(d, t(21)), &upd, &[])
+                .finish_attempt(aid, "w", &r, &upd, &[])
                 .await
                 .unwrap()
                 .campaign_technical_streak;
-            if i == 1 {
-                assert_eq!(streak, 2);
+            if i == 1 || i == 2 {
+                assert_eq!(streak, 2, "after result {i}");
             }
         }
         assert_eq!(
@@ -390,7 +396,7 @@ contract!(
         );
         assert_eq!((c.technical_streak, c.lease_owner), (1, None));
         let cdr = s.campaign_attempts(id).await.unwrap();
-        assert_eq!(cdr.len(), 3);
+        assert_eq!(cdr.len(), 4);
         assert_eq!(cdr[0].hangup_cause.as_deref(), Some("NORMAL_CLEARING"));
         assert_eq!(
             (cdr[0].sip_code, cdr[0].billsec, cdr[0].tags.clone()),
@@ -400,7 +406,7 @@ contract!(
         let by = s.disposition_counts(id).await.unwrap();
         assert_eq!(
             by,
-            vec![(Disposition::Technical, 2), (Disposition::Busy, 1)]
+            vec![(Disposition::Technical, 3), (Disposition::Busy, 1)]
         );
         let both = s.campaign_counts(id).await.unwrap();
         assert_eq!(both.attempts, by, "one round trip gives the same counts");
@@ -417,7 +423,7 @@ contract!(
                 .await
                 .unwrap()
                 .len(),
-            3
+            4
         );
     }
 );
@@ -455,6 +461,38 @@ contract!(leases_extend_expire_and_release, |s: Store| async move {
         t(70)
     );
 });
+
+contract!(
+    a_restart_releases_its_unstarted_leases,
+    |s: Store| async move {
+        let id = running(&s, "restart", 4).await;
+        let mine = s
+            .claim_due(id, t(10), &zones(), 3, "w", t(600))
+            .await
+            .unwrap();
+        let theirs = s
+            .claim_due(id, t(10), &zones(), 1, "other", t(600))
+            .await
+            .unwrap();
+        // One of mine has its call under way: it stays for reconciliation.
+        let a = attempt("live", &mine[0].phones[0], t(11));
+        s.start_attempt(mine[0].id, "w", &a, &[]).await.unwrap();
+        assert_eq!(s.release_own_leases("w", t(12)).await.unwrap(), 2);
+        let status = |c: Option<_>| c.map(|c: outcall::model::ContactRecord| c.status);
+        for (c, want) in [
+            (mine[0].id, ContactStatus::Dialing),
+            (mine[1].id, ContactStatus::Pending),
+            (mine[2].id, ContactStatus::Pending),
+            (theirs[0].id, ContactStatus::Dialing),
+        ] {
+            assert_eq!(
+                status(s.contact(c).await.unwrap()),
+                Some(want),
+                "contact {c}"
+            );
+        }
+    }
+);
 
 contract!(defer_closed_zone, |s: Store| async move {
     let id = running(&s, "defer", 3).await;

@@ -1,8 +1,9 @@
 //! The call actor: one task per call, for any kind of [`Job`]. It has the job commit its
 //! attempt row, registers for the channel's events, sends `bgapi originate` (to `&park()`),
 //! follows the events, runs the job's script once the channel has parked, and on
-//! CHANNEL_HANGUP_COMPLETE hands one [`CallOutcome`] to the job to record. Every step logs
-//! inside a span carrying campaign, contact, attempt and call UUID.
+//! CHANNEL_HANGUP_COMPLETE hands one [`CallOutcome`] to the job to record. A call whose node
+//! is lost under it is recorded at once and its channel left to [`super::orphans`]. Every step
+//! logs inside a span carrying campaign, contact, attempt and call UUID.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +79,12 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
             return;
         }
     };
+    if env.orphans.holds(phone) {
+        // Its last call was lost with a node whose channel may still be up there.
+        tracing::info!(phone = %phone, "number may still be in a call on a lost node; retrying later");
+        job.give_back(env, NotStarted::Busy).await;
+        return;
+    }
     let attempt = NewAttempt {
         uuid: uuid.to_string(),
         phone: phone.to_string(),
@@ -103,6 +110,10 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
     });
     let (state, script, rang_for) = drive(env, call, uuid, &endpoint, phone).await;
     drop(live);
+    if state.originate_sent && state.unreachable && state.hangup.is_none() {
+        // Before the result is written, so the retry cannot come first.
+        env.orphans.add(call.node.index, uuid, phone);
+    }
     let rang = (rang_for, job.ring_timeout());
     let placed = Placed {
         attempt_id,
@@ -159,6 +170,7 @@ async fn drive(
     };
     let vars = job.originate_vars(uuid);
     let originate = switch.originate(vars, endpoint.to_string(), "&park()".to_string());
+    state.originate_sent = true;
     env.metrics.originated();
     env.metrics
         .publish(call_event(env, call, phone, CallStage::Started, None));
@@ -175,6 +187,7 @@ async fn drive(
             events: &mut events,
             state: &mut state,
             cancel: job.stop(),
+            interrupt: &env.interrupt,
             metrics: &env.metrics,
             clock: &env.clock,
             say_watch: &call.node.say_watch,
@@ -229,6 +242,11 @@ async fn ring(
                     None => state.unreachable = true,
                 }
                 if state.ready() {
+                    if state.interrupted {
+                        // Interrupted before the channel existed: the kill found nothing.
+                        let _ = switch.kill(uuid, "NORMAL_CLEARING").await;
+                        return false;
+                    }
                     return true;
                 }
                 if state.ended() {
@@ -261,6 +279,10 @@ async fn ring(
             }
             _ = stop.cancelled(), if !state.cancelled => {
                 state.cancelled = true;
+                let _ = switch.kill(uuid, "ORIGINATOR_CANCEL").await;
+            }
+            _ = env.interrupt.cancelled(), if !state.interrupted => {
+                state.interrupted = true;
                 let _ = switch.kill(uuid, "ORIGINATOR_CANCEL").await;
             }
             _ = &mut park_grace, if grace_armed => {
@@ -303,26 +325,5 @@ async fn await_hangup(
         if let Ok(true) = switch.uuid_exists(uuid).await {
             let _ = switch.kill(uuid, "NORMAL_CLEARING").await;
         }
-    }
-    if state.unreachable && state.hangup.is_none() {
-        end_orphan(switch, uuid).await;
-    }
-}
-
-/// The node's socket died under a call: the call is recorded as technical, and once the node is
-/// back (within the grace time) the channel, if it still exists, is hung up so it cannot stay
-/// parked with no one driving it.
-async fn end_orphan(switch: &dyn Switch, uuid: &str) {
-    let deadline = Instant::now() + HANGUP_GRACE;
-    while !switch.is_up() {
-        if Instant::now() >= deadline {
-            tracing::warn!("node still down; the channel is left to the switch");
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    if let Ok(true) = switch.uuid_exists(uuid).await {
-        let _ = switch.kill(uuid, "NORMAL_CLEARING").await;
-        tracing::info!("hung up a channel orphaned by a lost connection");
     }
 }

@@ -39,8 +39,12 @@ pub struct CallProgress {
     pub hangup: Option<CallEvent>,
     /// The dialer hung up because the campaign was stopped.
     pub cancelled: bool,
+    /// outcall hung up on its own account (the drain time of a stop ran out).
+    pub interrupted: bool,
     /// The node's socket died under the call.
     pub unreachable: bool,
+    /// The originate was sent: a channel may exist on the switch.
+    pub originate_sent: bool,
     /// `-ERR <cause>` of the originate job.
     pub job_error: Option<String>,
     /// The last event seen on the channel (they come in switch order): its Event-Sequence,
@@ -90,6 +94,8 @@ pub struct LiveChannel<'a> {
     pub events: &'a mut Events,
     pub state: &'a mut CallProgress,
     pub cancel: &'a CancellationToken,
+    /// The engine's drain is over: hang up, recorded as interrupted.
+    pub interrupt: &'a CancellationToken,
     pub metrics: &'a Metrics,
     pub clock: &'a Clock,
     pub say_watch: &'a SayWatch,
@@ -123,7 +129,7 @@ fn channel_error(e: SwitchError) -> ChannelError {
 
 impl Channel for LiveChannel<'_> {
     async fn execute(&mut self, call: &AppCall) -> Result<AppResult, ChannelError> {
-        if self.state.ended() || self.state.cancelled {
+        if self.state.ended() || self.state.cancelled || self.state.interrupted {
             return Err(ChannelError::HungUp);
         }
         if let Some(seen) = self.state.park_seen.take() {
@@ -153,6 +159,11 @@ impl Channel for LiveChannel<'_> {
                 },
                 _ = self.cancel.cancelled(), if !self.state.cancelled => {
                     self.stop().await;
+                    break Err(ChannelError::HungUp);
+                }
+                _ = self.interrupt.cancelled(), if !self.state.interrupted => {
+                    self.state.interrupted = true;
+                    let _ = self.switch.hangup(self.uuid, "NORMAL_CLEARING").await;
                     break Err(ChannelError::HungUp);
                 }
             }
@@ -222,6 +233,7 @@ pub fn call_facts(
         bridged: !lost && (script.bridged || (state.bridged && answered)),
         opted_out: script.opted_out,
         cancelled: state.cancelled,
+        interrupted: state.interrupted && !lost,
         script_disposition: script.disposition.filter(|_| !lost),
     }
 }

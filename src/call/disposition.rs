@@ -27,6 +27,9 @@ pub struct CallFacts {
     pub opted_out: bool,
     /// The dialer hung the call up because its campaign was stopped.
     pub cancelled: bool,
+    /// outcall itself ended the call (drain at a stop, crash recovery), not the callee, the
+    /// script or an operator.
+    pub interrupted: bool,
     /// A `set` node of the script chose the disposition itself.
     pub script_disposition: Option<Disposition>,
 }
@@ -44,6 +47,11 @@ pub fn disposition(facts: &CallFacts, min_success_seconds: u32) -> Disposition {
     }
     if facts.bridged {
         return Disposition::Transferred;
+    }
+    // Past the success points above (a `set` disposition, an opt-out, a bridge), a call outcall
+    // cut is not what the callee did with it, answered or not.
+    if facts.interrupted {
+        return Disposition::Interrupted;
     }
     if facts.answered || facts.billsec > 0 {
         return if facts.billsec >= min_success_seconds {
@@ -255,6 +263,40 @@ mod tests {
         assert_eq!(disposition(&f, 10), OptedOut);
         f.cancelled = true;
         assert_eq!(disposition(&f, 10), Cancelled);
+    }
+
+    #[test]
+    fn interrupted_unless_the_script_reached_a_success_point() {
+        let mut f = CallFacts {
+            hangup_cause: "NORMAL_CLEARING".into(),
+            answered: true,
+            billsec: 103,
+            interrupted: true,
+            ..CallFacts::default()
+        };
+        assert_eq!(
+            disposition(&f, 10),
+            Interrupted,
+            "a long call cut by outcall"
+        );
+        f.answered = false;
+        f.billsec = 0;
+        f.hangup_cause = "ORIGINATOR_CANCEL".into();
+        assert_eq!(disposition(&f, 10), Interrupted, "cut while ringing");
+        f.bridged = true;
+        assert_eq!(
+            disposition(&f, 10),
+            Transferred,
+            "a bridge is a success point"
+        );
+        f.bridged = false;
+        f.script_disposition = Some(Answered);
+        assert_eq!(disposition(&f, 10), Answered, "a `set` node is one");
+        f.script_disposition = None;
+        f.opted_out = true;
+        assert_eq!(disposition(&f, 10), OptedOut);
+        f.cancelled = true;
+        assert_eq!(disposition(&f, 10), Cancelled, "a stop by hand wins");
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! [`Switch`] over the ESL inbound client: one supervised connection per FreeSWITCH node.
-//! A supervisor task connects, authenticates and subscribes; when the socket dies it marks the
-//! node down (its calls' event streams end, so they finish as technical failures and pacing
-//! sends new calls elsewhere) and reconnects with backoff (0.2 s doubling to 10 s), subscribing
-//! again. The password is a [`Secret`] and is never logged.
+//! A supervisor task connects, authenticates and subscribes; when the socket dies, or the
+//! liveness probe (`api status` every [`Probe::interval`]) goes unanswered for
+//! [`Probe::timeout`] (a hung switch keeps its TCP connection), it marks the node down (its
+//! calls' event streams end, so they finish as technical failures and pacing sends new calls
+//! elsewhere) and reconnects with backoff (0.2 s doubling to 10 s), subscribing again. The
+//! password is a [`Secret`] and is never logged.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -34,11 +36,31 @@ pub const EVENTS: [&str; 11] = [
     "filestring::fail",
 ];
 
+/// The liveness probe of a node: `api status` every `interval`; no reply within `timeout`
+/// marks the node unhealthy (see [`EslSwitch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Probe {
+    pub interval: Duration,
+    pub timeout: Duration,
+}
+
+impl Default for Probe {
+    fn default() -> Self {
+        Probe {
+            interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// One FreeSWITCH node over ESL.
 pub struct EslSwitch {
     name: String,
+    probe: Probe,
     client: RwLock<Option<Client>>,
     up: AtomicBool,
+    /// The last connection attempt was refused (see [`Switch::process_gone`]).
+    gone: AtomicBool,
     /// Events received, over every connection.
     events: AtomicU64,
     /// Connections made (the first is not a reconnect).
@@ -57,18 +79,32 @@ fn esl_error(name: &str, e: EslError) -> SwitchError {
 }
 
 impl EslSwitch {
-    /// Starts the supervisor for the node at `address`; it runs until `shutdown`.
+    /// Starts the supervisor for the node at `address` with the default probe; it runs until
+    /// `shutdown`.
     pub fn start(
         name: &str,
         address: &str,
         password: Secret,
         shutdown: CancellationToken,
     ) -> Arc<EslSwitch> {
+        EslSwitch::start_probed(name, address, password, Probe::default(), shutdown)
+    }
+
+    /// [`EslSwitch::start`] with this liveness probe.
+    pub fn start_probed(
+        name: &str,
+        address: &str,
+        password: Secret,
+        probe: Probe,
+        shutdown: CancellationToken,
+    ) -> Arc<EslSwitch> {
         let (tx, rx) = mpsc::unbounded_channel();
         let node = Arc::new(EslSwitch {
             name: name.to_string(),
+            probe,
             client: RwLock::new(None),
             up: AtomicBool::new(false),
+            gone: AtomicBool::new(false),
             events: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             unrouted_tx: tx,
@@ -120,6 +156,7 @@ impl EslSwitch {
             };
             match client {
                 Ok(client) => {
+                    self.gone.store(false, Ordering::SeqCst);
                     backoff = Duration::from_millis(200);
                     self.connections.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(node = %self.name, "connected to FreeSWITCH");
@@ -129,6 +166,8 @@ impl EslSwitch {
                     }
                 }
                 Err(e) => {
+                    self.gone
+                        .store(matches!(e, EslError::Refused(_)), Ordering::SeqCst);
                     tracing::warn!(node = %self.name, error = %e, "cannot connect to FreeSWITCH")
                 }
             }
@@ -144,9 +183,23 @@ impl EslSwitch {
         let mut all = client.subscribe_all();
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = Some(client.clone());
         self.up.store(true, Ordering::SeqCst);
+        let unresponsive = probe(client.clone(), self.probe);
+        tokio::pin!(unresponsive);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
+                _ = &mut unresponsive => {
+                    tracing::warn!(
+                        node = %self.name,
+                        timeout_ms = self.probe.timeout.as_millis() as u64,
+                        "FreeSWITCH did not answer the liveness probe (api status) in time: node unhealthy, its calls are lost, new calls go to other nodes"
+                    );
+                    // Nothing may wait on a switch that does not answer: every waiter fails
+                    // and every event stream of its calls ends.
+                    self.up.store(false, Ordering::SeqCst);
+                    client.abort();
+                    break;
+                }
                 why = client.closed() => {
                     tracing::warn!(node = %self.name, reason = %why, "FreeSWITCH connection lost");
                     break;
@@ -165,6 +218,20 @@ impl EslSwitch {
     }
 }
 
+/// Resolves when one `api status` of the liveness probe went unanswered for `probe.timeout`;
+/// pends forever while the switch answers (or once the connection is gone: that is noticed
+/// elsewhere).
+async fn probe(client: Client, probe: Probe) {
+    loop {
+        tokio::time::sleep(probe.interval).await;
+        match tokio::time::timeout(probe.timeout, client.api("status", "")).await {
+            Err(_) => return,
+            Ok(Err(e)) if e.is_disconnect() => std::future::pending::<()>().await,
+            Ok(_) => {}
+        }
+    }
+}
+
 impl Switch for EslSwitch {
     fn name(&self) -> &str {
         &self.name
@@ -179,6 +246,10 @@ impl Switch for EslSwitch {
 
     fn is_up(&self) -> bool {
         self.up.load(Ordering::SeqCst)
+    }
+
+    fn process_gone(&self) -> bool {
+        self.gone.load(Ordering::SeqCst)
     }
 
     fn channel_events(&self, uuid: &str) -> Result<Events, SwitchError> {

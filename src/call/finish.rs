@@ -9,15 +9,18 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Notify};
+use tokio_util::sync::CancellationToken;
 
 use super::call_channel::{call_facts, CallProgress};
 use super::disposition::{disposition, normalise_cause, CallFacts};
 use super::hook_events::{self, Ended, Subject, Timeline};
 use super::job::CampaignRt;
 use super::metrics::Metrics;
+use super::orphans::Orphans;
 use super::retry::{self, RetryState};
+use super::switch::Switch;
 use crate::clock::Clock;
-use crate::model::{AttemptResult, ContactUpdate, Disposition, WebhookUrls};
+use crate::model::{AttemptResult, ContactUpdate, Disposition, StreakStep, WebhookUrls};
 use crate::script::ScriptOutcome;
 use crate::store::{Store, StoreError};
 
@@ -78,12 +81,25 @@ pub struct CallEnv {
     pub requests: mpsc::UnboundedSender<EngineRequest>,
     /// Webhook receivers of every campaign's calls (outcall.toml `[webhooks]`).
     pub webhooks: WebhookUrls,
+    /// Fired when a stop's drain time is over: every live call is hung up and recorded as
+    /// `interrupted` (unless its script had reached a success point).
+    pub interrupt: CancellationToken,
+    /// Every node this engine drives, in the engine's order (a node's death is not its
+    /// campaigns' fault while another is up).
+    pub nodes: Vec<Arc<dyn Switch>>,
+    /// Channels lost with their nodes; their numbers wait until the channels are gone.
+    pub orphans: Orphans,
 }
 
 impl CallEnv {
     /// A real duration as this engine's clock counts it.
     pub fn clock_span(&self, real: Duration) -> Duration {
         real.mul_f64(self.clock.scale())
+    }
+
+    /// Whether some node is up (socket connected, answering its liveness probe).
+    pub fn some_node_up(&self) -> bool {
+        self.nodes.iter().any(|n| n.is_up())
     }
 }
 
@@ -156,6 +172,7 @@ impl CallOutcome {
             digits: self.script.digits.clone().unwrap_or_default(),
             recording: self.script.recording.clone(),
             tags: self.script.tags.clone(),
+            campaign_streak: StreakStep::of(d),
         }
     }
 
@@ -185,7 +202,8 @@ pub async fn finish_call(
     let ended_at = env.clock.now();
     let next = retry::next_step(policy, outcome.before, d, ended_at);
     let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
-    let result = outcome.result(d, &cause, ended_at);
+    let mut result = outcome.result(d, &cause, ended_at);
+    result.campaign_streak = retry::streak_step(d, &cause, env.some_node_up());
     let update = ContactUpdate {
         status: next.status,
         attempts: next.state.attempts,
@@ -219,7 +237,8 @@ pub async fn finish_call(
     match recorded {
         Ok(done) => {
             let limit = policy.pause_after_technical_errors;
-            if limit > 0 && done.campaign_technical_streak == limit {
+            let counted = result.campaign_streak == StreakStep::Count;
+            if counted && limit > 0 && done.campaign_technical_streak == limit {
                 let reason = retry::pause_reason(done.campaign_technical_streak, &cause);
                 // The engine makes every automatic pause (`ops::campaigns::pause_automatically`).
                 let _ = env.requests.send(EngineRequest::Pause {

@@ -4,7 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
 use super::*;
-use crate::model::{AttemptResult, ContactStatus, ContactUpdate, Disposition, NewAttempt};
+use crate::model::{
+    AttemptResult, ContactStatus, ContactUpdate, Disposition, NewAttempt, StreakStep,
+};
 
 fn t0() -> DateTime<Utc> {
     DateTime::from_timestamp(1_767_225_600, 0).unwrap()
@@ -171,6 +173,7 @@ fn call_end_of_an_answered_call_bridged_and_recorded() {
         digits: "1".into(),
         recording: Some("/var/lib/freeswitch/recordings/u-7.wav".into()),
         tags: vec!["promise".into()],
+        campaign_streak: StreakStep::Reset,
     };
     let update = ContactUpdate {
         status: ContactStatus::Done,
@@ -234,6 +237,7 @@ fn call_end_of_a_busy_call_with_a_retry() {
         digits: String::new(),
         recording: None,
         tags: vec![],
+        campaign_streak: StreakStep::Reset,
     };
     let update = ContactUpdate {
         status: ContactStatus::Pending,

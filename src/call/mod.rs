@@ -11,6 +11,7 @@ pub mod finish;
 pub mod hook_events;
 pub mod job;
 pub mod metrics;
+pub mod orphans;
 pub mod retry;
 pub mod say_watch;
 pub mod switch;

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{ContactStatus, Disposition, RetryPolicy};
+use super::disposition::SWITCH_UNREACHABLE;
+use crate::model::{ContactStatus, Disposition, RetryPolicy, StreakStep};
 
 /// A contact's retry counters before the attempt that just ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -50,7 +51,12 @@ pub fn next_step(
     disposition: Disposition,
     ended_at: DateTime<Utc>,
 ) -> ContactOutcome {
-    if disposition == Disposition::Technical {
+    // outcall cut the call (drain, crash recovery): not the callee's doing, so it is retried
+    // like a technical error (backoff; one attempt per `technical_errors_per_attempt` in a row).
+    if matches!(
+        disposition,
+        Disposition::Technical | Disposition::Interrupted
+    ) {
         return technical_step(policy, before, ended_at);
     }
     let state = RetryState {
@@ -120,6 +126,18 @@ pub fn technical_backoff(policy: &RetryPolicy, streak: u32) -> Duration {
 
 fn to_chrono(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// What a result does to its campaign's technical-error streak. A call lost with its node
+/// (the socket died or stopped answering: SWITCH_UNREACHABLE; the switch shut down or crashed)
+/// while some node is up is the node's fault, not the campaign's: it leaves the streak as it
+/// was. So do interrupted calls; other technical errors count; anything else resets it.
+pub fn streak_step(d: Disposition, cause: &str, some_node_up: bool) -> StreakStep {
+    let node_lost = matches!(cause, SWITCH_UNREACHABLE | "SYSTEM_SHUTDOWN" | "CRASH");
+    if d == Disposition::Technical && node_lost && some_node_up {
+        return StreakStep::Keep;
+    }
+    StreakStep::of(d)
 }
 
 /// The reason stored beside a campaign paused after `count` technical errors in a row.
@@ -235,6 +253,39 @@ mod tests {
         assert_eq!(o.state.attempts, 1);
         let o = next_step(&policy(3), o.state, Technical, t0());
         assert_eq!(o.next_attempt_at, Some(t0() + chrono::Duration::minutes(1)));
+    }
+
+    #[test]
+    fn interrupted_is_retried_even_with_one_attempt() {
+        // The default policy allows one attempt: a call outcall cut must not use it up.
+        let o = next_step(&policy(1), RetryState::default(), Interrupted, t0());
+        assert_eq!(o.status, ContactStatus::Pending);
+        assert_eq!(o.state.attempts, 0);
+        assert_eq!(o.next_attempt_at, Some(t0() + chrono::Duration::minutes(1)));
+    }
+
+    #[test]
+    fn a_lost_node_counts_toward_the_streak_only_when_no_node_is_left() {
+        for cause in [SWITCH_UNREACHABLE, "SYSTEM_SHUTDOWN", "CRASH"] {
+            assert_eq!(streak_step(Technical, cause, true), StreakStep::Keep);
+            assert_eq!(streak_step(Technical, cause, false), StreakStep::Count);
+        }
+        assert_eq!(
+            streak_step(Technical, "GATEWAY_DOWN", true),
+            StreakStep::Count
+        );
+        assert_eq!(
+            streak_step(Interrupted, "NORMAL_CLEARING", true),
+            StreakStep::Keep
+        );
+        assert_eq!(
+            streak_step(Interrupted, "NORMAL_CLEARING", false),
+            StreakStep::Keep
+        );
+        assert_eq!(
+            streak_step(Busy, SWITCH_UNREACHABLE, true),
+            StreakStep::Reset
+        );
     }
 
     #[test]

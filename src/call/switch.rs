@@ -122,6 +122,11 @@ pub trait Switch: Send + Sync {
     fn unrouted(&self) -> Option<Events>;
     /// `api uuid_exists <uuid>`.
     fn uuid_exists<'a>(&'a self, uuid: &'a str) -> BoxFuture<'a, Result<bool, SwitchError>>;
+    /// The node's address refused the last connection: no switch process runs there, so no
+    /// channel of an earlier one lives on (a hung or unreachable node is not gone).
+    fn process_gone(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

@@ -264,10 +264,11 @@ fn check_retry(r: &RetryPolicy) -> Result<(), String> {
         Disposition::Answered,
         Disposition::Technical,
         Disposition::Transferred,
+        Disposition::Interrupted,
     ];
     if let Some(d) = r.retry_on.iter().find(|d| never.contains(d)) {
         return Err(format!(
-            "retry.retry_on: `{d}` cannot be retried (technical errors have their own backoff)"
+            "retry.retry_on: `{d}` cannot be listed (technical errors and interrupted calls have their own backoff; answered and transferred are successes)"
         ));
     }
     if r.technical_errors_per_attempt == 0 || r.pause_after_technical_errors == 0 {

@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::ApiState;
 use crate::ops::report::Report;
-use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
+use crate::scheduler::engine::{default_owner, DrainReport, Engine, EngineOptions};
 use crate::startup::nodes::{esl_nodes, wait_any_up};
 use crate::startup::webhooks::delivery_worker;
 use crate::store::Store;
@@ -25,7 +25,8 @@ pub struct ServeArgs {
     /// its own.
     #[arg(long)]
     pub owner: Option<String>,
-    /// Seconds to let live calls finish after Ctrl-C / SIGTERM.
+    /// Seconds to let live calls finish after Ctrl-C / SIGTERM (no new calls meanwhile; the
+    /// switch connections stay up); then the rest are hung up and recorded as interrupted.
     #[arg(long, default_value_t = 30)]
     pub drain: u64,
 }
@@ -54,7 +55,10 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         .await
         .context("cannot open the database (database_url)")?;
     let shutdown = CancellationToken::new();
-    let nodes = esl_nodes(&config.freeswitch, &shutdown);
+    // The switch connections outlive the drain: live calls keep their event streams until
+    // they end or are hung up.
+    let nodes_stop = CancellationToken::new();
+    let nodes = esl_nodes(&config.freeswitch, &nodes_stop);
     let opts = EngineOptions {
         owner: args.owner.unwrap_or_else(default_owner),
         max_concurrent_calls: config.max_concurrent_calls,
@@ -116,9 +120,14 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         eprintln!("warning: no FreeSWITCH node reachable yet; calls wait until one is (retrying)");
     }
     let stop = shutdown.clone();
+    let metrics = engine.handle().metrics;
+    let drain = args.drain;
     tokio::spawn(async move {
         shutdown_signal().await;
-        eprintln!("outcall serve: stopping; live calls may finish");
+        eprintln!(
+            "outcall serve: stopping: no new calls; {} live call(s) may finish within {drain} s (--drain), then the rest are hung up",
+            metrics.live()
+        );
         stop.cancel();
     });
     // The worker outlives the engine's drain, so the calls that end meanwhile are delivered too.
@@ -128,13 +137,36 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         .run(shutdown.clone(), Duration::from_secs(args.drain))
         .await;
     shutdown.cancel();
+    nodes_stop.cancel();
     worker_stop.cancel();
     let delivered = deliveries.await;
-    ran.context("the engine stopped")?;
+    let drained = ran.context("the engine stopped")?;
+    eprintln!("outcall serve: stopped: {}", drain_text(&drained));
     delivered
         .context("the webhook delivery worker panicked")?
         .context("the webhook delivery worker stopped")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the drain at a stop did, for stderr.
+fn drain_text(r: &DrainReport) -> String {
+    let mut text = format!(
+        "{} call(s) were live; {} ended within the drain time",
+        r.live, r.finished
+    );
+    if r.hung_up > 0 {
+        text.push_str(&format!(
+            "; {} hung up when it ran out (recorded interrupted unless their script had reached a success point; retried)",
+            r.hung_up
+        ));
+    }
+    if r.unrecorded > 0 {
+        text.push_str(&format!(
+            "; {} not recorded in time (the next start reconciles them)",
+            r.unrecorded
+        ));
+    }
+    text
 }
 
 async fn shutdown_signal() {

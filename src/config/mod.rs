@@ -7,6 +7,7 @@ mod webhooks;
 
 use std::fmt;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -71,6 +72,13 @@ pub struct FreeswitchNode {
     pub cps: f64,
     /// Share of new calls relative to the other nodes.
     pub weight: u32,
+    /// How often the liveness probe (`api status`) is sent (default 2s).
+    #[serde(with = "crate::model::duration_text")]
+    pub probe_interval: Duration,
+    /// A probe unanswered this long marks the node unhealthy: new calls go to other nodes and
+    /// its live calls are recorded as lost with the node (default 5s).
+    #[serde(with = "crate::model::duration_text")]
+    pub probe_timeout: Duration,
 }
 
 impl Default for FreeswitchNode {
@@ -82,6 +90,8 @@ impl Default for FreeswitchNode {
             max_sessions: 1000,
             cps: 30.0,
             weight: 1,
+            probe_interval: Duration::from_secs(2),
+            probe_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -178,6 +188,12 @@ impl Config {
             if node.max_sessions == 0 || node.cps <= 0.0 || node.weight == 0 {
                 return Err(ConfigError::Invalid(format!(
                     "freeswitch node {}: max_sessions, cps and weight must be above zero",
+                    node.label()
+                )));
+            }
+            if node.probe_interval.is_zero() || node.probe_timeout.is_zero() {
+                return Err(ConfigError::Invalid(format!(
+                    "freeswitch node {}: probe_interval and probe_timeout must be above zero (e.g. \"2s\", \"5s\")",
                     node.label()
                 )));
             }
@@ -389,6 +405,29 @@ mod tests {
         );
         let e = Config::from_parts("[[freeswitch]]\nmax_sessions = 0", "x", &[]).unwrap_err();
         assert!(e.to_string().contains("above zero"), "{e}");
+        let e = Config::from_parts("[[freeswitch]]\nprobe_timeout = \"0s\"", "x", &[]).unwrap_err();
+        assert!(e.to_string().contains("probe_timeout"), "{e}");
+    }
+
+    #[test]
+    fn liveness_probe_settings() {
+        let c = Config::from_parts("", "x", &[]).unwrap();
+        let n = &c.freeswitch[0];
+        assert_eq!(
+            (n.probe_interval, n.probe_timeout),
+            (Duration::from_secs(2), Duration::from_secs(5))
+        );
+        let c = Config::from_parts(
+            "[[freeswitch]]\nprobe_interval = \"1s\"\nprobe_timeout = \"3s\"",
+            "x",
+            &env(&[("OUTCALL_FREESWITCH__0__PROBE_TIMEOUT", "2s")]),
+        )
+        .unwrap();
+        let n = &c.freeswitch[0];
+        assert_eq!(
+            (n.probe_interval, n.probe_timeout),
+            (Duration::from_secs(1), Duration::from_secs(2))
+        );
     }
 
     #[test]

@@ -115,10 +115,14 @@ pub enum Disposition {
     OptedOut,
     /// Cancelled by an operator (campaign stopped).
     Cancelled,
+    /// Ended by outcall itself (drain at a stop, crash recovery) before its script reached a
+    /// success point; retried by the technical rule without counting toward the campaign's
+    /// technical-error streak.
+    Interrupted,
 }
 
 impl Disposition {
-    pub const ALL: [Disposition; 11] = [
+    pub const ALL: [Disposition; 12] = [
         Disposition::Answered,
         Disposition::ShortCall,
         Disposition::Busy,
@@ -130,6 +134,7 @@ impl Disposition {
         Disposition::Transferred,
         Disposition::OptedOut,
         Disposition::Cancelled,
+        Disposition::Interrupted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -145,6 +150,7 @@ impl Disposition {
             Disposition::Transferred => "transferred",
             Disposition::OptedOut => "opted_out",
             Disposition::Cancelled => "cancelled",
+            Disposition::Interrupted => "interrupted",
         }
     }
 }

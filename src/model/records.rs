@@ -52,6 +52,39 @@ pub struct AttemptResult {
     pub digits: String,
     pub recording: Option<String>,
     pub tags: Vec<String>,
+    /// What this result does to its campaign's run of technical errors in a row.
+    pub campaign_streak: StreakStep,
+}
+
+/// What one result does to its campaign's technical-error streak (the automatic pause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreakStep {
+    /// A technical error of the campaign's own: one more in a row.
+    Count,
+    /// Neither the campaign's error nor a sign that its calls work: a node died under the call
+    /// while another node was healthy, or outcall itself interrupted the call.
+    Keep,
+    /// Anything else ends the run.
+    Reset,
+}
+
+impl StreakStep {
+    /// The step a result with disposition `d` takes when nothing else is known.
+    pub fn of(d: Disposition) -> StreakStep {
+        match d {
+            Disposition::Technical => StreakStep::Count,
+            Disposition::Interrupted => StreakStep::Keep,
+            _ => StreakStep::Reset,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreakStep::Count => "count",
+            StreakStep::Keep => "keep",
+            StreakStep::Reset => "reset",
+        }
+    }
 }
 
 /// The contact's new retry state, decided by the dialer's retry policy.

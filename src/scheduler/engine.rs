@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-pub use super::handle::EngineHandle;
+pub use super::handle::{DrainReport, EngineHandle};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -113,7 +113,11 @@ impl Engine {
         for g in &opts.gateways {
             pacer.set_gateway(&g.name, g.lines, g.cps, Instant::now());
         }
+        let switches = nodes.iter().map(|n| n.switch.clone()).collect();
         let env = Arc::new(CallEnv {
+            interrupt: CancellationToken::new(),
+            nodes: switches,
+            orphans: Default::default(),
             store,
             owner: opts.owner.clone(),
             clock,
@@ -157,19 +161,28 @@ impl Engine {
         }
     }
 
-    /// Runs until `shutdown` fires; then waits for live calls to finish (up to `drain`).
+    /// Runs until `shutdown` fires; then places no new call and lets live calls finish for up
+    /// to `drain`, with the switch connections, event streams and lease keep-alive still
+    /// running; then hangs up the calls still live (recorded `interrupted` unless their script
+    /// had reached a success point) and waits for their ends. The caller closes the switch
+    /// connections only after this returns.
     pub async fn run(
         mut self,
         shutdown: CancellationToken,
         drain: Duration,
-    ) -> Result<(), EngineError> {
+    ) -> Result<DrainReport, EngineError> {
+        super::handle::release_own_leases(&self.env).await?;
         super::recover::reconcile(&self).await?;
-        let keepalive = tokio::spawn(super::handle::keep_leases(
-            self.env.clone(),
+        // The keep-alive, the node watchers and the orphan sweeper outlive the scheduler loop:
+        // they run through the drain.
+        let background = CancellationToken::new();
+        let _stop_background = background.clone().drop_guard();
+        let mut helpers = super::recover::watch_nodes(&self, background.clone());
+        helpers.extend(super::handle::spawn_helpers(
+            &self.env,
             self.opts.lease,
-            shutdown.clone(),
+            &background,
         ));
-        let watchers = super::recover::watch_nodes(&self, shutdown.clone());
         // When the pass now starting was due: a wake-up is due at once, a timer at its time.
         let mut due = Instant::now();
         loop {
@@ -193,16 +206,12 @@ impl Engine {
             }
             while self.calls.try_join_next().is_some() {}
         }
-        let _ = tokio::time::timeout(drain, async {
-            while self.calls.join_next().await.is_some() {}
-        })
-        .await;
-        self.calls.abort_all();
-        keepalive.abort();
-        for w in watchers {
-            w.abort();
+        let report = super::handle::drain(&mut self.calls, &self.env, drain).await;
+        background.cancel();
+        for h in helpers {
+            let _ = h.await;
         }
-        Ok(())
+        Ok(report)
     }
 
     /// The lease length in the engine clock's time (the option is real time).

@@ -1,7 +1,7 @@
 //! Crash safety and node watching. At start, every attempt left open in the store (a dialer
 //! was killed mid-call) is reconciled with its switch: a call still alive is hung up cleanly
-//! and its real end recorded; a call that ended meanwhile gets a disposition too. None is left
-//! "dialing", no contact is lost, and the retry policy decides what comes next.
+//! and recorded `interrupted` (retried); a call that ended meanwhile gets a disposition too.
+//! None is left "dialing", no contact is lost, and the retry policy decides what comes next.
 //! The node watchers read events that name no channel: a CUSTOM `filestring::fail` while a
 //! campaign's `say` runs marks that campaign misconfigured and pauses it.
 
@@ -112,6 +112,9 @@ async fn hang_up_if_alive(
         return;
     };
     if let Ok(true) = switch.uuid_exists(uuid).await {
+        // outcall ends this call, not the callee: it is `interrupted` (its script's progress
+        // died with the old process, so no success point is known).
+        state.interrupted = true;
         let _ = switch.kill(uuid, "NORMAL_CLEARING").await;
         let wait = async {
             while let Some(ev) = events.next().await {

@@ -129,7 +129,9 @@ impl Session {
         events: &mut tokio::sync::mpsc::Receiver<Arc<Event>>,
     ) -> std::io::Result<()> {
         let shutdown = self.core.shutdown.clone();
+        let mut hung = self.core.hung.subscribe();
         loop {
+            self.core.awake().await;
             let reading = self
                 .faults
                 .stop_reading_after_requests
@@ -159,6 +161,8 @@ impl Session {
                     self.flush().await?;
                     return self.goodbye().await;
                 }
+                // A hang stops the session where it is (the loop waits at its top).
+                _ = async { let _ = hung.wait_for(|h| *h).await; } => {}
                 _ = shutdown.cancelled() => {
                     let notice = disconnect_notice(None, "The system is being shut down.\n");
                     let _ = self.write(notice).await;
@@ -287,6 +291,8 @@ impl Session {
 /// Runs an inbound connection: greeting, auth, commands.
 pub async fn serve_inbound(core: Arc<Core>, stream: TcpStream, password: String) {
     let (mut s, rx) = Session::new(core, stream, password);
+    // A hung switch has accepted the TCP connection (the kernel does) but greets no one.
+    s.core.awake().await;
     if s.write(b"Content-Type: auth/request\n\n".to_vec())
         .await
         .is_err()

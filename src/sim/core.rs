@@ -66,6 +66,9 @@ pub struct Core {
     pub sps: AtomicU32,
     sps_window: Mutex<(i64, u32)>,
     pub faults: Mutex<Faults>,
+    /// True while the switch hangs (like a SIGSTOPped process): no connection reads, writes
+    /// or greets; TCP connections stay open.
+    pub hung: tokio::sync::watch::Sender<bool>,
     pub shutdown: CancellationToken,
     pub session_ids: AtomicU64,
     /// Inline API calls met by `${...}` expansion (none is run).
@@ -82,6 +85,15 @@ pub enum LimitHit {
 }
 
 impl Core {
+    /// Returns at once unless the switch hangs; then when it resumes (or shuts down).
+    pub async fn awake(&self) {
+        let mut rx = self.hung.subscribe();
+        tokio::select! {
+            _ = async { let _ = rx.wait_for(|hung| !*hung).await; } => {}
+            _ = self.shutdown.cancelled() => {}
+        }
+    }
+
     pub fn new(id: Identity, rules: Rules, seed: u64, max: Option<u32>, sps: Option<u32>) -> Self {
         Core {
             id,
@@ -95,6 +107,7 @@ impl Core {
             sps: AtomicU32::new(sps.unwrap_or(0)),
             sps_window: Mutex::new((0, 0)),
             faults: Mutex::new(Faults::default()),
+            hung: tokio::sync::watch::Sender::new(false),
             shutdown: CancellationToken::new(),
             session_ids: AtomicU64::new(1),
             inline_calls: Mutex::new(Vec::new()),

@@ -299,6 +299,30 @@ impl SimHandle {
         }
     }
 
+    /// The destination number of every live channel (one entry per channel), as the switch
+    /// itself sees them: how tests count numbers with two live channels.
+    pub fn live_destinations(&self) -> Vec<String> {
+        let channels = self.core.channels.lock().unwrap_or_else(|e| e.into_inner());
+        channels
+            .values()
+            .filter_map(|c| c.data.lock().ok().map(|d| d.profile.destination.clone()))
+            .collect()
+    }
+
+    /// Hangs the switch, like a SIGSTOPped FreeSWITCH as its ESL clients see it: every
+    /// connection stops reading requests and writing replies and events, new connections are
+    /// accepted by TCP but not greeted; nothing is closed. Unlike a stopped process, channels
+    /// go on in simulated time (their events wait in the listeners' queues). [`Self::resume`]
+    /// ends it.
+    pub fn hang(&self) {
+        self.core.hung.send_replace(true);
+    }
+
+    /// Ends a [`Self::hang`]: connections read, answer and deliver what waited.
+    pub fn resume(&self) {
+        self.core.hung.send_replace(false);
+    }
+
     /// Places an inbound call whose dialplan runs the `socket` application (outbound mode);
     /// returns its uuid.
     pub fn inbound_call(&self, call: InboundCall) -> Result<String, SimError> {

@@ -1,12 +1,12 @@
 //! Builds the engine's FreeSWITCH nodes from `[[freeswitch]]` configuration: one supervised ESL
-//! connection per node, with its pacing limits.
+//! connection per node, with its pacing limits and liveness probe.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::call::esl_switch::EslSwitch;
+use crate::call::esl_switch::{EslSwitch, Probe};
 use crate::config::FreeswitchNode;
 use crate::scheduler::engine::NodeSpec;
 use crate::scheduler::pacing::NodeLimits;
@@ -19,8 +19,17 @@ pub fn esl_nodes(
     nodes
         .iter()
         .map(|n| {
-            let switch =
-                EslSwitch::start(n.label(), &n.address, n.password.clone(), shutdown.clone());
+            let probe = Probe {
+                interval: n.probe_interval,
+                timeout: n.probe_timeout,
+            };
+            let switch = EslSwitch::start_probed(
+                n.label(),
+                &n.address,
+                n.password.clone(),
+                probe,
+                shutdown.clone(),
+            );
             let spec = NodeSpec {
                 switch: switch.clone(),
                 limits: NodeLimits {

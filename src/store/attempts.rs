@@ -163,8 +163,9 @@ impl Store {
              AND lease_owner = $8 AND status = 'dialing' RETURNING id, campaign_id";
         let attempt = "UPDATE attempts SET answered_at = $1, ended_at = $2, hangup_cause = $3, sip_code = $4, \
              disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9 WHERE id = $10";
-        let streak = "UPDATE campaigns SET technical_streak = CASE WHEN $1 = 'technical' \
-             THEN technical_streak + 1 ELSE 0 END WHERE id = $2 RETURNING technical_streak";
+        let streak = "UPDATE campaigns SET technical_streak = CASE $1 WHEN 'count' \
+             THEN technical_streak + 1 WHEN 'keep' THEN technical_streak ELSE 0 END \
+             WHERE id = $2 RETURNING technical_streak";
         let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into());
         let outcome = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
@@ -183,7 +184,7 @@ impl Store {
                 .bind(&r.digits).bind(&r.recording).bind(&tags).bind(attempt_id)
                 .execute(&mut *tx).await?;
             let (streak,): (i64,) = sqlx::query_as(streak)
-                .bind(r.disposition.as_str()).bind(campaign_id).fetch_one(&mut *tx).await?;
+                .bind(r.campaign_streak.as_str()).bind(campaign_id).fetch_one(&mut *tx).await?;
             enqueue_in!(tx, outbox, attempt_id, ms(r.ended_at));
             tx.commit().await?;
             FinishOutcome { contact_id, campaign_id, campaign_technical_streak: streak.max(0) as u32 }

@@ -171,11 +171,28 @@ impl Store {
     /// (due as they were). Contacts with an open attempt are left for reconciliation. Returns how
     /// many were released.
     pub async fn release_expired_leases(&self, now: DateTime<Utc>) -> Result<u64> {
-        let sql = "UPDATE contacts SET status = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = $1 \
-                   WHERE status = 'dialing' AND lease_until < $1 AND NOT EXISTS \
-                   (SELECT 1 FROM attempts a WHERE a.contact_id = contacts.id AND a.ended_at IS NULL)";
+        self.release_unstarted("lease_until < $1", now, "").await
+    }
+
+    /// At a dialer's start: contacts its owner name still leases with no open attempt were
+    /// claimed by its previous life (killed before their calls started) and go back to pending
+    /// at once instead of after the lease. Returns how many.
+    pub async fn release_own_leases(&self, owner: &str, now: DateTime<Utc>) -> Result<u64> {
+        self.release_unstarted("lease_owner = $2", now, owner).await
+    }
+
+    /// Releases the leased contacts with no open attempt that match `which` ($1 is `now`, $2
+    /// `owner`).
+    async fn release_unstarted(&self, which: &str, now: DateTime<Utc>, owner: &str) -> Result<u64> {
+        let sql = format!(
+            "UPDATE contacts SET status = 'pending', lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+             WHERE status = 'dialing' AND {which} AND NOT EXISTS \
+             (SELECT 1 FROM attempts a WHERE a.contact_id = contacts.id AND a.ended_at IS NULL)"
+        );
         let n = with_pool!(self, p => {
-            sqlx::query(sql).bind(ms(now)).execute(p).await.map(|r| r.rows_affected())
+            let q = sqlx::query(&sql).bind(ms(now));
+            let q = if owner.is_empty() { q } else { q.bind(owner) };
+            q.execute(p).await.map(|r| r.rows_affected())
         })?;
         Ok(n)
     }

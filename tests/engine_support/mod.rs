@@ -10,6 +10,10 @@
 
 #[path = "../db_support/mod.rs"]
 mod db_support;
+mod process;
+
+#[allow(unused_imports)]
+pub use process::*;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -23,7 +27,7 @@ use outcall::config::GatewayLimits;
 use outcall::config::Secret;
 use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use outcall::model::{ContactRecord, NewContact, WebhookUrls};
-use outcall::scheduler::engine::{Engine, EngineHandle, EngineOptions, NodeSpec};
+use outcall::scheduler::engine::{DrainReport, Engine, EngineHandle, EngineOptions, NodeSpec};
 use outcall::scheduler::pacing::NodeLimits;
 use outcall::sim::{self, Rules, SimConfig, SimHandle};
 use outcall::store::Store;
@@ -43,6 +47,8 @@ pub struct World {
     pub gateways: Vec<GatewayLimits>,
     /// Global webhook receivers given to the engines this world starts.
     pub webhooks: WebhookUrls,
+    /// How long the engines this world starts let live calls finish when stopped.
+    pub drain: Duration,
     /// Handles of the engines started, newest last; waits follow the newest one's passes.
     engines: std::sync::Mutex<Vec<EngineHandle>>,
 }
@@ -92,6 +98,7 @@ impl World {
             clock,
             gateways: Vec::new(),
             webhooks: WebhookUrls::default(),
+            drain: Duration::from_secs(5),
             engines: std::sync::Mutex::new(Vec::new()),
         }
     }
@@ -141,6 +148,8 @@ impl World {
         addrs: &[std::net::SocketAddr],
     ) -> Running {
         let shutdown = CancellationToken::new();
+        // The node connections close after the engine's drain, as in `outcall serve`.
+        let node_stop = CancellationToken::new();
         let mut nodes = Vec::new();
         let mut first = None;
         for (i, addr) in addrs.iter().enumerate() {
@@ -153,7 +162,7 @@ impl World {
                 &name,
                 &addr.to_string(),
                 Secret::new("ClueCon"),
-                shutdown.clone(),
+                node_stop.clone(),
             );
             assert!(
                 switch.wait_up(Duration::from_secs(5)).await,
@@ -184,8 +193,12 @@ impl World {
         let handle = engine.handle();
         self.engines.lock().unwrap().push(handle.clone());
         let stop = shutdown.clone();
-        let task =
-            tokio::spawn(async move { engine.run(stop, Duration::from_secs(5)).await.unwrap() });
+        let drain = self.drain;
+        let task = tokio::spawn(async move {
+            let report = engine.run(stop, drain).await.unwrap();
+            node_stop.cancel();
+            report
+        });
         Running {
             shutdown,
             task,
@@ -282,59 +295,18 @@ impl World {
     }
 }
 
-/// `outcall serve` (the built binary) as a child process, for the crash tests; killed with
-/// SIGKILL when dropped.
-pub struct ServeProcess(pub std::process::Child);
-
-impl Drop for ServeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `outcall serve --owner OWNER --config CONFIG` at log level `level`, writing what it
-/// prints to `log` (or nowhere).
-pub fn serve_process(
-    config: &std::path::Path,
-    owner: &str,
-    level: &str,
-    log: Option<&std::path::Path>,
-) -> ServeProcess {
-    use std::process::Stdio;
-    let (out, err) = match log {
-        Some(path) => {
-            let f = std::fs::File::create(path).unwrap();
-            (Stdio::from(f.try_clone().unwrap()), Stdio::from(f))
-        }
-        None => (Stdio::null(), Stdio::null()),
-    };
-    ServeProcess(
-        std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
-            .args(["serve", "--owner", owner, "--config"])
-            .arg(config)
-            .env_remove("RUST_LOG")
-            .env("OUTCALL_LOG", level)
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("spawn outcall serve"),
-    )
-}
-
 /// A running engine.
 pub struct Running {
     pub shutdown: CancellationToken,
-    pub task: JoinHandle<()>,
+    pub task: JoinHandle<DrainReport>,
     pub handle: EngineHandle,
     pub switch: Arc<EslSwitch>,
 }
 
 impl Running {
-    pub async fn stop(self) {
+    pub async fn stop(self) -> DrainReport {
         self.shutdown.cancel();
-        let _ = self.task.await;
+        self.task.await.expect("the engine task")
     }
 }
 
@@ -353,6 +325,41 @@ pub const ANSWERED_RULES: &str = r#"
 [[rule]]
 prefix = "7900100"
 outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
+"#;
+
+/// Sim rules for the stop and crash tests: +7900800 answers for a 600 s message (the
+/// default playback), +7900900 answers and the callee hangs up after 30 s.
+pub const LONG_AND_SHORT_RULES: &str = r#"
+[media]
+default_playback = 600.0
+[[rule]]
+prefix = "7900800"
+outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
+[[rule]]
+prefix = "7900900"
+outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
+"#;
+
+/// A campaign that plays one long prompt, then hangs up; ten lines, one attempt.
+pub const LONG_PROMPT_CAMPAIGN: &str = r#"
+name = "crash"
+caller_id = "74950000000"
+dial = "sofia/gateway/demo/{number}"
+timezone = "Europe/Moscow"
+ring_timeout = "20s"
+[limits]
+lines = 10
+cps = 100
+[retry]
+max_attempts = 1
+[script]
+start = "long"
+[script.nodes.long]
+type = "play"
+file = "long.wav"
+next = "bye"
+[script.nodes.bye]
+type = "hangup"
 "#;
 
 /// Numbered phones with a prefix: `+<prefix><0001..>`.

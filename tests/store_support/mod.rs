@@ -15,7 +15,7 @@ use outcall::campaign::definition::CampaignDef;
 use outcall::model::{
     AttemptResult, ContactUpdate, NewAttempt, NewContact, NewDelivery, WebhookKind,
 };
-use outcall::model::{CampaignStatus, ContactStatus, Disposition};
+use outcall::model::{CampaignStatus, ContactStatus, Disposition, StreakStep};
 use outcall::store::Store;
 
 const DEMO: &str = include_str!("../../campaigns/demo.toml");
@@ -131,6 +131,7 @@ pub fn result(d: Disposition, at: DateTime<Utc>) -> AttemptResult {
         digits: "1".into(),
         recording: None,
         tags: vec!["paid".into()],
+        campaign_streak: StreakStep::of(d),
     }
 }
 

@@ -51,6 +51,8 @@ pub(crate) enum Op {
     Unroute { uuid: String, id: u64 },
     /// Add a catch-all subscriber.
     CatchAll { sub: Sub },
+    /// The owner declared the switch unresponsive: end the connection now.
+    Abort,
 }
 
 enum Pending {
@@ -157,6 +159,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
         let mut next = Some(first);
         let mut budget = 256;
         while let Some(op) = next.take() {
+            if matches!(op, Op::Abort) {
+                return Err(Disconnect::Unresponsive);
+            }
             if let Some(cmd) = self.accept(op) {
                 self.framed
                     .feed(cmd)
@@ -219,6 +224,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 self.router.catch_all(sub);
                 None
             }
+            Op::Abort => None,
         }
     }
 
@@ -294,7 +300,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
                 Op::Bgapi { reply, .. } | Op::Execute { reply, .. } => {
                     let _ = reply.send(Err(err()));
                 }
-                Op::Route { .. } | Op::Unroute { .. } | Op::CatchAll { .. } => {}
+                Op::Route { .. } | Op::Unroute { .. } | Op::CatchAll { .. } | Op::Abort => {}
             }
         }
     }

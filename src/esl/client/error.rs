@@ -41,6 +41,10 @@ pub enum Error {
     /// TCP connect failed.
     #[error("cannot connect to FreeSWITCH at {addr}: {reason}")]
     Connect { addr: String, reason: String },
+    /// Nothing listens at the address (the host answered with a reset): no FreeSWITCH
+    /// process runs there, so no channel of an earlier one lives on.
+    #[error("cannot connect to FreeSWITCH at {0}: connection refused (is it running?)")]
+    Refused(String),
     /// Connect plus authentication took longer than the timeout.
     #[error("timed out connecting to FreeSWITCH at {0}")]
     ConnectTimeout(String),

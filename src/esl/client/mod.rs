@@ -109,9 +109,14 @@ impl Client {
     pub async fn connect(addr: &str, password: &str, opts: ClientOptions) -> Result<Client> {
         let timeout = opts.connect_timeout;
         let work = async {
-            let stream = TcpStream::connect(addr).await.map_err(|e| Error::Connect {
-                addr: addr.to_owned(),
-                reason: e.to_string(),
+            let stream = TcpStream::connect(addr).await.map_err(|e| {
+                if e.kind() == std::io::ErrorKind::ConnectionRefused {
+                    return Error::Refused(addr.to_owned());
+                }
+                Error::Connect {
+                    addr: addr.to_owned(),
+                    reason: e.to_string(),
+                }
             })?;
             let _ = stream.set_nodelay(true);
             Client::handshake(stream, password, opts).await
@@ -314,6 +319,13 @@ impl Client {
         self.command(command::exit()).await?;
         self.closed().await;
         Ok(())
+    }
+
+    /// Ends the connection at once, without a word to FreeSWITCH (which may not be reading):
+    /// for an owner whose own probe found the switch unresponsive. Every waiter fails and
+    /// every stream ends, reason [`Disconnect::Unresponsive`].
+    pub fn abort(&self) {
+        let _ = self.send_op(Op::Abort);
     }
 
     /// Routes events whose Unique-ID is `uuid` to the returned stream. Register before the

@@ -25,6 +25,7 @@
 
 mod access;
 mod attempts;
+mod busy;
 mod campaigns;
 mod change;
 mod contact_writer;
@@ -206,6 +207,7 @@ impl Store {
             .pragma("cache_size", "-32768");
         let max = if memory { 1 } else { 8 };
         let opts = SqlitePoolOptions::new()
+            .after_connect(|conn, _| Box::pin(busy::install(conn)))
             // An in-memory database exists per connection: keep exactly one.
             .max_connections(max)
             .min_connections(if memory { 1 } else { 0 })

@@ -4,6 +4,7 @@
 //! of routes; `ApiState` is what every handler shares with the engine.
 
 mod auth;
+mod callbacks;
 mod campaigns;
 mod contacts;
 mod lists;
@@ -102,6 +103,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/tokens", get(lists::tokens).post(lists::token_create))
         .route("/tokens/{name}", delete(lists::token_revoke))
         .route("/audit", get(lists::audit))
+        .route("/callbacks", get(callbacks::list).post(callbacks::add))
+        .route("/callbacks/{id}", get(callbacks::show))
+        .route("/callbacks/{id}/cancel", post(callbacks::cancel))
         .route("/nodes", get(observe::nodes))
         .route("/live", get(live::live))
         .layer(DefaultBodyLimit::max(state.settings.max_body))

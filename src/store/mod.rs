@@ -25,6 +25,7 @@
 
 mod access;
 mod attempts;
+mod callbacks;
 mod campaigns;
 mod contact_writer;
 mod contacts;
@@ -46,6 +47,7 @@ use sqlx::sqlite::{
 };
 
 pub use access::{AuditQuery, NewAudit};
+pub use callbacks::{NewCallback, RunningCallback};
 pub use contact_writer::ContactWriter;
 pub use contacts::ContactQuery;
 

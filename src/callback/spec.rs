@@ -273,6 +273,9 @@ impl CallbackRequest {
             return Err(format!("language: `{language}` is not a language code like ru or en"));
         }
         let voice = text("voice", &self.voice, &language)?;
+        if !voice.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(format!("voice: `{voice}` is not a TTS voice name (letters, digits, - and _)"));
+        }
         let info = match self.info.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(_) => Some(text("info", &self.info, "")?),
             None => None,

@@ -21,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::definitions::{Definitions, Lookup};
 use super::zones;
 use crate::call::actor::{run_call, CallJob, NodeRt};
+use crate::call::callback::CallbackEnv;
 use crate::call::finish::{CallEnv, EngineRequest, LiveSet};
 use crate::call::job::{CampaignRt, Job};
 use crate::call::metrics::Metrics;
@@ -101,8 +102,10 @@ pub struct Engine {
     definitions: Definitions,
     passes: watch::Sender<u64>,
     requests: mpsc::UnboundedReceiver<EngineRequest>,
-    calls: JoinSet<()>,
-    next_due: Option<DateTime<Utc>>,
+    pub(super) calls: JoinSet<()>,
+    pub(super) next_due: Option<DateTime<Utc>>,
+    /// What callback calls share (caller-ID locations, lease, recordings).
+    pub(super) callbacks: Arc<CallbackEnv>,
 }
 
 impl Engine {
@@ -113,6 +116,12 @@ impl Engine {
         for g in &opts.gateways {
             pacer.set_gateway(&g.name, g.lines, g.cps, Instant::now());
         }
+        let d = super::callbacks::CallbackLimits::default();
+        pacer.set_cap(CapKey::Callbacks, d.lines, d.cps, Instant::now());
+        let callbacks = Arc::new(CallbackEnv {
+            lease: opts.lease,
+            ..CallbackEnv::default()
+        });
         let env = Arc::new(CallEnv {
             store,
             owner: opts.owner.clone(),
@@ -145,6 +154,7 @@ impl Engine {
             requests: rx,
             calls: JoinSet::new(),
             next_due: None,
+            callbacks,
         }
     }
 
@@ -164,6 +174,7 @@ impl Engine {
         drain: Duration,
     ) -> Result<(), EngineError> {
         super::recover::reconcile(&self).await?;
+        super::callbacks_recover::settle_all(&self.env, &self.nodes, self.lease_span()).await?;
         let keepalive = tokio::spawn(super::handle::keep_leases(
             self.env.clone(),
             self.opts.lease,
@@ -266,6 +277,7 @@ impl Engine {
                 self.maybe_rerun(&head, &def, now).await?;
             }
         }
+        self.dispatch_callbacks(now).await?;
         Ok(())
     }
 

@@ -279,6 +279,20 @@ impl Store {
         Ok(())
     }
 
+    /// Gives a leased job back without a call (no line was free after all): pending, due
+    /// `now`, the call not counted.
+    pub async fn callback_release(&self, id: i64, owner: &str, now: DateTime<Utc>) -> Result<()> {
+        let st = CallbackStatus::Queued;
+        let sql = "UPDATE callbacks SET state = 'pending', status = $1, status_code = $2, calls = calls - 1, \
+                   lease_owner = NULL, lease_until = NULL, next_attempt_at = $3, updated_at = $3 \
+                   WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
+        with_pool!(self, p => {
+            sqlx::query(sql).bind(st.as_str()).bind(i64::from(st.code())).bind(ms(now))
+                .bind(id).bind(owner).execute(p).await?;
+        });
+        Ok(())
+    }
+
     /// Sets the live status of a running job (calling_client, connected), fenced on the owner.
     pub async fn callback_progress(&self, id: i64, owner: &str, status: CallbackStatus, now: DateTime<Utc>) -> Result<()> {
         let sql = "UPDATE callbacks SET status = $1, status_code = $2, updated_at = $3 \
@@ -333,8 +347,8 @@ impl Store {
         id: i64,
         owner: &str,
         result: &CallResult,
-        hooks: &dyn Fn(&CallbackRecord, Option<DateTime<Utc>>) -> Vec<NewDelivery>,
-        decide: &dyn Fn(bool) -> Option<DateTime<Utc>>,
+        hooks: &(dyn Fn(&CallbackRecord, Option<DateTime<Utc>>) -> Vec<NewDelivery> + Sync),
+        decide: &(dyn Fn(bool) -> Option<DateTime<Utc>> + Sync),
     ) -> Result<CallbackRecord> {
         let sel = format!("SELECT {COLUMNS} FROM callbacks WHERE id = $1 AND lease_owner = $2 AND state = 'running'");
         let upd = "UPDATE callbacks SET state = $1, status = $2, status_code = $3, recalls_cancelled = $4, \

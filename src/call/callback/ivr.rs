@@ -226,10 +226,11 @@ pub(super) async fn call_client(ctx: &Ctx<'_>, line: &mut Line, cancel_recalls: 
         }
         leg.close(ctx).await;
         if done.answered || leg.progress.answered_at.is_some() {
-            let talk = match (leg.progress.answered_at, leg.progress.hangup.as_ref()) {
-                (Some(a), Some(_)) => (ctx.env.clock.now() - a).num_milliseconds().max(0),
-                _ => 0,
-            };
+            // Talk time: from the bridge to the unbridge, as the manager's channel saw them.
+            let p = &line.leg.progress;
+            let from = p.bridged_at.or(leg.progress.answered_at);
+            let to = p.unbridged_at.unwrap_or_else(|| ctx.env.clock.now());
+            let talk = from.map_or(0, |a| (to - a).num_milliseconds().max(0));
             return ClientEnd::Talked(talk);
         }
         let cause = leg.cause();

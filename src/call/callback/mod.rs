@@ -134,7 +134,7 @@ pub async fn run(env: Arc<CallEnv>, call: CallbackCall) {
         if let Some(outcome) = drive(&ctx).await {
             finish(&ctx, outcome, started).await;
         }
-        keeper.abort();
+        drop(keeper);
         env.metrics.live_dec();
     }
     .instrument(span)
@@ -227,9 +227,18 @@ pub async fn record(env: &CallEnv, rec: &CallbackRecord, result: &CallResult) {
     env.wake.notify_one();
 }
 
+/// The lease keeper of one call: stops when dropped (the call ended, or its task was aborted).
+struct Keeper(tokio::task::JoinHandle<()>);
+
+impl Drop for Keeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Extends the job's lease every third of it while the call lives.
-fn keep_lease(env: Arc<CallEnv>, id: i64, lease: Duration) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
+fn keep_lease(env: Arc<CallEnv>, id: i64, lease: Duration) -> Keeper {
+    Keeper(tokio::spawn(async move {
         let every = (lease / 3).max(Duration::from_millis(50));
         loop {
             tokio::time::sleep(every).await;
@@ -238,5 +247,5 @@ fn keep_lease(env: Arc<CallEnv>, id: i64, lease: Duration) -> tokio::task::JoinH
                 tracing::warn!(error = %e, "cannot extend the callback's lease");
             }
         }
-    })
+    }))
 }

@@ -67,7 +67,7 @@ impl Actor {
             if !self.queue.is_empty() && deadline.is_none() && !stop_on_digit {
                 return Wake::Deadline;
             }
-            let timer = [self.callee_hangup_at, self.dtmf_at]
+            let timer = [self.callee_hangup_at, self.dtmf_at, self.keys_at.front().map(|k| k.0)]
                 .into_iter()
                 .flatten()
                 .min();
@@ -129,6 +129,13 @@ impl Actor {
             let digits = self.outcome.dtmf.clone().unwrap_or_default();
             for d in digits.chars() {
                 self.press(d);
+            }
+        }
+        while self.keys_at.front().is_some_and(|k| k.0 <= now) {
+            if let Some((_, press)) = self.keys_at.pop_front() {
+                for d in press.chars() {
+                    self.press(d);
+                }
             }
         }
     }

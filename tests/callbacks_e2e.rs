@@ -95,3 +95,227 @@ async fn parallel_managers_first_answer_wins_the_others_lose_the_race() {
     let started: Vec<_> = l.iter().filter(|x| x.side == Side::Manager).map(|x| x.started_at).collect();
     assert!(started.windows(2).all(|p| p[0] == p[1]), "all managers rung at once");
 }
+
+/// Rules where manager 79162220001 presses `keys` (seconds after answer, keys) on each call in
+/// turn, and the client answers after 3 s and talks 5 s (or as `client` says).
+fn pressing(calls: &[&[(f64, &str)]], client: &str) -> String {
+    let outcomes: Vec<String> = calls
+        .iter()
+        .map(|keys| {
+            let k: Vec<String> = keys
+                .iter()
+                .map(|(at, press)| format!("{{ at = {at}, press = \"{press}\" }}"))
+                .collect();
+            format!("{{ result = \"answer\", ring = 1.0, keys = [{}] }}", k.join(", "))
+        })
+        .collect();
+    format!(
+        "[[rule]]\nexact = \"79162220001\"\noutcome = [{}]\n\n[[rule]]\nexact = \"77011112233\"\noutcome = [{client}]\n",
+        outcomes.join(", ")
+    )
+}
+
+const TALK_5: &str = "{ result = \"answer\", ring = 3.0, hangup_after = 5.0 }";
+
+/// The keys of the tests below.
+fn smartcall(extra: serde_json::Value) -> serde_json::Value {
+    let mut v = json!({
+        "managers": "+79162220001",
+        "connect_digit": "5",
+        "cancel_digit": "7",
+        "postpone_digit": "8",
+        "cancel_recalls_digit": "9",
+        "recall_intervals": [120],
+    });
+    for (k, x) in extra.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v
+}
+
+/// How many times each text was spoken on the switch (CHANNEL_EXECUTE_COMPLETE of `speak`).
+async fn spoken(watch: &mut outcall::esl::client::EventStream, w: &World, until: impl Fn(&[String]) -> bool) -> Vec<String> {
+    use futures::StreamExt;
+    let mut texts = Vec::new();
+    let collect = async {
+        while !until(&texts) {
+            let Some(ev) = watch.next().await else { break };
+            if ev.event_name().as_deref() == Some("CHANNEL_EXECUTE_COMPLETE")
+                && ev.get("Application").as_deref() == Some("speak")
+            {
+                let data = ev.get("Application-Data").unwrap_or_default().to_string();
+                texts.push(data.splitn(3, '|').nth(2).unwrap_or_default().to_string());
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(60), collect).await;
+    let _ = w;
+    texts
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_16_repeats_the_client_is_connected_after_them() {
+    let w = World::new(&pressing(&[&[]], TALK_5), None).await;
+    let mut watch = switch_watcher(&w, &["CHANNEL_EXECUTE_COMPLETE"]).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, smartcall(json!({ "repeats": 3, "text": "Звонок с сайта" }))).await;
+    let texts = spoken(&mut watch, &w, |t| t.len() >= 4).await;
+    assert_eq!(texts, ["Звонок с сайта", "Звонок с сайта", "Звонок с сайта", "Звонок клиенту"]);
+    let (r, l) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
+    assert_eq!(l.iter().filter(|x| x.side == Side::Client).count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn from_16_repeats_without_a_key_the_manager_is_hung_up() {
+    let w = World::new(&pressing(&[&[]], TALK_5), None).await;
+    let mut watch = switch_watcher(&w, &["CHANNEL_EXECUTE_COMPLETE"]).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, smartcall(json!({ "repeats": 16, "text": "Ждите", "recall_intervals": [] }))).await;
+    let (r, l) = settled(&w, id, 1, JobState::Done, 10 * MINUTE).await;
+    assert_eq!((r.status, r.status_code), (CallbackStatus::ManagerNoConfirmation, 706));
+    assert!(l.iter().all(|x| x.side == Side::Manager), "the client is never dialled");
+    let texts = spoken(&mut watch, &w, |t| t.len() >= 16).await;
+    assert_eq!(texts.len(), 16);
+    assert!(texts.iter().all(|t| t == "Ждите"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_key_before_the_client_is_708_and_stops_recalls() {
+    let w = World::new(&pressing(&[&[(2.0, "7")]], TALK_5), None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, smartcall(json!({ "repeats": 5, "status_url": "http://site.test/s" }))).await;
+    let (r, l) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!((r.status, r.status_code), (CallbackStatus::CancelledByManager, 708));
+    assert!(r.recalls_cancelled);
+    assert_eq!(r.digits, "7");
+    assert!(l.iter().all(|x| x.side == Side::Manager), "the client is never dialled");
+    let h = hooks(&w, id).await;
+    assert_eq!(h[0].2["status_code"], json!(708));
+    // Nothing more happens: no recall.
+    _e.handle.step(3).await;
+    assert_eq!(job(&w, id).await.0.calls, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn postpone_key_recalls_after_the_interval() {
+    let w = World::new(&pressing(&[&[(2.0, "8")], &[(1.0, "5")]], TALK_5), None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, smartcall(json!({ "repeats": 20 }))).await;
+    let (r, _) = settled(&w, id, 1, JobState::Pending, 5 * MINUTE).await;
+    assert_eq!((r.status, r.status_code), (CallbackStatus::Postponed, 300));
+    let due = r.next_attempt_at - r.updated_at;
+    assert_eq!(due.num_seconds(), 120, "the recall interval");
+    let (r, l) = settled(&w, id, 2, JobState::Done, 10 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed, "the recall connects on key 5");
+    assert_eq!(l.iter().filter(|x| x.call_no == 2 && x.side == Side::Client).count(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_the_client_call_the_manager_postpones_or_cancels_recalls() {
+    // Answer at 0; text 1..3 s; connect at 1 s; delay 3 s, phrase ~1 s, client rings 3 s,
+    // talks 5 s: the client call is over by about 15 s. The manager presses 8 at 20 s.
+    let w = World::new(&pressing(&[&[(1.0, "5"), (20.0, "8")], &[(1.0, "5"), (20.0, "9")]], TALK_5), None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, smartcall(json!({ "repeats": 20 }))).await;
+    let (r, _) = settled(&w, id, 1, JobState::Pending, 5 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Postponed, "postponed after talking");
+    assert!(r.talk_ms.unwrap() >= 4_000);
+    let (r, _) = settled(&w, id, 2, JobState::Done, 10 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
+    assert!(r.recalls_cancelled, "key 9 after the call cancels later recalls");
+    assert_eq!(r.digits, "59");
+}
+
+#[tokio::test(start_paused = true)]
+async fn info_is_spoken_on_its_key_or_by_itself_with_hash() {
+    let w = World::new(&pressing(&[&[(0.2, "3")], &[]], TALK_5), None).await;
+    let mut watch = switch_watcher(&w, &["CHANNEL_EXECUTE_COMPLETE"]).await;
+    let _e = w.engine("cb", 100).await;
+    let info = "Иван, Лада Веста";
+    let id = post(&w, smartcall(json!({ "repeats": 2, "text": "Звонок", "info": info, "info_digit": "3", "connect_digit": null }))).await;
+    let texts = spoken(&mut watch, &w, |t| t.iter().any(|x| x == "Звонок клиенту")).await;
+    assert_eq!(texts, ["Звонок", info, "Звонок", "Звонок клиенту"], "info after the repeat it was asked in");
+    settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    let id = post(&w, smartcall(json!({ "repeats": 2, "text": "Звонок", "info": info, "info_digit": "#" }))).await;
+    let texts = spoken(&mut watch, &w, |t| t.iter().any(|x| x == "Звонок клиенту")).await;
+    assert_eq!(texts, ["Звонок", info, "Звонок", "Звонок клиенту"], "# speaks it once, by itself");
+    settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+}
+
+const FAILOVER: &str = r#"
+[[rule]]
+name = "manager trunk m1 is down"
+exact = "79163330001"
+gateway = "m1"
+outcome = [{ result = "gateway_down" }]
+
+[[rule]]
+exact = "79163330001"
+outcome = [{ result = "answer", ring = 1.0 }]
+
+[[rule]]
+name = "client trunk c1 fails"
+exact = "77011112233"
+gateway = "c1"
+outcome = [{ result = "temporary_failure", ring = 0.5 }]
+
+[[rule]]
+exact = "77011112233"
+outcome = [{ result = "answer", ring = 2.0, hangup_after = 5.0 }]
+"#;
+
+#[tokio::test(start_paused = true)]
+async fn each_side_fails_over_to_its_next_trunk() {
+    let w = World::new(FAILOVER, None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, json!({
+        "managers": "+79163330001",
+        "manager_trunks": ["sofia/gateway/m1/{number}", "sofia/gateway/m2/{number}"],
+        "client_trunks": ["sofia/gateway/c1/{number}", "sofia/gateway/c2/{number}", "sofia/gateway/c3/{number}"],
+    }))
+    .await;
+    let (r, l) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
+    assert_eq!(
+        legs(&l),
+        vec![
+            (Side::Manager, "79163330001".into(), "m1".into(), "GATEWAY_DOWN".into()),
+            (Side::Manager, "79163330001".into(), "m2".into(), "NORMAL_CLEARING".into()),
+            (Side::Client, "77011112233".into(), "c1".into(), "NORMAL_TEMPORARY_FAILURE".into()),
+            (Side::Client, "77011112233".into(), "c2".into(), "NORMAL_CLEARING".into()),
+        ],
+        "c3 is not needed"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_trunk_down_is_a_technical_failure() {
+    let rules = "[[rule]]\nprefix = \"7916\"\noutcome = [{ result = \"gateway_down\" }]\n";
+    let w = World::new(rules, None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, json!({
+        "managers": "+79164440001",
+        "manager_trunks": ["sofia/gateway/a/{number}", "sofia/gateway/b/{number}"],
+    }))
+    .await;
+    let (r, l) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!((r.status, r.status_code), (CallbackStatus::TechnicalFailure, 710));
+    assert_eq!(l.len(), 2, "each trunk once");
+}
+
+#[tokio::test(start_paused = true)]
+async fn client_no_answer_is_recalled_after_the_interval() {
+    let rules = pressing(&[&[], &[]], "{ result = \"no_answer\" }, { result = \"answer\", ring = 1.0, hangup_after = 5.0 }");
+    let w = World::new(&rules, None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, json!({ "managers": "+79162220001", "recall_intervals": [300], "status_url": "http://site.test/s" })).await;
+    let (r, l) = settled(&w, id, 1, JobState::Pending, 5 * MINUTE).await;
+    assert_eq!((r.status, r.status_code), (CallbackStatus::ClientNoAnswer, 704));
+    assert_eq!(l.last().unwrap().cause.as_deref(), Some("NO_ANSWER"));
+    assert_eq!((r.next_attempt_at - r.updated_at).num_seconds(), 300);
+    let (r, _) = settled(&w, id, 2, JobState::Done, 15 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
+    let statuses: Vec<_> = hooks(&w, id).await.into_iter().map(|h| h.2["status"].as_str().unwrap().to_string()).collect();
+    assert_eq!(statuses, ["client_no_answer", "completed"], "one status webhook per call");
+}

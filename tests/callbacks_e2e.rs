@@ -319,3 +319,54 @@ async fn client_no_answer_is_recalled_after_the_interval() {
     let statuses: Vec<_> = hooks(&w, id).await.into_iter().map(|h| h.2["status"].as_str().unwrap().to_string()).collect();
     assert_eq!(statuses, ["client_no_answer", "completed"], "one status webhook per call");
 }
+
+/// Kills the engine as a crash would: its tasks (the call tasks with it) are dropped mid-call
+/// and its switch connection closes; nothing is recorded on the way out.
+async fn crash(e: Running) {
+    e.task.abort();
+    let _ = e.task.await;
+    e.shutdown.cancel();
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_while_bridged_then_restart_settles_the_job_once() {
+    let rules = pressing(&[&[]], "{ result = \"answer\", ring = 1.0, hangup_after = 600.0 }");
+    let w = World::new(&rules, None).await;
+    let e = w.engine("cb", 100).await;
+    let id = post(&w, json!({ "managers": "+79162220001", "recall_intervals": [60], "status_url": "http://site.test/s" })).await;
+    w.until("bridged", 5 * MINUTE, || async { job(&w, id).await.0.status == CallbackStatus::Connected }).await;
+    assert!(w.sim.stats().channels_now >= 2);
+    crash(e).await;
+    let (r, open) = job(&w, id).await;
+    assert_eq!(r.state, JobState::Running, "the crash recorded nothing");
+    assert!(open.iter().filter(|l| l.ended_at.is_none()).count() >= 2);
+    let e = w.engine("cb", 100).await;
+    let ok = w.reaches(5 * MINUTE, || async { job(&w, id).await.0.state == JobState::Done }).await;
+    let (r, l) = job(&w, id).await;
+    assert!(ok, "{r:?} {l:?}");
+    assert_eq!(r.status, CallbackStatus::Completed, "the client had answered: not called again");
+    assert!(l.iter().all(|x| x.ended_at.is_some()), "every leg closed: {l:?}");
+    w.until("the switch's channels hung up", MINUTE, || async { w.sim.stats().channels_now == 0 }).await;
+    e.handle.step(5).await;
+    let (r, _) = job(&w, id).await;
+    assert_eq!((r.calls, r.state), (1, JobState::Done), "run once");
+    assert_eq!(hooks(&w, id).await.len(), 1, "one status webhook");
+}
+
+#[tokio::test(start_paused = true)]
+async fn crash_while_ringing_the_manager_then_restart_recalls_once() {
+    let rules = "[[rule]]\nexact = \"79162220001\"\noutcome = [{ result = \"answer\", ring = 30.0 }, { result = \"answer\", ring = 1.0 }]\n\n[[rule]]\nexact = \"77011112233\"\noutcome = [{ result = \"answer\", ring = 1.0, hangup_after = 5.0 }]\n";
+    let w = World::new(rules, None).await;
+    let e = w.engine("cb", 100).await;
+    let id = post(&w, json!({ "managers": "+79162220001", "ring_timeout": 60, "recall_intervals": [60] })).await;
+    w.until("ringing", MINUTE, || async { w.sim.stats().channels_now == 1 }).await;
+    crash(e).await;
+    let _e = w.engine("cb", 100).await;
+    let (r, l) = settled(&w, id, 1, JobState::Pending, 5 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::TechnicalFailure);
+    assert_eq!(l[0].cause.as_deref(), Some("NORMAL_CLEARING"), "the live leg was hung up: {l:?}");
+    let (r, l) = settled(&w, id, 2, JobState::Done, 10 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
+    let managers: Vec<u32> = l.iter().filter(|x| x.side == Side::Manager).map(|x| x.call_no).collect();
+    assert_eq!(managers, [1, 2], "one leg per call, never two at once");
+}

@@ -1,6 +1,7 @@
 //! After a restart: every callback job left running (this dialer's own, or one whose lease has
 //! expired) is taken over, its legs still alive on a switch are hung up and their ends recorded,
-//! and the interrupted call is recorded once: `completed` when the client had answered, else
+//! and the interrupted call is recorded once: `completed` when the client had answered (the job
+//! was `connected`, or a client leg has an answer time), else
 //! `technical_failure` (recalled by its intervals). None stays running, none is dialled twice
 //! at the same time.
 
@@ -47,6 +48,8 @@ pub(super) async fn settle_all(env: &CallEnv, nodes: &[Arc<NodeRt>], lease: chro
         client_answered |= legs
             .iter()
             .any(|l| l.call_no == job.record.calls && l.side == Side::Client && l.answered_at.is_some());
+        // `connected` is written when the manager's channel bridged to the client.
+        client_answered |= job.record.status == CallbackStatus::Connected;
         let status = if client_answered { CallbackStatus::Completed } else { CallbackStatus::TechnicalFailure };
         let started = legs.iter().filter(|l| l.call_no == job.record.calls).map(|l| l.started_at).min();
         let ended_at = env.clock.now();

@@ -370,3 +370,20 @@ async fn crash_while_ringing_the_manager_then_restart_recalls_once() {
     let managers: Vec<u32> = l.iter().filter(|x| x.side == Side::Manager).map(|x| x.call_no).collect();
     assert_eq!(managers, [1, 2], "one leg per call, never two at once");
 }
+
+#[tokio::test(start_paused = true)]
+async fn on_postgres_too() {
+    let Some(w) = World::on_postgres(RULES, "callbacks_e2e").await else {
+        return;
+    };
+    let _e = w.engine("cb", 100).await;
+    let id = post(&w, json!({ "managers": "+79161110001_+79161110002", "idempotency_key": "pg-1", "log_url": "http://site.test/log" })).await;
+    let (r, l) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
+    assert_eq!(l.len(), 3);
+    assert_eq!(hooks(&w, id).await.len(), 1);
+    let again = outcall::ops::callbacks::add(&w.store, &outcall::model::Actor::cli(), "RU", &request(json!({ "managers": "+79161110001_+79161110002", "idempotency_key": "pg-1", "log_url": "http://site.test/log" })), w.clock.now()).await.unwrap();
+    assert_eq!((again.0.id, again.1), (id, false));
+    let c = outcall::ops::callbacks::cancel(&w.store, &outcall::model::Actor::cli(), id, w.clock.now()).await;
+    assert!(matches!(c, Err(outcall::ops::OpsError::Conflict(_))), "already over");
+}

@@ -96,6 +96,9 @@ pub async fn add(
     let req: CallbackRequest = json_body(&body)?;
     let (rec, created) =
         callbacks::add(&st.store, actor, &st.default_country, &req, st.clock.now()).await?;
+    if let (true, Some(w)) = (created, &st.wake) {
+        w.notify_one();
+    }
     Ok((
         StatusCode::ACCEPTED,
         Json(Accepted {

@@ -46,6 +46,8 @@ pub struct ApiState {
     pub limiter: Limiter,
     /// Tokens checked lately (see `auth::TokenCache`).
     pub tokens: auth::TokenCache,
+    /// Wakes the engine in this process (a callback job was queued: call it now).
+    pub wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl ApiState {
@@ -64,6 +66,7 @@ impl ApiState {
             settings,
             default_country: default_country.to_string(),
             tokens: auth::TokenCache::default(),
+            wake: None,
         }
     }
 }

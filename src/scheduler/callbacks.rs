@@ -2,12 +2,15 @@
 //! `CapKey::Callbacks` (and the first manager trunk's gateway), and run each on a node with a
 //! pacing permit held until its call is recorded, as campaign calls are.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::engine::{Engine, EngineError};
 use super::pacing::CapKey;
-use crate::call::callback::{run, CallbackCall};
+use crate::call::callback::{run, CallbackCall, CallbackEnv};
+use crate::callback::callerid::Locations;
 use crate::callback::record::CallbackRecord;
 use crate::esl::command::app::gateway_of;
 
@@ -39,10 +42,16 @@ fn caps_of(rec: &CallbackRecord) -> Vec<CapKey> {
 }
 
 impl Engine {
-    /// Sets the callback jobs' caps.
-    pub fn set_callback_limits(&self, limits: CallbackLimits) {
+    /// Sets the callback jobs' caps, caller-ID locations and recordings directory (before
+    /// [`Engine::run`]).
+    pub fn configure_callbacks(&mut self, limits: CallbackLimits, locations: Locations, recordings: String) {
         self.pacer
             .set_cap(CapKey::Callbacks, limits.lines, limits.cps, Instant::now());
+        self.callbacks = Arc::new(CallbackEnv {
+            locations,
+            lease: self.opts.lease,
+            recordings,
+        });
     }
 
     /// Leases due callback jobs up to the free lines and starts their calls.

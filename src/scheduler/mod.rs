@@ -4,7 +4,7 @@
 //! to the `call` module, which owns the call from there. Recovery after a restart lives here
 //! too.
 
-mod callbacks;
+pub mod callbacks;
 mod callbacks_recover;
 pub mod definitions;
 pub mod engine;

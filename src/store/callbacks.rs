@@ -127,7 +127,7 @@ pub struct RunningCallback {
 
 impl Store {
     /// Stores a new job, due at `due`; with a key already used, the job stored under it and
-    /// `false` (nothing written).
+    /// `false` (nothing written; the unique key settles two requests racing).
     pub async fn callback_insert(
         &self,
         new: &NewCallback<'_>,
@@ -135,6 +135,9 @@ impl Store {
     ) -> Result<(CallbackRecord, bool)> {
         let spec = serde_json::to_string(new.spec)
             .map_err(|e| StoreError::Invalid(format!("callback spec: {e}")))?;
+        if let Some(found) = self.callback_by_key(new.key).await? {
+            return Ok((found, false));
+        }
         let status = CallbackStatus::Queued;
         let sql = "INSERT INTO callbacks (idem_key, spec, state, status, status_code, next_attempt_at, \
                    created_by, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $7) \
@@ -151,15 +154,24 @@ impl Store {
             )))?;
             return Ok((rec, true));
         }
-        let key = new.key.unwrap_or_default();
+        // Another request with the same key won the race.
+        let rec = self
+            .callback_by_key(new.key)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("callback key conflict without a row".into()))?;
+        Ok((rec, false))
+    }
+
+    /// The job stored under a client's key (none without a key).
+    async fn callback_by_key(&self, key: Option<&str>) -> Result<Option<CallbackRecord>> {
+        let Some(key) = key else {
+            return Ok(None);
+        };
         let sql = format!("SELECT {COLUMNS} FROM callbacks WHERE idem_key = $1");
         let row: Option<Row> = with_pool!(self, p => {
             sqlx::query_as(&sql).bind(key).fetch_optional(p).await?
         });
-        let rec = row
-            .ok_or_else(|| StoreError::Corrupt("callback key conflict without a row".into()))?
-            .into_record()?;
-        Ok((rec, false))
+        row.map(Row::into_record).transpose()
     }
 
     /// One job.

@@ -7,6 +7,8 @@
 mod support;
 #[path = "callback_support/mod.rs"]
 mod cb;
+#[path = "webhook_support/mod.rs"]
+mod webhook_support;
 
 use std::time::Duration;
 
@@ -386,4 +388,53 @@ async fn on_postgres_too() {
     assert_eq!((again.0.id, again.1), (id, false));
     let c = outcall::ops::callbacks::cancel(&w.store, &outcall::model::Actor::cli(), id, w.clock.now()).await;
     assert!(matches!(c, Err(outcall::ops::OpsError::Conflict(_))), "already over");
+}
+
+#[tokio::test(start_paused = true)]
+async fn status_and_call_log_are_delivered_signed_with_retries() {
+    use outcall::webhooks::{HttpClient, Worker};
+    use webhook_support::{signature_ok, worker_options, Policy, Receiver};
+    const SECRET: &str = "callback-hooks-secret";
+    let w = World::new(RULES, None).await;
+    let rx = Receiver::start(Policy::FailFirst(1)).await;
+    let _e = w.engine("cb", 100).await;
+    let store = outcall::store::Store::connect_paused(&w.url).await.unwrap();
+    let worker = Worker::new(store, w.clock.clone(), HttpClient::new(None).unwrap(), worker_options("cb", SECRET));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(worker.run(stop.clone()));
+    let id = post(&w, json!({
+        "managers": "+79161110002",
+        "idempotency_key": "order-9",
+        "status_url": rx.url("site/status"),
+        "log_url": rx.url("site/log"),
+    }))
+    .await;
+    settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    w.until("both delivered", 5 * MINUTE, || async {
+        rx.seen().iter().filter(|s| s.status == 200).count() == 2
+    })
+    .await;
+    let seen = rx.seen();
+    assert_eq!(seen.iter().filter(|s| s.status == 500).count(), 2, "each failed once, then was retried");
+    for s in seen.iter().filter(|s| s.status == 200) {
+        assert!(signature_ok(SECRET, &s.timestamp, &s.body, s.signature.as_deref().unwrap_or("")));
+        let v: serde_json::Value = serde_json::from_str(&s.body).unwrap();
+        assert_eq!(v["event_id"].as_str(), Some(s.key.as_str()));
+        match s.path.as_str() {
+            "/site/status" => {
+                assert_eq!((v["status"].as_str(), v["status_code"].as_u64()), (Some("completed"), Some(200)));
+                assert_eq!(v["idempotency_key"], "order-9");
+                assert_eq!(v["manager"], "+79161110002");
+            }
+            "/site/log" => {
+                let legs = v["legs"].as_array().unwrap();
+                assert_eq!(legs.len(), 2);
+                assert_eq!((legs[0]["side"].as_str(), legs[1]["side"].as_str()), (Some("manager"), Some("client")));
+                assert!(legs.iter().all(|l| l["trunk"] == "sofia/gateway/t1/{number}" && l["cause"].is_string()));
+            }
+            other => panic!("unexpected path {other}"),
+        }
+    }
+    stop.cancel();
+    task.await.unwrap().unwrap();
 }

@@ -139,20 +139,19 @@ impl Store {
             return Ok((found, false));
         }
         let status = CallbackStatus::Queued;
-        let sql = "INSERT INTO callbacks (idem_key, spec, state, status, status_code, next_attempt_at, \
-                   created_by, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $7) \
-                   ON CONFLICT (idem_key) DO NOTHING RETURNING id";
-        let id: Option<i64> = with_pool!(self, p => {
-            sqlx::query_scalar(sql)
+        let sql = format!(
+            "INSERT INTO callbacks (idem_key, spec, state, status, status_code, next_attempt_at, \
+             created_by, created_at, updated_at) VALUES ($1, $2, 'pending', $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (idem_key) DO NOTHING RETURNING {COLUMNS}"
+        );
+        let row: Option<Row> = with_pool!(self, p => {
+            sqlx::query_as(&sql)
                 .bind(new.key).bind(&spec).bind(status.as_str()).bind(i64::from(status.code()))
                 .bind(ms(new.due)).bind(new.created_by).bind(ms(now))
                 .fetch_optional(p).await?
         });
-        if let Some(id) = id {
-            let rec = self.callback(id).await?.ok_or(StoreError::Corrupt(format!(
-                "callback #{id} vanished after insert"
-            )))?;
-            return Ok((rec, true));
+        if let Some(row) = row {
+            return Ok((row.into_record()?, true));
         }
         // Another request with the same key won the race.
         let rec = self
@@ -245,28 +244,25 @@ impl Store {
         let set = "SET state = 'running', status = $3, status_code = $4, calls = calls + 1, \
                    lease_owner = $5, lease_until = $6, updated_at = $1";
         let sql = if self.is_postgres() {
+            let cols: Vec<String> = COLUMNS.split(", ").map(|c| format!("callbacks.{c}")).collect();
             format!(
                 "WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) UPDATE callbacks {set} \
-                 FROM picked WHERE callbacks.id = picked.id RETURNING callbacks.id"
+                 FROM picked WHERE callbacks.id = picked.id RETURNING {}",
+                cols.join(", ")
             )
         } else {
-            format!("UPDATE callbacks {set} WHERE id IN ({pick}) RETURNING id")
+            format!("UPDATE callbacks {set} WHERE id IN ({pick}) RETURNING {COLUMNS}")
         };
-        let ids: Vec<i64> = with_pool!(self, p => {
+        let rows: Vec<Row> = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
-            let ids: Vec<i64> = sqlx::query_scalar(&sql)
+            let rows: Vec<Row> = sqlx::query_as(&sql)
                 .bind(ms(now)).bind(i64::from(limit)).bind(st.as_str()).bind(i64::from(st.code()))
                 .bind(owner).bind(ms(until))
                 .fetch_all(&mut *tx).await?;
             tx.commit().await?;
-            ids
+            rows
         });
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = self.callback(id).await? {
-                out.push(r);
-            }
-        }
+        let mut out = records(rows)?;
         out.sort_by_key(|r| (r.next_attempt_at, r.id));
         Ok(out)
     }
@@ -316,26 +312,18 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a leg before it is dialled, fenced on the job's lease owner; its id.
+    /// Writes a leg before it is dialled, fenced on the job's lease owner (one statement); its id.
     pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
-        let fence = "SELECT COUNT(*) FROM callbacks WHERE id = $1 AND lease_owner = $2 AND state = 'running'";
         let sql = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, caller_id, \
-                   node, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+                   node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
+                   (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running') \
+                   RETURNING id";
         let id: Option<i64> = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let held: i64 = sqlx::query_scalar(fence).bind(leg.callback_id).bind(owner)
-                .fetch_one(&mut *tx).await?;
-            if held == 0 {
-                None
-            } else {
-                let id: i64 = sqlx::query_scalar(sql)
-                    .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
-                    .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)
-                    .bind(&leg.node).bind(ms(leg.started_at))
-                    .fetch_one(&mut *tx).await?;
-                tx.commit().await?;
-                Some(id)
-            }
+            sqlx::query_scalar(sql)
+                .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
+                .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)
+                .bind(&leg.node).bind(ms(leg.started_at)).bind(owner)
+                .fetch_optional(p).await?
         });
         id.ok_or(StoreError::LeaseLost { contact_id: leg.callback_id })
     }

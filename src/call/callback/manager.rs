@@ -169,9 +169,15 @@ async fn follow(
     tokio::pin!(deadline, originate);
     let mut job: Option<Result<String, SwitchError>> = None;
     let mut winner: Option<(usize, Events)> = None;
+    // After `+OK` a channel exists even if none of its events has come yet: wait for them (the
+    // deadline above bounds the wait).
     loop {
-        let all_over = legs.iter().all(|l| l.progress.ended() || (!l.progress.created && job.is_some()));
-        if winner.is_some() || (all_over && job.is_some()) || (pending.is_empty() && job.is_some()) {
+        let ok = matches!(&job, Some(Ok(b)) if b.starts_with("+OK"));
+        let failed = job.is_some() && !ok;
+        let all_over = legs
+            .iter()
+            .all(|l| l.progress.ended() || (!l.progress.created && failed));
+        if winner.is_some() || (all_over && job.is_some()) || pending.is_empty() {
             break;
         }
         tokio::select! {

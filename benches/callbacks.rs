@@ -70,8 +70,15 @@ async fn main() {
         ..EngineOptions::default()
     };
     let mut engine = support::engine(&store, &clock, &addr, opts, &shutdown).await;
-    let lines = CallbackLimits { lines: support::LINES, cps: None };
-    engine.configure_callbacks(lines, outcall::callback::callerid::Locations::builtin(), "/tmp/rec".into());
+    let lines = CallbackLimits {
+        lines: support::LINES,
+        cps: None,
+    };
+    engine.configure_callbacks(
+        lines,
+        outcall::callback::callerid::Locations::builtin(),
+        "/tmp/rec".into(),
+    );
     let handle = engine.handle();
     // A watcher sees when each manager leg is created on the switch.
     let created: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
@@ -91,14 +98,25 @@ async fn main() {
     tokio::spawn(async move {
         while let Some(ev) = events.next().await {
             if let Some(u) = ev.get("Unique-ID") {
-                seen.lock().unwrap().entry(u.into_owned()).or_insert_with(Instant::now);
+                seen.lock()
+                    .unwrap()
+                    .entry(u.into_owned())
+                    .or_insert_with(Instant::now);
             }
         }
     });
     let token = tokens::create(&store, &Actor::cli(), "site", Role::Backend, Utc::now())
         .await
         .unwrap();
-    let mut state = ApiState::new(store.clone(), clock.clone(), HttpSettings { rate_per_token: 1_000_000, ..HttpSettings::default() }, "RU");
+    let mut state = ApiState::new(
+        store.clone(),
+        clock.clone(),
+        HttpSettings {
+            rate_per_token: 1_000_000,
+            ..HttpSettings::default()
+        },
+        "RU",
+    );
     state.wake = Some(handle.wake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = listener.local_addr().unwrap();
@@ -154,7 +172,11 @@ async fn main() {
     // Every job done (or 120 s).
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        let done = store.callbacks_page(0, 100_000, Some(JobState::Done)).await.unwrap().len();
+        let done = store
+            .callbacks_page(0, 100_000, Some(JobState::Done))
+            .await
+            .unwrap()
+            .len();
         if done >= jobs || t0.elapsed() > Duration::from_secs(120) {
             break;
         }
@@ -173,8 +195,19 @@ async fn main() {
         let legs = store.callback_legs(*id).await.unwrap();
         completed += usize::from(rec.status == CallbackStatus::Completed);
         if rec.status != CallbackStatus::Completed {
-            let causes: Vec<String> = legs.iter().map(|l| format!("{}:{}", l.side.as_str(), l.cause.clone().unwrap_or_default())).collect();
-            *other.entry(format!("{} [{}]", rec.status, causes.join(" "))).or_default() += 1;
+            let causes: Vec<String> = legs
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{}:{}",
+                        l.side.as_str(),
+                        l.cause.clone().unwrap_or_default()
+                    )
+                })
+                .collect();
+            *other
+                .entry(format!("{} [{}]", rec.status, causes.join(" ")))
+                .or_default() += 1;
         }
         one_call += usize::from(rec.calls == 1);
         let m = legs.iter().filter(|l| l.side == Side::Manager).count();

@@ -202,9 +202,39 @@ fn do_not_call_list_commands() {
 fn callback_add_list_show_cancel() {
     let cli = Cli::new();
     let trunk = "sofia/gateway/t1/{number}";
-    let out = cli.ok(&["callback", "add", "--manager", "+79161110001^+79161110002", "--client", "8 701 111 22 33", "--trunk", trunk, "--connect-digit", "5", "--key", "k-1", "--default-country", "KZ"]);
+    let out = cli.ok(&[
+        "callback",
+        "add",
+        "--manager",
+        "+79161110001^+79161110002",
+        "--client",
+        "8 701 111 22 33",
+        "--trunk",
+        trunk,
+        "--connect-digit",
+        "5",
+        "--key",
+        "k-1",
+        "--default-country",
+        "KZ",
+    ]);
     assert!(out.starts_with("callback #1 queued"), "{out}");
-    let again = cli.ok(&["callback", "add", "--manager", "+79161110001^+79161110002", "--client", "8 701 111 22 33", "--trunk", trunk, "--connect-digit", "5", "--key", "k-1", "--default-country", "KZ"]);
+    let again = cli.ok(&[
+        "callback",
+        "add",
+        "--manager",
+        "+79161110001^+79161110002",
+        "--client",
+        "8 701 111 22 33",
+        "--trunk",
+        trunk,
+        "--connect-digit",
+        "5",
+        "--key",
+        "k-1",
+        "--default-country",
+        "KZ",
+    ]);
     assert!(again.contains("#1 already queued (same key)"), "{again}");
     // Options over a JSON file; errors name the field and exit non-zero.
     let file = cli.dir.path().join("job.json");
@@ -214,19 +244,34 @@ fn callback_add_list_show_cancel() {
     assert!(out.starts_with("callback #2 queued"), "{out}");
     let e = cli.fails(&["callback", "add", "--file", &f, "--repeats", "40"]);
     assert!(e.contains("repeats: 40 is not between 1 and 24"), "{e}");
-    let e = cli.fails(&["callback", "add", "--manager", "+79161110001", "--client", "+77011112233"]);
+    let e = cli.fails(&[
+        "callback",
+        "add",
+        "--manager",
+        "+79161110001",
+        "--client",
+        "+77011112233",
+    ]);
     assert!(e.contains("manager_trunks:"), "{e}");
     let list = cli.ok(&["callback", "list"]);
-    assert!(list.contains("queued") && list.contains("+77011112233") && list.lines().count() == 3, "{list}");
+    assert!(
+        list.contains("queued") && list.contains("+77011112233") && list.lines().count() == 3,
+        "{list}"
+    );
     let show = cli.ok(&["callback", "show", "1", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&show).unwrap();
-    assert_eq!(v["callback"]["spec"]["managers"], serde_json::json!(["+79161110001", "+79161110002"]));
+    assert_eq!(
+        v["callback"]["spec"]["managers"],
+        serde_json::json!(["+79161110001", "+79161110002"])
+    );
     assert_eq!(v["callback"]["spec"]["connect_digit"], "5");
     assert_eq!(v["legs"], serde_json::json!([]));
     assert!(cli.ok(&["callback", "cancel", "1"]).contains("cancelled"));
     let e = cli.fails(&["callback", "cancel", "1"]);
     assert!(e.contains("already over"), "{e}");
-    assert!(cli.fails(&["callback", "show", "99"]).contains("no callback #99"));
+    assert!(cli
+        .fails(&["callback", "show", "99"])
+        .contains("no callback #99"));
     let pending = cli.ok(&["callback", "list", "--state", "pending"]);
     assert_eq!(pending.lines().count(), 2, "{pending}");
 }

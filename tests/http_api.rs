@@ -270,8 +270,20 @@ fn cases() -> Vec<Case> {
             CALLBACK.to_vec(),
             &[Backend],
         ),
-        (Method::GET, "/callbacks", "", vec![], &[Backend, Supervisor]),
-        (Method::GET, "/callbacks/1", "", vec![], &[Backend, Supervisor]),
+        (
+            Method::GET,
+            "/callbacks",
+            "",
+            vec![],
+            &[Backend, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/callbacks/1",
+            "",
+            vec![],
+            &[Backend, Supervisor],
+        ),
         (Method::POST, "/callbacks/1/cancel", "", vec![], &[Backend]),
     ]
 }
@@ -818,19 +830,31 @@ async fn callbacks_over_http() {
     let post = |body: &'static [u8]| {
         let a = &a;
         async move {
-            a.as_role(Role::Backend, Method::POST, "/callbacks", "application/json", body)
-                .await
+            a.as_role(
+                Role::Backend,
+                Method::POST,
+                "/callbacks",
+                "application/json",
+                body,
+            )
+            .await
         }
     };
     let r = post(CALLBACK).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
     let id = r.json()["id"].as_i64().unwrap();
-    assert_eq!((r.json()["status"].as_str(), r.json()["duplicate"].as_bool()), (Some("queued"), Some(false)));
+    assert_eq!(
+        (r.json()["status"].as_str(), r.json()["duplicate"].as_bool()),
+        (Some("queued"), Some(false))
+    );
     // The client's key makes a repeat harmless; the same key with another request conflicts.
     let keyed = br#"{"idempotency_key":"order-17","managers":["+79161110001"],"client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"]}"#;
     let first = post(keyed).await;
     let again = post(keyed).await;
-    assert_eq!((first.status, again.status), (StatusCode::ACCEPTED, StatusCode::ACCEPTED));
+    assert_eq!(
+        (first.status, again.status),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
     assert_eq!(first.json()["id"], again.json()["id"]);
     assert_eq!(again.json()["duplicate"], true);
     let other = post(br#"{"idempotency_key":"order-17","managers":["+79161110002"],"client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"]}"#).await;
@@ -857,26 +881,62 @@ async fn callbacks_over_http() {
     let shown = a.as_role(Role::Backend, Method::GET, &path, "", b"").await;
     assert_eq!(shown.status, StatusCode::OK);
     let v = shown.json();
-    assert_eq!((v["status_code"].as_u64(), v["state"].as_str()), (Some(100), Some("pending")));
-    assert_eq!(v["managers"], serde_json::json!(["+79161110001", "+79161110002"]));
+    assert_eq!(
+        (v["status_code"].as_u64(), v["state"].as_str()),
+        (Some(100), Some("pending"))
+    );
+    assert_eq!(
+        v["managers"],
+        serde_json::json!(["+79161110001", "+79161110002"])
+    );
     assert_eq!(v["legs"], serde_json::json!([]));
     for missing in ["/callbacks/999", "/callbacks/abc", "/callbacks/-1"] {
-        let r = a.as_role(Role::Backend, Method::GET, missing, "", b"").await;
+        let r = a
+            .as_role(Role::Backend, Method::GET, missing, "", b"")
+            .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{missing}");
     }
-    let list = a.as_role(Role::Backend, Method::GET, "/callbacks?state=pending", "", b"").await;
+    let list = a
+        .as_role(
+            Role::Backend,
+            Method::GET,
+            "/callbacks?state=pending",
+            "",
+            b"",
+        )
+        .await;
     assert_eq!(list.json()["callbacks"].as_array().unwrap().len(), 2);
-    let bad = a.as_role(Role::Backend, Method::GET, "/callbacks?state=nope", "", b"").await;
+    let bad = a
+        .as_role(Role::Backend, Method::GET, "/callbacks?state=nope", "", b"")
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     // Cancel: the job ends with 709; cancelling again conflicts.
     let cancel = format!("/callbacks/{id}/cancel");
-    let c = a.as_role(Role::Backend, Method::POST, &cancel, "", b"").await;
+    let c = a
+        .as_role(Role::Backend, Method::POST, &cancel, "", b"")
+        .await;
     assert_eq!(c.status, StatusCode::OK, "{}", c.body);
-    assert_eq!((c.json()["status_code"].as_u64(), c.json()["state"].as_str()), (Some(709), Some("done")));
-    let again = a.as_role(Role::Backend, Method::POST, &cancel, "", b"").await;
+    assert_eq!(
+        (c.json()["status_code"].as_u64(), c.json()["state"].as_str()),
+        (Some(709), Some("done"))
+    );
+    let again = a
+        .as_role(Role::Backend, Method::POST, &cancel, "", b"")
+        .await;
     assert_eq!(again.status, StatusCode::CONFLICT);
-    let m = a.as_role(Role::Marketer, Method::POST, "/callbacks", "application/json", CALLBACK).await;
+    let m = a
+        .as_role(
+            Role::Marketer,
+            Method::POST,
+            "/callbacks",
+            "application/json",
+            CALLBACK,
+        )
+        .await;
     assert_eq!(m.status, StatusCode::FORBIDDEN);
     let audit = a.admin(Method::GET, "/audit", "", b"").await.body;
-    assert!(audit.contains("callback.add") && audit.contains("callback.cancel"), "{audit}");
+    assert!(
+        audit.contains("callback.add") && audit.contains("callback.cancel"),
+        "{audit}"
+    );
 }

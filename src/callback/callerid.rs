@@ -88,12 +88,13 @@ impl Locations {
         let mut nodes = Vec::new();
         let mut inside = HashMap::new();
         for (i, l) in spec.location.iter().enumerate() {
-            let parent = match &l.parent {
-                None => None,
-                Some(p) => Some(*index.get(p.as_str()).ok_or_else(|| {
-                    format!("location `{}` ({}): no parent `{p}`", l.id, l.name)
-                })?),
-            };
+            let parent =
+                match &l.parent {
+                    None => None,
+                    Some(p) => Some(*index.get(p.as_str()).ok_or_else(|| {
+                        format!("location `{}` ({}): no parent `{p}`", l.id, l.name)
+                    })?),
+                };
             for p in &l.prefixes {
                 if inside.insert(digits(p), i).is_some() {
                     return Err(format!("location `{}`: prefix {p} is listed twice", l.id));
@@ -103,17 +104,24 @@ impl Locations {
         }
         let mut nearest = HashMap::new();
         for n in &spec.nearest {
-            let i = *index.get(n.location.as_str()).ok_or_else(|| {
-                format!("nearest `{}`: no location `{}`", n.name, n.location)
-            })?;
+            let i = *index
+                .get(n.location.as_str())
+                .ok_or_else(|| format!("nearest `{}`: no location `{}`", n.name, n.location))?;
             for p in &n.prefixes {
                 nearest.insert(digits(p), i);
             }
         }
-        let locs = Locations { nodes, inside, nearest };
+        let locs = Locations {
+            nodes,
+            inside,
+            nearest,
+        };
         for i in 0..locs.nodes.len() {
             if locs.chain(i).len() > locs.nodes.len() {
-                return Err(format!("location `{}`: its parents form a loop", locs.nodes[i].0));
+                return Err(format!(
+                    "location `{}`: its parents form a loop",
+                    locs.nodes[i].0
+                ));
             }
         }
         Ok(locs)
@@ -209,17 +217,94 @@ mod tests {
         };
         // (manager, client, defaults, seen by the manager, seen by the client, why)
         let cases: &[(&str, &str, Defaults, &str, &str, &str)] = &[
-            (KZ_1, KZ_2, none, KZ_2, KZ_1, "Kazakhstan -> Kazakhstan: real numbers"),
-            (RU_MOBILE, KZ_1, none, "+74950000001", "+77170000004", "Russia manager, Kazakhstan client"),
-            (DE, RO, none, "+49300000006", "+49300000005", "Germany -> Romania: German and European"),
-            (KZ_1, KZ_2, custom, KZ_2, "+77010000000", "custom caller ID wins within a location"),
-            (RU_MOBILE, KZ_1, custom, "+74950000001", "+77170000004", "technical numbers win across locations"),
-            (RU_MSK, RU_SPB, none, "+74950000002", "+78120000003", "two regions: each its region's number"),
-            (RU_NSK, RU_MSK, none, "+74950000001", "+74950000002", "a region without a number: Russia's"),
-            (RU_MSK, "+74991112233", none, "+74991112233", RU_MSK, "one region: real numbers"),
-            (FR, RO, none, "+49300000005", "+49300000005", "two European countries: the European number"),
-            (CY, DE, none, "+35722000007", "+49300000006", "Cyprus -> Germany"),
-            (AE, RU_MOBILE, none, "+49300000006", "+74950000001", "UAE maps to Germany"),
+            (
+                KZ_1,
+                KZ_2,
+                none,
+                KZ_2,
+                KZ_1,
+                "Kazakhstan -> Kazakhstan: real numbers",
+            ),
+            (
+                RU_MOBILE,
+                KZ_1,
+                none,
+                "+74950000001",
+                "+77170000004",
+                "Russia manager, Kazakhstan client",
+            ),
+            (
+                DE,
+                RO,
+                none,
+                "+49300000006",
+                "+49300000005",
+                "Germany -> Romania: German and European",
+            ),
+            (
+                KZ_1,
+                KZ_2,
+                custom,
+                KZ_2,
+                "+77010000000",
+                "custom caller ID wins within a location",
+            ),
+            (
+                RU_MOBILE,
+                KZ_1,
+                custom,
+                "+74950000001",
+                "+77170000004",
+                "technical numbers win across locations",
+            ),
+            (
+                RU_MSK,
+                RU_SPB,
+                none,
+                "+74950000002",
+                "+78120000003",
+                "two regions: each its region's number",
+            ),
+            (
+                RU_NSK,
+                RU_MSK,
+                none,
+                "+74950000001",
+                "+74950000002",
+                "a region without a number: Russia's",
+            ),
+            (
+                RU_MSK,
+                "+74991112233",
+                none,
+                "+74991112233",
+                RU_MSK,
+                "one region: real numbers",
+            ),
+            (
+                FR,
+                RO,
+                none,
+                "+49300000005",
+                "+49300000005",
+                "two European countries: the European number",
+            ),
+            (
+                CY,
+                DE,
+                none,
+                "+35722000007",
+                "+49300000006",
+                "Cyprus -> Germany",
+            ),
+            (
+                AE,
+                RU_MOBILE,
+                none,
+                "+49300000006",
+                "+74950000001",
+                "UAE maps to Germany",
+            ),
         ];
         for (m, c, d, to_m, to_c, why) in cases {
             let got = l.caller_ids(m, c, *d);
@@ -245,19 +330,29 @@ mod tests {
             custom_to_client: None,
         };
         let us = l.caller_ids("+12025550123", RU_MOBILE, d);
-        assert_eq!(us.to_manager, "+10000000001", "no location: the request's default");
+        assert_eq!(
+            us.to_manager, "+10000000001",
+            "no location: the request's default"
+        );
         assert_eq!(us.to_client, "+74950000001");
         let bare = l.caller_ids("+12025550123", "+12025550124", Defaults::default());
-        assert_eq!(bare.to_manager, "+12025550124", "no location, no default: real numbers");
+        assert_eq!(
+            bare.to_manager, "+12025550124",
+            "no location, no default: real numbers"
+        );
     }
 
     #[test]
     fn bad_files_are_named() {
         let e = Locations::parse("[[location]]\nid = \"a\"\nparent = \"zz\"\n").unwrap_err();
         assert!(e.contains("no parent `zz`"), "{e}");
-        let e = Locations::parse("[[location]]\nid = \"a\"\n[[location]]\nid = \"a\"\n").unwrap_err();
+        let e =
+            Locations::parse("[[location]]\nid = \"a\"\n[[location]]\nid = \"a\"\n").unwrap_err();
         assert!(e.contains("share an id"), "{e}");
-        let e = Locations::parse("[[location]]\nid = \"a\"\nparent = \"b\"\n[[location]]\nid = \"b\"\nparent = \"a\"\n").unwrap_err();
+        let e = Locations::parse(
+            "[[location]]\nid = \"a\"\nparent = \"b\"\n[[location]]\nid = \"b\"\nparent = \"a\"\n",
+        )
+        .unwrap_err();
         assert!(e.contains("loop"), "{e}");
     }
 }

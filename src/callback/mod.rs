@@ -4,6 +4,7 @@
 //! store keeps it; `ops::callbacks` is the service every front end goes through.
 
 pub mod callerid;
+mod fields;
 pub mod record;
 pub mod spec;
 pub mod status;

@@ -6,8 +6,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::fields::{caller_id, digit, text, url};
 use crate::campaign::schedule::{parse_tz, Schedule, ScheduleSpec, WindowSpec};
-use crate::model::check_webhook_url;
+
+pub use super::fields::check_trunk;
 
 /// The text spoken to the manager when the request gives none.
 pub const DEFAULT_TEXT: &str = "Звонок с сайта. Пожалуйста, ожидайте соединения";
@@ -166,78 +168,6 @@ pub struct CallbackSpec {
     pub log_url: Option<String>,
 }
 
-/// Longest text field (characters).
-const MAX_TEXT: usize = 2000;
-
-fn digit(field: &str, v: &Option<String>, hash_ok: bool) -> Result<Option<char>, String> {
-    let Some(s) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    let mut cs = s.chars();
-    let c = cs.next().unwrap_or(' ').to_ascii_uppercase();
-    let ok = cs.next().is_none()
-        && (c.is_ascii_digit() || c == '*' || ('A'..='D').contains(&c) || (hash_ok && c == '#'));
-    if ok {
-        Ok(Some(c))
-    } else if hash_ok {
-        Err(format!("{field}: `{s}` is not one DTMF key (0-9, *, A-D, or # to speak it automatically)"))
-    } else {
-        Err(format!("{field}: `{s}` is not one DTMF key (0-9, *, A-D)"))
-    }
-}
-
-/// Text spoken on the call: single-line, no control characters, not too long.
-fn text(field: &str, v: &Option<String>, default: &str) -> Result<String, String> {
-    let t = v.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let t = t.unwrap_or(default);
-    if t.chars().count() > MAX_TEXT {
-        return Err(format!("{field}: longer than {MAX_TEXT} characters"));
-    }
-    if t.chars().any(char::is_control) {
-        return Err(format!("{field}: contains control characters (line breaks, tabs)"));
-    }
-    Ok(t.to_string())
-}
-
-/// A trunk: a dial pattern with `{number}`, no spaces, braces only in `{number}`.
-pub fn check_trunk(field: &str, t: &str) -> Result<(), String> {
-    let rest = t.replacen("{number}", "", 1);
-    if !t.contains("{number}") {
-        return Err(format!("{field}: `{t}` has no {{number}} (e.g. sofia/gateway/NAME/{{number}})"));
-    }
-    if t.is_empty()
-        || rest
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "{}[]$,|'\"^".contains(c))
-    {
-        return Err(format!(
-            "{field}: `{t}` is not a dial pattern (letters, digits, / . _ - : @ and {{number}} only)"
-        ));
-    }
-    Ok(())
-}
-
-/// A caller ID: digits with an optional leading `+`.
-fn caller_id(field: &str, v: &Option<String>) -> Result<Option<String>, String> {
-    let Some(s) = v.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
-        return Ok(None);
-    };
-    let digits = s.strip_prefix('+').unwrap_or(s);
-    if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{field}: `{s}` is not a caller ID (digits, optional leading +)"));
-    }
-    Ok(Some(s.to_string()))
-}
-
-fn url(field: &str, v: &Option<String>) -> Result<Option<String>, String> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(u) => check_webhook_url(u)
-            .map(|()| Some(u.to_string()))
-            .map_err(|e| format!("{field}: {e}")),
-    }
-}
-
 impl CallbackRequest {
     /// Checks every field; `phone` normalises a number to E.164 (or says why it cannot).
     pub fn check(
@@ -269,22 +199,46 @@ impl CallbackRequest {
             }
         }
         let language = text("language", &self.language, "ru")?;
-        if !language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(format!("language: `{language}` is not a language code like ru or en"));
+        if !language
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "language: `{language}` is not a language code like ru or en"
+            ));
         }
         let voice = text("voice", &self.voice, &language)?;
-        if !voice.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(format!("voice: `{voice}` is not a TTS voice name (letters, digits, - and _)"));
+        if !voice
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "voice: `{voice}` is not a TTS voice name (letters, digits, - and _)"
+            ));
         }
-        let info = match self.info.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let info = match self
+            .info
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(_) => Some(text("info", &self.info, "")?),
             None => None,
         };
         let digits = [
             ("info_digit", digit("info_digit", &self.info_digit, true)?),
-            ("connect_digit", digit("connect_digit", &self.connect_digit, false)?),
-            ("cancel_digit", digit("cancel_digit", &self.cancel_digit, false)?),
-            ("postpone_digit", digit("postpone_digit", &self.postpone_digit, false)?),
+            (
+                "connect_digit",
+                digit("connect_digit", &self.connect_digit, false)?,
+            ),
+            (
+                "cancel_digit",
+                digit("cancel_digit", &self.cancel_digit, false)?,
+            ),
+            (
+                "postpone_digit",
+                digit("postpone_digit", &self.postpone_digit, false)?,
+            ),
             (
                 "cancel_recalls_digit",
                 digit("cancel_recalls_digit", &self.cancel_recalls_digit, false)?,
@@ -299,21 +253,38 @@ impl CallbackRequest {
         }
         let repeats = self.repeats.unwrap_or(1);
         if !(1..=MAX_REPEATS).contains(&repeats) {
-            return Err(format!("repeats: {repeats} is not between 1 and {MAX_REPEATS}"));
+            return Err(format!(
+                "repeats: {repeats} is not between 1 and {MAX_REPEATS}"
+            ));
         }
-        let extension = match self.extension.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let extension = match self
+            .extension
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
-            Some(e) if e.len() <= 20 && e.chars().all(|c| c.is_ascii_digit() || c == '*' || c == '#') => {
+            Some(e)
+                if e.len() <= 20
+                    && e.chars()
+                        .all(|c| c.is_ascii_digit() || c == '*' || c == '#') =>
+            {
                 Some(e.to_string())
             }
-            Some(e) => return Err(format!("extension: `{e}` is not extension digits (0-9, *, #)")),
+            Some(e) => {
+                return Err(format!(
+                    "extension: `{e}` is not extension digits (0-9, *, #)"
+                ))
+            }
         };
         let ms = |field: &str, v: Option<u64>, default: u64| match v.unwrap_or(default) {
             x if x <= 600_000 => Ok(x),
             x => Err(format!("{field}: {x} ms is over 600000 (10 minutes)")),
         };
         if self.manager_trunks.is_empty() {
-            return Err("manager_trunks: give at least one trunk (e.g. sofia/gateway/NAME/{number})".into());
+            return Err(
+                "manager_trunks: give at least one trunk (e.g. sofia/gateway/NAME/{number})".into(),
+            );
         }
         for (i, t) in self.manager_trunks.iter().enumerate() {
             check_trunk(&format!("manager_trunks[{i}]"), t)?;
@@ -331,12 +302,16 @@ impl CallbackRequest {
         }
         for (i, s) in self.recall_intervals.iter().enumerate() {
             if !(1..=30 * 86_400).contains(s) {
-                return Err(format!("recall_intervals[{i}]: {s} s is not between 1 s and 30 days"));
+                return Err(format!(
+                    "recall_intervals[{i}]: {s} s is not between 1 s and 30 days"
+                ));
             }
         }
         let ring_timeout = self.ring_timeout.unwrap_or(30);
         if !(5..=300).contains(&ring_timeout) {
-            return Err(format!("ring_timeout: {ring_timeout} s is not between 5 and 300"));
+            return Err(format!(
+                "ring_timeout: {ring_timeout} s is not between 5 and 300"
+            ));
         }
         if let Some(w) = &self.working_hours {
             working_schedule(w)?;
@@ -403,7 +378,9 @@ impl CallbackSpec {
 
     /// The wait before recall number `n` (1-based), if there is one.
     pub fn recall_after(&self, n: u32) -> Option<u64> {
-        self.recall_intervals.get(n.checked_sub(1)? as usize).copied()
+        self.recall_intervals
+            .get(n.checked_sub(1)? as usize)
+            .copied()
     }
 
     /// The wait before a postponed call: the next recall interval, else the last one, else 30 min.

@@ -175,7 +175,12 @@ pub enum Next {
 /// The rule: a postponed call is recalled after the next interval (or the last, or 30 min);
 /// a recallable failure after the next interval while one is left; nothing after recalls were
 /// cancelled (digit) or for any other status.
-pub fn next_step(spec: &CallbackSpec, status: CallbackStatus, calls: u32, recalls_cancelled: bool) -> Next {
+pub fn next_step(
+    spec: &CallbackSpec,
+    status: CallbackStatus,
+    calls: u32,
+    recalls_cancelled: bool,
+) -> Next {
     if recalls_cancelled {
         return Next::Done;
     }

@@ -14,7 +14,9 @@ fn phone(s: &str) -> Result<String, String> {
 
 fn base() -> CallbackRequest {
     CallbackRequest {
-        managers: Some(Managers::Joined("+79161110001_+79161110002^79161110003".into())),
+        managers: Some(Managers::Joined(
+            "+79161110001_+79161110002^79161110003".into(),
+        )),
         client: Some("+77011112233".into()),
         manager_trunks: vec!["sofia/gateway/t1/{number}".into()],
         ..CallbackRequest::default()
@@ -29,7 +31,10 @@ fn defaults_and_separators() {
     assert_eq!(s.client_phrase, "Звонок клиенту");
     assert_eq!(s.client_delay_ms, 3000);
     assert_eq!(s.client_trunks, s.manager_trunks);
-    assert_eq!((s.repeats, s.attempt, s.dial_mode), (1, 1, DialMode::Sequential));
+    assert_eq!(
+        (s.repeats, s.attempt, s.dial_mode),
+        (1, 1, DialMode::Sequential)
+    );
     assert!(s.auto_connect());
     let list = CallbackRequest {
         managers: Some(Managers::List(vec!["+79161110001".into(), " ".into()])),
@@ -41,36 +46,181 @@ fn defaults_and_separators() {
 #[test]
 fn every_error_names_its_field() {
     let cases: Vec<(CallbackRequest, &str)> = vec![
-        (CallbackRequest { managers: None, ..base() }, "managers:"),
-        (CallbackRequest { managers: Some(Managers::Joined("+7916_x".into())), ..base() }, "managers[0]:"),
-        (CallbackRequest { client: None, ..base() }, "client:"),
-        (CallbackRequest { client: Some("abc".into()), ..base() }, "client:"),
-        (CallbackRequest { connect_digit: Some("55".into()), ..base() }, "connect_digit:"),
-        (CallbackRequest { cancel_digit: Some("#".into()), ..base() }, "cancel_digit:"),
-        (
-            CallbackRequest { connect_digit: Some("5".into()), postpone_digit: Some("5".into()), ..base() },
-            "postpone_digit: the same key as connect_digit",
-        ),
-        (CallbackRequest { repeats: Some(25), ..base() }, "repeats:"),
-        (CallbackRequest { repeats: Some(0), ..base() }, "repeats:"),
-        (CallbackRequest { manager_trunks: vec![], ..base() }, "manager_trunks:"),
-        (CallbackRequest { manager_trunks: vec!["sofia/gateway/a b/{number}".into()], ..base() }, "manager_trunks[0]:"),
-        (CallbackRequest { client_trunks: vec!["sofia/gateway/x/123".into()], ..base() }, "client_trunks[0]:"),
-        (CallbackRequest { client_trunks: vec!["sofia/gateway/${x}/{number}".into()], ..base() }, "client_trunks[0]:"),
-        (CallbackRequest { text: Some("a\nb".into()), ..base() }, "text:"),
-        (CallbackRequest { info: Some("x\r".into()), ..base() }, "info:"),
-        (CallbackRequest { client_caller_id: Some("${system(id)}".into()), ..base() }, "client_caller_id:"),
-        (CallbackRequest { extension: Some("12a".into()), ..base() }, "extension:"),
-        (CallbackRequest { client_delay_ms: Some(700_000), ..base() }, "client_delay_ms:"),
-        (CallbackRequest { recall_intervals: vec![0], ..base() }, "recall_intervals[0]:"),
-        (CallbackRequest { ring_timeout: Some(1), ..base() }, "ring_timeout:"),
-        (CallbackRequest { status_url: Some("ftp://x".into()), ..base() }, "status_url:"),
-        (CallbackRequest { log_url: Some("http://u:p@x/".into()), ..base() }, "log_url:"),
-        (CallbackRequest { language: Some("r u".into()), ..base() }, "language:"),
-        (CallbackRequest { idempotency_key: Some(String::new()), ..base() }, "idempotency_key:"),
         (
             CallbackRequest {
-                working_hours: Some(WorkingHours { timezone: "Mars/Base".into(), windows: vec![] }),
+                managers: None,
+                ..base()
+            },
+            "managers:",
+        ),
+        (
+            CallbackRequest {
+                managers: Some(Managers::Joined("+7916_x".into())),
+                ..base()
+            },
+            "managers[0]:",
+        ),
+        (
+            CallbackRequest {
+                client: None,
+                ..base()
+            },
+            "client:",
+        ),
+        (
+            CallbackRequest {
+                client: Some("abc".into()),
+                ..base()
+            },
+            "client:",
+        ),
+        (
+            CallbackRequest {
+                connect_digit: Some("55".into()),
+                ..base()
+            },
+            "connect_digit:",
+        ),
+        (
+            CallbackRequest {
+                cancel_digit: Some("#".into()),
+                ..base()
+            },
+            "cancel_digit:",
+        ),
+        (
+            CallbackRequest {
+                connect_digit: Some("5".into()),
+                postpone_digit: Some("5".into()),
+                ..base()
+            },
+            "postpone_digit: the same key as connect_digit",
+        ),
+        (
+            CallbackRequest {
+                repeats: Some(25),
+                ..base()
+            },
+            "repeats:",
+        ),
+        (
+            CallbackRequest {
+                repeats: Some(0),
+                ..base()
+            },
+            "repeats:",
+        ),
+        (
+            CallbackRequest {
+                manager_trunks: vec![],
+                ..base()
+            },
+            "manager_trunks:",
+        ),
+        (
+            CallbackRequest {
+                manager_trunks: vec!["sofia/gateway/a b/{number}".into()],
+                ..base()
+            },
+            "manager_trunks[0]:",
+        ),
+        (
+            CallbackRequest {
+                client_trunks: vec!["sofia/gateway/x/123".into()],
+                ..base()
+            },
+            "client_trunks[0]:",
+        ),
+        (
+            CallbackRequest {
+                client_trunks: vec!["sofia/gateway/${x}/{number}".into()],
+                ..base()
+            },
+            "client_trunks[0]:",
+        ),
+        (
+            CallbackRequest {
+                text: Some("a\nb".into()),
+                ..base()
+            },
+            "text:",
+        ),
+        (
+            CallbackRequest {
+                info: Some("x\r".into()),
+                ..base()
+            },
+            "info:",
+        ),
+        (
+            CallbackRequest {
+                client_caller_id: Some("${system(id)}".into()),
+                ..base()
+            },
+            "client_caller_id:",
+        ),
+        (
+            CallbackRequest {
+                extension: Some("12a".into()),
+                ..base()
+            },
+            "extension:",
+        ),
+        (
+            CallbackRequest {
+                client_delay_ms: Some(700_000),
+                ..base()
+            },
+            "client_delay_ms:",
+        ),
+        (
+            CallbackRequest {
+                recall_intervals: vec![0],
+                ..base()
+            },
+            "recall_intervals[0]:",
+        ),
+        (
+            CallbackRequest {
+                ring_timeout: Some(1),
+                ..base()
+            },
+            "ring_timeout:",
+        ),
+        (
+            CallbackRequest {
+                status_url: Some("ftp://x".into()),
+                ..base()
+            },
+            "status_url:",
+        ),
+        (
+            CallbackRequest {
+                log_url: Some("http://u:p@x/".into()),
+                ..base()
+            },
+            "log_url:",
+        ),
+        (
+            CallbackRequest {
+                language: Some("r u".into()),
+                ..base()
+            },
+            "language:",
+        ),
+        (
+            CallbackRequest {
+                idempotency_key: Some(String::new()),
+                ..base()
+            },
+            "idempotency_key:",
+        ),
+        (
+            CallbackRequest {
+                working_hours: Some(WorkingHours {
+                    timezone: "Mars/Base".into(),
+                    windows: vec![],
+                }),
                 ..base()
             },
             "working_hours.timezone:",
@@ -84,12 +234,21 @@ fn every_error_names_its_field() {
 
 #[test]
 fn info_digit_may_be_hash_and_repeats_rule() {
-    let s = CallbackRequest { info_digit: Some("#".into()), repeats: Some(16), ..base() }
-        .check(&phone)
-        .unwrap();
+    let s = CallbackRequest {
+        info_digit: Some("#".into()),
+        repeats: Some(16),
+        ..base()
+    }
+    .check(&phone)
+    .unwrap();
     assert_eq!(s.info_digit, Some('#'));
     assert!(!s.auto_connect(), "16 and more: hang up without a digit");
-    let s = CallbackRequest { repeats: Some(15), ..base() }.check(&phone).unwrap();
+    let s = CallbackRequest {
+        repeats: Some(15),
+        ..base()
+    }
+    .check(&phone)
+    .unwrap();
     assert!(s.auto_connect());
 }
 
@@ -107,17 +266,37 @@ fn statuses_have_unique_codes_and_parse_back() {
 
 #[test]
 fn recall_rule() {
-    let s = CallbackRequest { recall_intervals: vec![60, 300], ..base() }.check(&phone).unwrap();
+    let s = CallbackRequest {
+        recall_intervals: vec![60, 300],
+        ..base()
+    }
+    .check(&phone)
+    .unwrap();
     use CallbackStatus::*;
     assert_eq!(next_step(&s, ClientNoAnswer, 1, false), Next::RecallIn(60));
     assert_eq!(next_step(&s, ManagerBusy, 2, false), Next::RecallIn(300));
-    assert_eq!(next_step(&s, ManagerBusy, 3, false), Next::Done, "intervals used up");
-    assert_eq!(next_step(&s, ClientNoAnswer, 1, true), Next::Done, "recalls cancelled");
+    assert_eq!(
+        next_step(&s, ManagerBusy, 3, false),
+        Next::Done,
+        "intervals used up"
+    );
+    assert_eq!(
+        next_step(&s, ClientNoAnswer, 1, true),
+        Next::Done,
+        "recalls cancelled"
+    );
     assert_eq!(next_step(&s, CancelledByManager, 1, false), Next::Done);
     assert_eq!(next_step(&s, Completed, 1, false), Next::Done);
     assert_eq!(next_step(&s, Postponed, 1, false), Next::RecallIn(60));
-    assert_eq!(next_step(&s, Postponed, 5, false), Next::RecallIn(300), "the last interval");
+    assert_eq!(
+        next_step(&s, Postponed, 5, false),
+        Next::RecallIn(300),
+        "the last interval"
+    );
     let none = base().check(&phone).unwrap();
-    assert_eq!(next_step(&none, Postponed, 1, false), Next::RecallIn(DEFAULT_POSTPONE_SECS));
+    assert_eq!(
+        next_step(&none, Postponed, 1, false),
+        Next::RecallIn(DEFAULT_POSTPONE_SECS)
+    );
     assert_eq!(next_step(&none, ClientNoAnswer, 1, false), Next::Done);
 }

@@ -109,7 +109,10 @@ impl AddArgs {
         };
         if !self.managers.is_empty() {
             r.managers = Some(Managers::List(
-                self.managers.iter().flat_map(|m| Managers::Joined(m.clone()).split()).collect(),
+                self.managers
+                    .iter()
+                    .flat_map(|m| Managers::Joined(m.clone()).split())
+                    .collect(),
             ));
         }
         if self.parallel {
@@ -152,10 +155,21 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     match args.command {
         Command::Add(a) => {
             let req = a.request()?;
-            let country = a.default_country.as_deref().unwrap_or(&config.default_country);
+            let country = a
+                .default_country
+                .as_deref()
+                .unwrap_or(&config.default_country);
             let (rec, created) = callbacks::add(&store, &Actor::cli(), country, &req, now).await?;
-            let what = if created { "queued" } else { "already queued (same key)" };
-            println!("callback #{} {what}, due {}", rec.id, rec.next_attempt_at.to_rfc3339());
+            let what = if created {
+                "queued"
+            } else {
+                "already queued (same key)"
+            };
+            println!(
+                "callback #{} {what}, due {}",
+                rec.id,
+                rec.next_attempt_at.to_rfc3339()
+            );
         }
         Command::List { state, limit, json } => {
             let state = state
@@ -166,7 +180,10 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
-                println!("{:>6}  {:<8} {:<24} {:>4}  {:<16} managers", "id", "state", "status", "code", "client");
+                println!(
+                    "{:>6}  {:<8} {:<24} {:>4}  {:<16} managers",
+                    "id", "state", "status", "code", "client"
+                );
                 for r in &rows {
                     print_row(r);
                 }
@@ -184,7 +201,11 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         }
         Command::Cancel { id } => {
             let rec = callbacks::cancel(&store, &Actor::cli(), id, now).await?;
-            println!("callback #{id}: {} ({}), recalls cancelled", rec.status, rec.state.as_str());
+            println!(
+                "callback #{id}: {} ({}), recalls cancelled",
+                rec.status,
+                rec.state.as_str()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,11 +9,11 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::switch::Switch;
+use crate::callback::callerid::Locations;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::ApiState;
 use crate::ops::report::Report;
-use crate::callback::callerid::Locations;
 use crate::scheduler::callbacks::CallbackLimits;
 use crate::scheduler::engine::{default_owner, Engine, EngineOptions};
 use crate::startup::nodes::{esl_nodes, wait_any_up};

@@ -36,8 +36,13 @@ impl CallbackSettings {
             return Err("callbacks: lines must be above zero and cps zero or more".into());
         }
         let r = &self.recordings;
-        if !r.starts_with('/') || r.chars().any(|c| c.is_whitespace() || c.is_control() || "${}".contains(c)) {
-            return Err(format!("callbacks.recordings: `{r}` is not an absolute path without spaces or $ {{ }}"));
+        if !r.starts_with('/')
+            || r.chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "${}".contains(c))
+        {
+            return Err(format!(
+                "callbacks.recordings: `{r}` is not an absolute path without spaces or $ {{ }}"
+            ));
         }
         Ok(())
     }
@@ -52,7 +57,13 @@ mod tests {
         let c = Config::from_parts("[callbacks]\nlines = 30\ncps = 0\n", "t", &[]).unwrap();
         assert_eq!((c.callbacks.lines, c.callbacks.cps), (30, 0.0));
         assert_eq!(Config::default().callbacks.lines, 10);
-        for bad in ["[callbacks]\nlines = 0\n", "[callbacks]\ncps = -1\n", "[callbacks]\nrecordings = \"rel/dir\"\n", "[callbacks]\nrecordings = \"/a/${x}\"\n", "[callbacks]\nnope = 1\n"] {
+        for bad in [
+            "[callbacks]\nlines = 0\n",
+            "[callbacks]\ncps = -1\n",
+            "[callbacks]\nrecordings = \"rel/dir\"\n",
+            "[callbacks]\nrecordings = \"/a/${x}\"\n",
+            "[callbacks]\nnope = 1\n",
+        ] {
             assert!(Config::from_parts(bad, "t", &[]).is_err(), "{bad}");
         }
     }

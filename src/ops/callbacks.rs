@@ -47,8 +47,18 @@ pub async fn add(
         }
         return Ok((rec, false));
     }
-    let after = json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
-    record(store, actor, "callback.add", &format!("callback:{}", rec.id), None, Some(after), now).await?;
+    let after =
+        json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
+    record(
+        store,
+        actor,
+        "callback.add",
+        &format!("callback:{}", rec.id),
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
     Ok((rec, true))
 }
 
@@ -69,12 +79,19 @@ pub async fn list(
     limit: u32,
     state: Option<JobState>,
 ) -> Result<Vec<CallbackRecord>> {
-    Ok(store.callbacks_page(after, limit.clamp(1, 1000), state).await?)
+    Ok(store
+        .callbacks_page(after, limit.clamp(1, 1000), state)
+        .await?)
 }
 
 /// Cancels a job: pending ones end (status cancelled), a running one's live call finishes and
 /// no recall follows. A job already done is a conflict.
-pub async fn cancel(store: &Store, actor: &Actor, id: i64, now: DateTime<Utc>) -> Result<CallbackRecord> {
+pub async fn cancel(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<CallbackRecord> {
     let (before, _) = show(store, id).await?;
     if before.state == JobState::Done {
         return Err(OpsError::Conflict(format!(
@@ -88,6 +105,15 @@ pub async fn cancel(store: &Store, actor: &Actor, id: i64, now: DateTime<Utc>) -
         .ok_or_else(|| OpsError::NotFound(format!("no callback #{id}")))?;
     let b = json!({ "state": before.state, "status": before.status });
     let a = json!({ "state": after.state, "status": after.status, "recalls_cancelled": after.recalls_cancelled });
-    record(store, actor, "callback.cancel", &format!("callback:{id}"), Some(b), Some(a), now).await?;
+    record(
+        store,
+        actor,
+        "callback.cancel",
+        &format!("callback:{id}"),
+        Some(b),
+        Some(a),
+        now,
+    )
+    .await?;
     Ok(after)
 }

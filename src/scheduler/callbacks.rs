@@ -3,12 +3,13 @@
 //! pacing permit held until its call is recorded, as campaign calls are.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::engine::{Engine, EngineError};
-use super::pacing::CapKey;
+use super::pacing::{CapKey, Pacer};
 use crate::call::callback::{run, CallbackCall, CallbackEnv};
 use crate::callback::callerid::Locations;
 use crate::callback::record::CallbackRecord;
@@ -32,6 +33,16 @@ impl Default for CallbackLimits {
     }
 }
 
+/// The default callback cap on `pacer` and what callback calls share, for a new engine.
+pub(super) fn defaults(pacer: &Pacer, lease: Duration) -> Arc<CallbackEnv> {
+    let d = CallbackLimits::default();
+    pacer.set_cap(CapKey::Callbacks, d.lines, d.cps, Instant::now());
+    Arc::new(CallbackEnv {
+        lease,
+        ..CallbackEnv::default()
+    })
+}
+
 /// The caps a job is counted against.
 fn caps_of(rec: &CallbackRecord) -> Vec<CapKey> {
     let mut caps = vec![CapKey::Callbacks];
@@ -44,7 +55,12 @@ fn caps_of(rec: &CallbackRecord) -> Vec<CapKey> {
 impl Engine {
     /// Sets the callback jobs' caps, caller-ID locations and recordings directory (before
     /// [`Engine::run`]).
-    pub fn configure_callbacks(&mut self, limits: CallbackLimits, locations: Locations, recordings: String) {
+    pub fn configure_callbacks(
+        &mut self,
+        limits: CallbackLimits,
+        locations: Locations,
+        recordings: String,
+    ) {
         self.pacer
             .set_cap(CapKey::Callbacks, limits.lines, limits.cps, Instant::now());
         self.callbacks = Arc::new(CallbackEnv {
@@ -55,7 +71,10 @@ impl Engine {
     }
 
     /// Leases due callback jobs up to the free lines and starts their calls.
-    pub(super) async fn dispatch_callbacks(&mut self, now: DateTime<Utc>) -> Result<(), EngineError> {
+    pub(super) async fn dispatch_callbacks(
+        &mut self,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
         let env = self.env.clone();
         let slots = self.pacer.free_slots(&[CapKey::Callbacks], Instant::now());
         let until = now + self.lease_span();
@@ -67,7 +86,9 @@ impl Engine {
             let caps = caps_of(&rec);
             let Some(permit) = self.pacer.acquire(&caps, Instant::now()) else {
                 // Raced out of room (a gateway cap): give it back, due now.
-                env.store.callback_release(rec.id, &self.opts.owner, now).await?;
+                env.store
+                    .callback_release(rec.id, &self.opts.owner, now)
+                    .await?;
                 continue;
             };
             let call = CallbackCall {

@@ -20,11 +20,19 @@ use crate::store::StoreError;
 pub const ENDED_UNWATCHED: &str = "ENDED_WHILE_DIALER_DOWN";
 
 /// Settles every running job this dialer may take; how many.
-pub(super) async fn settle_all(env: &CallEnv, nodes: &[Arc<NodeRt>], lease: chrono::Duration) -> Result<usize, StoreError> {
+pub(super) async fn settle_all(
+    env: &CallEnv,
+    nodes: &[Arc<NodeRt>],
+    lease: chrono::Duration,
+) -> Result<usize, StoreError> {
     let now = env.clock.now();
     let mut n = 0;
     for job in env.store.running_callbacks(&env.owner, now).await? {
-        if !env.store.adopt_callback(job.record.id, &env.owner, now, now + lease).await? {
+        if !env
+            .store
+            .adopt_callback(job.record.id, &env.owner, now, now + lease)
+            .await?
+        {
             continue;
         }
         let mut client_answered = false;
@@ -41,17 +49,30 @@ pub(super) async fn settle_all(env: &CallEnv, nodes: &[Arc<NodeRt>], lease: chro
                 .and_then(|h| h.get("Hangup-Cause").map(|c| c.into_owned()))
                 .unwrap_or_else(|| ENDED_UNWATCHED.into());
             client_answered |= leg.side == Side::Client && answered.is_some();
-            let end = LegEnd { answered_at: answered, ended_at: env.clock.now(), cause, sip_code: None };
+            let end = LegEnd {
+                answered_at: answered,
+                ended_at: env.clock.now(),
+                cause,
+                sip_code: None,
+            };
             env.store.callback_leg_end(leg.id, &end).await?;
         }
         let legs = env.store.callback_legs(job.record.id).await?;
-        client_answered |= legs
-            .iter()
-            .any(|l| l.call_no == job.record.calls && l.side == Side::Client && l.answered_at.is_some());
+        client_answered |= legs.iter().any(|l| {
+            l.call_no == job.record.calls && l.side == Side::Client && l.answered_at.is_some()
+        });
         // `connected` is written when the manager's channel bridged to the client.
         client_answered |= job.record.status == CallbackStatus::Connected;
-        let status = if client_answered { CallbackStatus::Completed } else { CallbackStatus::TechnicalFailure };
-        let started = legs.iter().filter(|l| l.call_no == job.record.calls).map(|l| l.started_at).min();
+        let status = if client_answered {
+            CallbackStatus::Completed
+        } else {
+            CallbackStatus::TechnicalFailure
+        };
+        let started = legs
+            .iter()
+            .filter(|l| l.call_no == job.record.calls)
+            .map(|l| l.started_at)
+            .min();
         let ended_at = env.clock.now();
         let result = CallResult {
             status,
@@ -61,7 +82,11 @@ pub(super) async fn settle_all(env: &CallEnv, nodes: &[Arc<NodeRt>], lease: chro
             recording: None,
             manager: legs
                 .iter()
-                .find(|l| l.call_no == job.record.calls && l.side == Side::Manager && l.answered_at.is_some())
+                .find(|l| {
+                    l.call_no == job.record.calls
+                        && l.side == Side::Manager
+                        && l.answered_at.is_some()
+                })
                 .map(|l| l.number.clone()),
             digits: String::new(),
             cancel_recalls: false,

@@ -21,7 +21,6 @@ use tokio_util::sync::CancellationToken;
 use super::definitions::{Definitions, Lookup};
 use super::zones;
 use crate::call::actor::{run_call, CallJob, NodeRt};
-use crate::call::callback::CallbackEnv;
 use crate::call::finish::{CallEnv, EngineRequest, LiveSet};
 use crate::call::job::{CampaignRt, Job};
 use crate::call::metrics::Metrics;
@@ -105,7 +104,7 @@ pub struct Engine {
     pub(super) calls: JoinSet<()>,
     pub(super) next_due: Option<DateTime<Utc>>,
     /// What callback calls share (caller-ID locations, lease, recordings).
-    pub(super) callbacks: Arc<CallbackEnv>,
+    pub(super) callbacks: Arc<crate::call::callback::CallbackEnv>,
 }
 
 impl Engine {
@@ -116,12 +115,7 @@ impl Engine {
         for g in &opts.gateways {
             pacer.set_gateway(&g.name, g.lines, g.cps, Instant::now());
         }
-        let d = super::callbacks::CallbackLimits::default();
-        pacer.set_cap(CapKey::Callbacks, d.lines, d.cps, Instant::now());
-        let callbacks = Arc::new(CallbackEnv {
-            lease: opts.lease,
-            ..CallbackEnv::default()
-        });
+        let callbacks = super::callbacks::defaults(&pacer, opts.lease);
         let env = Arc::new(CallEnv {
             store,
             owner: opts.owner.clone(),

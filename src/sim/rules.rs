@@ -271,7 +271,10 @@ mix = [{ weight = 1, result = "busy" }, { weight = 3, result = "answer" }]
         let mut st = RuleState::new(1);
         assert_eq!(r.pick("79003000001", &mut st).result, Kind::Busy);
         assert_eq!(r.pick("79003000002", &mut st).result, Kind::Busy);
-        assert_eq!(r.pick_on("5559", Some("down"), &mut st).result, Kind::GatewayDown);
+        assert_eq!(
+            r.pick_on("5559", Some("down"), &mut st).result,
+            Kind::GatewayDown
+        );
         assert_eq!(r.pick_on("5559", Some("up"), &mut st).result, Kind::Answer);
         assert_eq!(r.pick("5559", &mut st).result, Kind::Answer);
         assert_eq!(r.pick("79003000001", &mut st).result, Kind::Answer);

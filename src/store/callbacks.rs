@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::outbox::enqueue_in;
 use super::{from_ms, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError, WriteTx};
-use crate::callback::record::{CallResult, CallbackRecord, LegEnd, LegRecord, NewLeg, Side};
+use crate::callback::record::{CallResult, CallbackRecord, LegRecord};
 use crate::callback::{CallbackSpec, CallbackStatus, JobState};
 use crate::model::NewDelivery;
 
@@ -67,46 +67,6 @@ impl Row {
 fn records(rows: Vec<Row>) -> Result<Vec<CallbackRecord>> {
     rows.into_iter().map(Row::into_record).collect()
 }
-
-#[derive(sqlx::FromRow)]
-struct LegRow {
-    id: i64,
-    call_no: i64,
-    side: String,
-    number: String,
-    trunk: String,
-    uuid: String,
-    caller_id: String,
-    node: String,
-    started_at: i64,
-    answered_at: Option<i64>,
-    ended_at: Option<i64>,
-    cause: Option<String>,
-    sip_code: Option<i64>,
-}
-
-impl LegRow {
-    fn into_leg(self) -> Result<LegRecord> {
-        Ok(LegRecord {
-            id: self.id,
-            call_no: u32::try_from(self.call_no.max(0)).unwrap_or(0),
-            side: Side::parse(&self.side).map_err(StoreError::Corrupt)?,
-            number: self.number,
-            trunk: self.trunk,
-            uuid: self.uuid,
-            caller_id: self.caller_id,
-            node: self.node,
-            started_at: from_ms(self.started_at),
-            answered_at: self.answered_at.map(from_ms),
-            ended_at: self.ended_at.map(from_ms),
-            cause: self.cause,
-            sip_code: self.sip_code.and_then(|c| u16::try_from(c).ok()),
-        })
-    }
-}
-
-const LEG_COLUMNS: &str = "id, call_no, side, number, trunk, uuid, caller_id, node, started_at, \
-                           answered_at, ended_at, cause, sip_code";
 
 /// A new job to store.
 #[derive(Debug, Clone)]
@@ -182,15 +142,6 @@ impl Store {
         row.map(Row::into_record).transpose()
     }
 
-    /// A job's legs, in the order they were dialled.
-    pub async fn callback_legs(&self, id: i64) -> Result<Vec<LegRecord>> {
-        let sql = format!("SELECT {LEG_COLUMNS} FROM callback_legs WHERE callback_id = $1 ORDER BY id");
-        let rows: Vec<LegRow> = with_pool!(self, p => {
-            sqlx::query_as(&sql).bind(id).fetch_all(p).await?
-        });
-        rows.into_iter().map(LegRow::into_leg).collect()
-    }
-
     /// Jobs after id `after`, oldest first, at most `limit`; only those in `state` when given.
     pub async fn callbacks_page(
         &self,
@@ -210,7 +161,11 @@ impl Store {
 
     /// Cancels a job: a pending one is done at once (status cancelled); a running one keeps its
     /// live call and gets no recall. The job after, or `None` when there is no such job.
-    pub async fn callback_cancel(&self, id: i64, now: DateTime<Utc>) -> Result<Option<CallbackRecord>> {
+    pub async fn callback_cancel(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CallbackRecord>> {
         let st = CallbackStatus::Cancelled;
         let pending = "UPDATE callbacks SET state = 'done', status = $1, status_code = $2, \
                        recalls_cancelled = 1, updated_at = $3 WHERE id = $4 AND state = 'pending'";
@@ -244,7 +199,10 @@ impl Store {
         let set = "SET state = 'running', status = $3, status_code = $4, calls = calls + 1, \
                    lease_owner = $5, lease_until = $6, updated_at = $1";
         let sql = if self.is_postgres() {
-            let cols: Vec<String> = COLUMNS.split(", ").map(|c| format!("callbacks.{c}")).collect();
+            let cols: Vec<String> = COLUMNS
+                .split(", ")
+                .map(|c| format!("callbacks.{c}"))
+                .collect();
             format!(
                 "WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) UPDATE callbacks {set} \
                  FROM picked WHERE callbacks.id = picked.id RETURNING {}",
@@ -277,7 +235,12 @@ impl Store {
     }
 
     /// Extends the leases of `owner`'s running jobs.
-    pub async fn extend_callback_leases(&self, owner: &str, ids: &[i64], until: DateTime<Utc>) -> Result<()> {
+    pub async fn extend_callback_leases(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        until: DateTime<Utc>,
+    ) -> Result<()> {
         for id in ids {
             let sql = "UPDATE callbacks SET lease_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'running'";
             with_pool!(self, p => {
@@ -302,39 +265,18 @@ impl Store {
     }
 
     /// Sets the live status of a running job (calling_client, connected), fenced on the owner.
-    pub async fn callback_progress(&self, id: i64, owner: &str, status: CallbackStatus, now: DateTime<Utc>) -> Result<()> {
+    pub async fn callback_progress(
+        &self,
+        id: i64,
+        owner: &str,
+        status: CallbackStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let sql = "UPDATE callbacks SET status = $1, status_code = $2, updated_at = $3 \
                    WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
         with_pool!(self, p => {
             sqlx::query(sql).bind(status.as_str()).bind(i64::from(status.code())).bind(ms(now))
                 .bind(id).bind(owner).execute(p).await?;
-        });
-        Ok(())
-    }
-
-    /// Writes a leg before it is dialled, fenced on the job's lease owner (one statement); its id.
-    pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
-        let sql = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, caller_id, \
-                   node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
-                   (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running') \
-                   RETURNING id";
-        let id: Option<i64> = with_pool!(self, p => {
-            sqlx::query_scalar(sql)
-                .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
-                .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)
-                .bind(&leg.node).bind(ms(leg.started_at)).bind(owner)
-                .fetch_optional(p).await?
-        });
-        id.ok_or(StoreError::LeaseLost { contact_id: leg.callback_id })
-    }
-
-    /// Closes a leg (once: a closed leg keeps its first end).
-    pub async fn callback_leg_end(&self, leg_id: i64, end: &LegEnd) -> Result<()> {
-        let sql = "UPDATE callback_legs SET answered_at = $1, ended_at = $2, cause = $3, sip_code = $4 \
-                   WHERE id = $5 AND ended_at IS NULL";
-        with_pool!(self, p => {
-            sqlx::query(sql).bind(end.answered_at.map(ms)).bind(ms(end.ended_at)).bind(&end.cause)
-                .bind(end.sip_code.map(i64::from)).bind(leg_id).execute(p).await?;
         });
         Ok(())
     }
@@ -396,7 +338,11 @@ impl Store {
 
     /// Running jobs another dialer does not hold alive (`owner`'s own, or leases expired by
     /// `now`), with their open legs: what a restarted dialer must settle.
-    pub async fn running_callbacks(&self, owner: &str, now: DateTime<Utc>) -> Result<Vec<RunningCallback>> {
+    pub async fn running_callbacks(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunningCallback>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM callbacks WHERE state = 'running' AND (lease_owner = $1 OR lease_until <= $2) ORDER BY id"
         );
@@ -415,7 +361,13 @@ impl Store {
     }
 
     /// Takes a running job over for settling (its lease is `owner`'s or expired).
-    pub async fn adopt_callback(&self, id: i64, owner: &str, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool> {
+    pub async fn adopt_callback(
+        &self,
+        id: i64,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool> {
         let sql = "UPDATE callbacks SET lease_owner = $1, lease_until = $2 WHERE id = $3 AND state = 'running' \
                    AND (lease_owner = $1 OR lease_until <= $4)";
         let n = with_pool!(self, p => {

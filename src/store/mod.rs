@@ -25,6 +25,7 @@
 
 mod access;
 mod attempts;
+mod callback_legs;
 mod callbacks;
 mod campaigns;
 mod contact_writer;

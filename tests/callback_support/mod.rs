@@ -16,6 +16,53 @@ use super::support::World;
 
 pub const CLIENT: &str = "+77011112233";
 
+pub const MINUTE: Duration = Duration::from_secs(60);
+
+/// Managers 7916111000N, the client 77011112233.
+pub const RULES: &str = r#"
+[[rule]]
+name = "busy manager"
+exact = "79161110001"
+outcome = [{ result = "busy", ring = 1.0 }]
+
+[[rule]]
+name = "manager answering after 2 s"
+exact = "79161110002"
+outcome = [{ result = "answer", ring = 2.0 }]
+
+[[rule]]
+name = "slow manager"
+exact = "79161110003"
+outcome = [{ result = "answer", ring = 6.0 }]
+
+[[rule]]
+name = "client"
+exact = "77011112233"
+outcome = [{ result = "answer", ring = 3.0, hangup_after = 20.0 }]
+"#;
+
+/// Rules where manager 79162220001 presses `keys` (seconds after answer, keys) on each call in
+/// turn, and the client answers after 3 s and talks 5 s (or as `client` says).
+pub fn pressing(calls: &[&[(f64, &str)]], client: &str) -> String {
+    let outcomes: Vec<String> = calls
+        .iter()
+        .map(|keys| {
+            let k: Vec<String> = keys
+                .iter()
+                .map(|(at, press)| format!("{{ at = {at}, press = \"{press}\" }}"))
+                .collect();
+            format!(
+                "{{ result = \"answer\", ring = 1.0, keys = [{}] }}",
+                k.join(", ")
+            )
+        })
+        .collect();
+    format!(
+        "[[rule]]\nexact = \"79162220001\"\noutcome = [{}]\n\n[[rule]]\nexact = \"77011112233\"\noutcome = [{client}]\n",
+        outcomes.join(", ")
+    )
+}
+
 /// A request: the given fields over a minimal job (one trunk `t1`, the client above).
 pub fn request(fields: Value) -> CallbackRequest {
     let mut base = json!({
@@ -49,11 +96,21 @@ pub async fn job(w: &World, id: i64) -> (CallbackRecord, Vec<LegRecord>) {
 }
 
 /// Waits until the job has made `calls` calls and is in `state` (not running).
-pub async fn settled(w: &World, id: i64, calls: u32, state: JobState, limit: Duration) -> (CallbackRecord, Vec<LegRecord>) {
-    w.until(&format!("callback #{id}: {calls} call(s), {state:?}"), limit, || async {
-        let (r, _) = job(w, id).await;
-        r.calls == calls && r.state == state
-    })
+pub async fn settled(
+    w: &World,
+    id: i64,
+    calls: u32,
+    state: JobState,
+    limit: Duration,
+) -> (CallbackRecord, Vec<LegRecord>) {
+    w.until(
+        &format!("callback #{id}: {calls} call(s), {state:?}"),
+        limit,
+        || async {
+            let (r, _) = job(w, id).await;
+            r.calls == calls && r.state == state
+        },
+    )
     .await;
     job(w, id).await
 }
@@ -63,7 +120,12 @@ pub fn legs(legs: &[LegRecord]) -> Vec<(Side, String, String, String)> {
     legs.iter()
         .map(|l| {
             let gw = l.trunk.split('/').nth(2).unwrap_or_default().to_string();
-            (l.side, l.number.trim_start_matches('+').to_string(), gw, l.cause.clone().unwrap_or_default())
+            (
+                l.side,
+                l.number.trim_start_matches('+').to_string(),
+                gw,
+                l.cause.clone().unwrap_or_default(),
+            )
         })
         .collect()
 }

@@ -51,11 +51,17 @@ fn meaning(ctx: &Ctx<'_>, k: char) -> Option<&'static str> {
 
 fn keys(ctx: &Ctx<'_>) -> Vec<char> {
     let s = ctx.spec;
-    [s.connect_digit, s.cancel_digit, s.postpone_digit, s.cancel_recalls_digit, s.info_digit]
-        .into_iter()
-        .flatten()
-        .filter(|d| *d != '#')
-        .collect()
+    [
+        s.connect_digit,
+        s.cancel_digit,
+        s.postpone_digit,
+        s.cancel_recalls_digit,
+        s.info_digit,
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|d| *d != '#')
+    .collect()
 }
 
 fn speak(ctx: &Ctx<'_>, text: &str) -> Option<crate::esl::command::AppCall> {
@@ -150,12 +156,20 @@ pub(super) enum ClientEnd {
 }
 
 /// The delay, the phrase, then the client bridged to the manager, trunk by trunk.
-pub(super) async fn call_client(ctx: &Ctx<'_>, line: &mut Line, cancel_recalls: &mut bool) -> ClientEnd {
+pub(super) async fn call_client(
+    ctx: &Ctx<'_>,
+    line: &mut Line,
+    cancel_recalls: &mut bool,
+) -> ClientEnd {
     ctx.progress(CallbackStatus::CallingClient).await;
-    let before: Vec<char> = [ctx.spec.cancel_digit, ctx.spec.postpone_digit, ctx.spec.cancel_recalls_digit]
-        .into_iter()
-        .flatten()
-        .collect();
+    let before: Vec<char> = [
+        ctx.spec.cancel_digit,
+        ctx.spec.postpone_digit,
+        ctx.spec.cancel_recalls_digit,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut delay = Duration::from_millis(ctx.spec.client_delay_ms);
     loop {
         let started = tokio::time::Instant::now();
@@ -202,7 +216,10 @@ pub(super) async fn call_client(ctx: &Ctx<'_>, line: &mut Line, cancel_recalls: 
             causes.push("INVALID_GATEWAY".to_string());
             continue;
         };
-        let Ok(row) = ctx.start_leg(Side::Client, &client, trunk, &uuid, &shown).await else {
+        let Ok(row) = ctx
+            .start_leg(Side::Client, &client, trunk, &uuid, &shown)
+            .await
+        else {
             return ClientEnd::LeaseLost;
         };
         let mut leg = Leg::new(row, uuid.clone(), client.clone());
@@ -210,7 +227,11 @@ pub(super) async fn call_client(ctx: &Ctx<'_>, line: &mut Line, cancel_recalls: 
         let done = bridge_once(ctx, line, &bridge).await;
         if let Some(ev) = b_events.as_mut() {
             // The B leg's end comes with the bridge's; a leg never created has no events.
-            let bound = if leg.progress.created || done.answered { 10 } else { 1 };
+            let bound = if leg.progress.created || done.answered {
+                10
+            } else {
+                1
+            };
             let follow = async {
                 while !leg.progress.ended() {
                     match ev.next().await {
@@ -253,7 +274,9 @@ pub(super) fn client_status(causes: &[String]) -> CallbackStatus {
         Some(Disposition::Rejected) => CallbackStatus::ClientRejected,
         Some(Disposition::NoAnswer) => CallbackStatus::ClientNoAnswer,
         Some(Disposition::Technical) | None => CallbackStatus::TechnicalFailure,
-        Some(_) if causes.last().is_some_and(|c| c == "NO_CHANNEL") => CallbackStatus::TechnicalFailure,
+        Some(_) if causes.last().is_some_and(|c| c == "NO_CHANNEL") => {
+            CallbackStatus::TechnicalFailure
+        }
         Some(_) => CallbackStatus::ClientNoAnswer,
     }
 }
@@ -264,7 +287,11 @@ struct Bridged {
 }
 
 /// Runs one `bridge` on the manager's channel; marks the job connected when it bridges.
-async fn bridge_once(ctx: &Ctx<'_>, line: &mut Line, bridge: &crate::esl::command::AppCall) -> Bridged {
+async fn bridge_once(
+    ctx: &Ctx<'_>,
+    line: &mut Line,
+    bridge: &crate::esl::command::AppCall,
+) -> Bridged {
     let uuid = line.leg.uuid.clone();
     let exec = ctx.switch.execute(&uuid, bridge);
     tokio::pin!(exec);
@@ -289,7 +316,9 @@ async fn bridge_once(ctx: &Ctx<'_>, line: &mut Line, bridge: &crate::esl::comman
     };
     // Keys pressed while bridged went to the client; only later ones count.
     line.keys.clear();
-    let status = result.as_ref().and_then(|e| e.variable("DIALSTATUS").map(|s| s.into_owned()));
+    let status = result
+        .as_ref()
+        .and_then(|e| e.variable("DIALSTATUS").map(|s| s.into_owned()));
     let cause = result
         .as_ref()
         .and_then(|e| {
@@ -297,7 +326,13 @@ async fn bridge_once(ctx: &Ctx<'_>, line: &mut Line, bridge: &crate::esl::comman
                 .or_else(|| e.variable("last_bridge_hangup_cause"))
                 .map(|s| s.into_owned())
         })
-        .unwrap_or_else(|| if line.leg.progress.ended() { "ORIGINATOR_CANCEL".into() } else { "NORMAL_TEMPORARY_FAILURE".into() });
+        .unwrap_or_else(|| {
+            if line.leg.progress.ended() {
+                "ORIGINATOR_CANCEL".into()
+            } else {
+                "NORMAL_TEMPORARY_FAILURE".into()
+            }
+        });
     Bridged {
         answered: status.as_deref() == Some("SUCCESS") || line.leg.progress.bridged,
         cause: normalise_cause(&cause, None),
@@ -306,10 +341,14 @@ async fn bridge_once(ctx: &Ctx<'_>, line: &mut Line, bridge: &crate::esl::comman
 
 /// After the client call: postpone, or cancel later recalls, for [`AFTER_CALL`]; then hang up.
 pub(super) async fn after_call(ctx: &Ctx<'_>, line: &mut Line, cancel_recalls: &mut bool) -> bool {
-    let wanted: Vec<char> = [ctx.spec.postpone_digit, ctx.spec.cancel_digit, ctx.spec.cancel_recalls_digit]
-        .into_iter()
-        .flatten()
-        .collect();
+    let wanted: Vec<char> = [
+        ctx.spec.postpone_digit,
+        ctx.spec.cancel_digit,
+        ctx.spec.cancel_recalls_digit,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let mut postponed = false;
     if !wanted.is_empty() {
         match line.wait(ctx, AFTER_CALL, &wanted).await {

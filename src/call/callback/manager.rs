@@ -101,7 +101,10 @@ async fn ring(ctx: &Ctx<'_>, numbers: &[String], trunk: &str) -> Round {
             tracing::warn!(number = %number, trunk = %trunk, "manager number cannot be dialled");
             continue;
         };
-        let row = match ctx.start_leg(Side::Manager, number, trunk, &uuid, &shown).await {
+        let row = match ctx
+            .start_leg(Side::Manager, number, trunk, &uuid, &shown)
+            .await
+        {
             Ok(row) => row,
             Err(()) => return Round::LeaseLost,
         };
@@ -117,7 +120,10 @@ async fn ring(ctx: &Ctx<'_>, numbers: &[String], trunk: &str) -> Round {
     if legs.is_empty() {
         return Round::Lost(Vec::new());
     }
-    let timeout = ("originate_timeout".to_string(), ctx.spec.ring_timeout.to_string());
+    let timeout = (
+        "originate_timeout".to_string(),
+        ctx.spec.ring_timeout.to_string(),
+    );
     let (vars, endpoint) = if dial.len() == 1 {
         let (mut vars, endpoint) = dial.remove(0);
         vars.push(timeout);
@@ -163,7 +169,11 @@ async fn follow(
             None => legs[i].progress.unreachable = true,
         }
     }
-    let guard = ctx.env.clock.real(Duration::from_secs(ctx.spec.ring_timeout)) * 2
+    let guard = ctx
+        .env
+        .clock
+        .real(Duration::from_secs(ctx.spec.ring_timeout))
+        * 2
         + Duration::from_secs(30);
     let deadline = tokio::time::sleep(guard);
     tokio::pin!(deadline, originate);
@@ -261,11 +271,23 @@ mod tests {
     #[test]
     fn status_when_no_manager_answered() {
         use Disposition::*;
-        assert_eq!(manager_status(&[Busy, NoAnswer]), CallbackStatus::ManagerNoAnswer);
-        assert_eq!(manager_status(&[Busy, Technical]), CallbackStatus::ManagerBusy);
+        assert_eq!(
+            manager_status(&[Busy, NoAnswer]),
+            CallbackStatus::ManagerNoAnswer
+        );
+        assert_eq!(
+            manager_status(&[Busy, Technical]),
+            CallbackStatus::ManagerBusy
+        );
         assert_eq!(manager_status(&[Rejected]), CallbackStatus::ManagerRejected);
-        assert_eq!(manager_status(&[Technical, Technical]), CallbackStatus::TechnicalFailure);
+        assert_eq!(
+            manager_status(&[Technical, Technical]),
+            CallbackStatus::TechnicalFailure
+        );
         assert_eq!(manager_status(&[]), CallbackStatus::TechnicalFailure);
-        assert_eq!(manager_status(&[InvalidNumber]), CallbackStatus::ManagerNoAnswer);
+        assert_eq!(
+            manager_status(&[InvalidNumber]),
+            CallbackStatus::ManagerNoAnswer
+        );
     }
 }

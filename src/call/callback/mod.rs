@@ -73,11 +73,20 @@ impl Ctx<'_> {
             to_client: self.spec.default_caller_id_client.as_deref(),
             custom_to_client: self.spec.client_caller_id.as_deref(),
         };
-        self.shared.locations.caller_ids(manager, &self.spec.client, d)
+        self.shared
+            .locations
+            .caller_ids(manager, &self.spec.client, d)
     }
 
     /// Writes a leg before it is dialled; `Err` when the lease is lost.
-    pub async fn start_leg(&self, side: Side, number: &str, trunk: &str, uuid: &str, shown: &str) -> Result<i64, ()> {
+    pub async fn start_leg(
+        &self,
+        side: Side,
+        number: &str,
+        trunk: &str,
+        uuid: &str,
+        shown: &str,
+    ) -> Result<i64, ()> {
         let leg = NewLeg {
             callback_id: self.rec.id,
             call_no: self.rec.calls,
@@ -89,7 +98,12 @@ impl Ctx<'_> {
             node: self.switch.name().into(),
             started_at: self.env.clock.now(),
         };
-        match self.env.store.callback_leg_start(&leg, &self.env.owner).await {
+        match self
+            .env
+            .store
+            .callback_leg_start(&leg, &self.env.owner)
+            .await
+        {
             Ok(id) => Ok(id),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot write the leg; leaving the job");
@@ -101,7 +115,12 @@ impl Ctx<'_> {
     /// Shows a live status (calling_client, connected).
     pub async fn progress(&self, status: CallbackStatus) {
         let now = self.env.clock.now();
-        if let Err(e) = self.env.store.callback_progress(self.rec.id, &self.env.owner, status, now).await {
+        if let Err(e) = self
+            .env
+            .store
+            .callback_progress(self.rec.id, &self.env.owner, status, now)
+            .await
+        {
             tracing::warn!(error = %e, "cannot write the live status");
         }
     }
@@ -128,7 +147,10 @@ pub async fn run(env: Arc<CallEnv>, call: CallbackCall) {
             rec: &call.rec,
             spec: &call.rec.spec,
             shared: &call.shared,
-            recording: format!("{}/callback-{}-{}.wav", call.shared.recordings, call.rec.id, call.rec.calls),
+            recording: format!(
+                "{}/callback-{}-{}.wav",
+                call.shared.recordings, call.rec.id, call.rec.calls
+            ),
         };
         let started = env.clock.now();
         if let Some(outcome) = drive(&ctx).await {
@@ -145,7 +167,13 @@ async fn drive(ctx: &Ctx<'_>) -> Option<Outcome> {
     let mut line = match manager::call_managers(ctx).await {
         manager::Reached::Manager(line) => line,
         manager::Reached::Not(status) => {
-            return Some(Outcome { status, talk_ms: 0, manager: None, digits: String::new(), cancel_recalls: false })
+            return Some(Outcome {
+                status,
+                talk_ms: 0,
+                manager: None,
+                digits: String::new(),
+                cancel_recalls: false,
+            })
         }
         manager::Reached::LeaseLost => return None,
     };
@@ -213,15 +241,25 @@ pub async fn record(env: &CallEnv, rec: &CallbackRecord, result: &CallResult) {
     let spec = &rec.spec;
     let calls = rec.calls;
     let decide = |cancelled: bool| match next_step(spec, result.status, calls, cancelled) {
-        Next::RecallIn(secs) => spec.due_at(result.ended_at + chrono::Duration::seconds(secs as i64)),
+        Next::RecallIn(secs) => {
+            spec.due_at(result.ended_at + chrono::Duration::seconds(secs as i64))
+        }
         Next::Done => None,
     };
     let build = |after: &CallbackRecord, next: Option<chrono::DateTime<chrono::Utc>>| {
         hooks::deliveries(after, next, &legs, result)
     };
-    match env.store.callback_finish(rec.id, &env.owner, result, &build, &decide).await {
-        Ok(after) => tracing::info!(status = %after.status, code = after.status_code, state = after.state.as_str(), "callback call finished"),
-        Err(StoreError::LeaseLost { .. }) => tracing::warn!("lease lost: another dialer holds this callback; result not written"),
+    match env
+        .store
+        .callback_finish(rec.id, &env.owner, result, &build, &decide)
+        .await
+    {
+        Ok(after) => {
+            tracing::info!(status = %after.status, code = after.status_code, state = after.state.as_str(), "callback call finished")
+        }
+        Err(StoreError::LeaseLost { .. }) => {
+            tracing::warn!("lease lost: another dialer holds this callback; result not written")
+        }
         Err(e) => tracing::error!(error = %e, "cannot record the callback's result"),
     }
     env.wake.notify_one();
@@ -243,7 +281,11 @@ fn keep_lease(env: Arc<CallEnv>, id: i64, lease: Duration) -> Keeper {
         loop {
             tokio::time::sleep(every).await;
             let until = env.clock.now() + Clock::span(lease.mul_f64(env.clock.scale()));
-            if let Err(e) = env.store.extend_callback_leases(&env.owner, &[id], until).await {
+            if let Err(e) = env
+                .store
+                .extend_callback_leases(&env.owner, &[id], until)
+                .await
+            {
                 tracing::warn!(error = %e, "cannot extend the callback's lease");
             }
         }

@@ -137,21 +137,38 @@ mod leg_group_tests {
 
     #[test]
     fn legs_with_their_own_variables() {
-        let a: &[(&str, &str)] = &[("origination_uuid", "A"), ("origination_caller_id_number", "+74950000001")];
+        let a: &[(&str, &str)] = &[
+            ("origination_uuid", "A"),
+            ("origination_caller_id_number", "+74950000001"),
+        ];
         let b: &[(&str, &str)] = &[("origination_uuid", "B")];
-        let g = leg_group(&[(a, "sofia/gateway/t1/79161110001"), (b, "sofia/gateway/t1/79161110002")]).unwrap();
+        let g = leg_group(&[
+            (a, "sofia/gateway/t1/79161110001"),
+            (b, "sofia/gateway/t1/79161110002"),
+        ])
+        .unwrap();
         assert_eq!(
             g,
             "[origination_uuid=A,origination_caller_id_number=+74950000001]sofia/gateway/t1/79161110001,[origination_uuid=B]sofia/gateway/t1/79161110002"
         );
         let args = originate_args(&[("originate_timeout", "30")], &g, "&park()").unwrap();
-        assert!(args.starts_with("{originate_timeout=30}[origination_uuid=A,"), "{args}");
+        assert!(
+            args.starts_with("{originate_timeout=30}[origination_uuid=A,"),
+            "{args}"
+        );
     }
 
     #[test]
     fn refuses_what_would_add_a_leg_or_a_block() {
         let v: &[(&str, &str)] = &[];
-        for bad in ["sofia/gateway/t/1,sofia/x/2", "sofia/gateway/t/1|x", "[x=1]sofia/t/1", "a b", "sofia/t/1:_:x", ""] {
+        for bad in [
+            "sofia/gateway/t/1,sofia/x/2",
+            "sofia/gateway/t/1|x",
+            "[x=1]sofia/t/1",
+            "a b",
+            "sofia/t/1:_:x",
+            "",
+        ] {
             assert!(leg_group(&[(v, bad)]).is_err(), "{bad}");
         }
         let inj: &[(&str, &str)] = &[("origination_caller_id_number", "${system(id)}")];

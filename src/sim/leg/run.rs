@@ -67,10 +67,14 @@ impl Actor {
             if !self.queue.is_empty() && deadline.is_none() && !stop_on_digit {
                 return Wake::Deadline;
             }
-            let timer = [self.callee_hangup_at, self.dtmf_at, self.keys_at.front().map(|k| k.0)]
-                .into_iter()
-                .flatten()
-                .min();
+            let timer = [
+                self.callee_hangup_at,
+                self.dtmf_at,
+                self.keys_at.front().map(|k| k.0),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let far = Instant::now() + Duration::from_secs(86_400 * 365);
             tokio::select! {
                 biased;

@@ -22,7 +22,7 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 enum Command {
     /// Queue a callback job: the manager(s) first, then the client.
-    Add(AddArgs),
+    Add(Box<AddArgs>),
     /// List jobs.
     List {
         /// Only jobs in this state: pending, running or done.

@@ -68,6 +68,9 @@ fn records(rows: Vec<Row>) -> Result<Vec<CallbackRecord>> {
     rows.into_iter().map(Row::into_record).collect()
 }
 
+/// Builds a finished call's webhooks from the job as recorded and its next due time.
+pub type HooksFn<'a> = dyn Fn(&CallbackRecord, Option<DateTime<Utc>>) -> Vec<NewDelivery> + Sync + 'a;
+
 /// A new job to store.
 #[derive(Debug, Clone)]
 pub struct NewCallback<'a> {
@@ -289,7 +292,7 @@ impl Store {
         id: i64,
         owner: &str,
         result: &CallResult,
-        hooks: &(dyn Fn(&CallbackRecord, Option<DateTime<Utc>>) -> Vec<NewDelivery> + Sync),
+        hooks: &HooksFn<'_>,
         decide: &(dyn Fn(bool) -> Option<DateTime<Utc>> + Sync),
     ) -> Result<CallbackRecord> {
         let sel = format!("SELECT {COLUMNS} FROM callbacks WHERE id = $1 AND lease_owner = $2 AND state = 'running'");

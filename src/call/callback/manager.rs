@@ -21,7 +21,7 @@ use crate::model::Disposition;
 /// How the manager side ended.
 pub(super) enum Reached {
     /// A manager answered; the channel is parked and ready for applications.
-    Manager(Line),
+    Manager(Box<Line>),
     /// None did: the status says why.
     Not(CallbackStatus),
     /// The job's lease is gone (another dialer holds it): stop without recording.
@@ -29,7 +29,7 @@ pub(super) enum Reached {
 }
 
 enum Round {
-    Won(Line),
+    Won(Box<Line>),
     /// Every leg ended: (number, cause) of each.
     Lost(Vec<(String, String)>),
     LeaseLost,
@@ -254,12 +254,12 @@ async fn follow(
         }
     }
     match (won, winner) {
-        (Some(leg), Some((_, events))) => Round::Won(Line {
+        (Some(leg), Some((_, events))) => Round::Won(Box::new(Line {
             leg,
             events,
             keys: Default::default(),
             digits: String::new(),
-        }),
+        })),
         _ => Round::Lost(lost),
     }
 }

@@ -165,7 +165,7 @@ pub async fn run(env: Arc<CallEnv>, call: CallbackCall) {
 
 async fn drive(ctx: &Ctx<'_>) -> Option<Outcome> {
     let mut line = match manager::call_managers(ctx).await {
-        manager::Reached::Manager(line) => line,
+        manager::Reached::Manager(line) => *line,
         manager::Reached::Not(status) => {
             return Some(Outcome {
                 status,

@@ -202,7 +202,7 @@ fn do_not_call_list_commands() {
 fn callback_add_list_show_cancel() {
     let cli = Cli::new();
     let trunk = "sofia/gateway/t1/{number}";
-    let out = cli.ok(&[
+    let add = [
         "callback",
         "add",
         "--manager",
@@ -217,24 +217,10 @@ fn callback_add_list_show_cancel() {
         "k-1",
         "--default-country",
         "KZ",
-    ]);
+    ];
+    let out = cli.ok(&add);
     assert!(out.starts_with("callback #1 queued"), "{out}");
-    let again = cli.ok(&[
-        "callback",
-        "add",
-        "--manager",
-        "+79161110001^+79161110002",
-        "--client",
-        "8 701 111 22 33",
-        "--trunk",
-        trunk,
-        "--connect-digit",
-        "5",
-        "--key",
-        "k-1",
-        "--default-country",
-        "KZ",
-    ]);
+    let again = cli.ok(&add);
     assert!(again.contains("#1 already queued (same key)"), "{again}");
     // Options over a JSON file; errors name the field and exit non-zero.
     let file = cli.dir.path().join("job.json");

@@ -9,98 +9,58 @@ use serde::{Deserialize, Serialize};
 
 use super::spec::CallbackSpec;
 
-/// What happened to a callback job last. 1xx: in progress; 2xx: done well; 3xx: a recall asked
-/// for; 7xx: failures (708 is seeds/000's "cancelled by the manager").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackStatus {
-    Queued,
-    CallingManager,
-    CallingClient,
-    Connected,
-    Completed,
-    Postponed,
-    ManagerNoAnswer,
-    ManagerBusy,
-    ManagerRejected,
-    ClientNoAnswer,
-    ClientBusy,
-    ManagerNoConfirmation,
-    ClientRejected,
-    CancelledByManager,
-    Cancelled,
-    TechnicalFailure,
+/// Declares [`CallbackStatus`] from one table (variant, name, code), with [`ALL`],
+/// `as_str` and `code`.
+macro_rules! statuses {
+    ($($v:ident => $s:literal, $code:literal;)*) => {
+        /// What happened to a callback job last. 1xx: in progress; 2xx: done well; 3xx: a recall
+        /// asked for; 7xx: failures (708 is seeds/000's "cancelled by the manager").
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum CallbackStatus {
+            $($v,)*
+        }
+
+        /// Every status, in code order (docs and tests walk it).
+        pub const ALL: &[CallbackStatus] = &[$(CallbackStatus::$v,)*];
+
+        impl CallbackStatus {
+            /// The status code reported with the status.
+            pub fn code(self) -> u16 {
+                match self {
+                    $(CallbackStatus::$v => $code,)*
+                }
+            }
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(CallbackStatus::$v => $s,)*
+                }
+            }
+        }
+    };
 }
 
-/// Every status, in code order (docs and tests walk it).
-pub const ALL: [CallbackStatus; 16] = {
-    use CallbackStatus::*;
-    [
-        Queued,
-        CallingManager,
-        CallingClient,
-        Connected,
-        Completed,
-        Postponed,
-        ManagerNoAnswer,
-        ManagerBusy,
-        ManagerRejected,
-        ClientNoAnswer,
-        ClientBusy,
-        ManagerNoConfirmation,
-        ClientRejected,
-        CancelledByManager,
-        Cancelled,
-        TechnicalFailure,
-    ]
-};
+statuses! {
+    Queued => "queued", 100;
+    CallingManager => "calling_manager", 110;
+    CallingClient => "calling_client", 120;
+    Connected => "connected", 130;
+    Completed => "completed", 200;
+    Postponed => "postponed", 300;
+    ManagerNoAnswer => "manager_no_answer", 701;
+    ManagerBusy => "manager_busy", 702;
+    ManagerRejected => "manager_rejected", 703;
+    ClientNoAnswer => "client_no_answer", 704;
+    ClientBusy => "client_busy", 705;
+    ManagerNoConfirmation => "manager_no_confirmation", 706;
+    ClientRejected => "client_rejected", 707;
+    CancelledByManager => "cancelled_by_manager", 708;
+    Cancelled => "cancelled", 709;
+    TechnicalFailure => "technical_failure", 710;
+}
 
 impl CallbackStatus {
-    /// The status code reported with the status.
-    pub fn code(self) -> u16 {
-        use CallbackStatus::*;
-        match self {
-            Queued => 100,
-            CallingManager => 110,
-            CallingClient => 120,
-            Connected => 130,
-            Completed => 200,
-            Postponed => 300,
-            ManagerNoAnswer => 701,
-            ManagerBusy => 702,
-            ManagerRejected => 703,
-            ClientNoAnswer => 704,
-            ClientBusy => 705,
-            ManagerNoConfirmation => 706,
-            ClientRejected => 707,
-            CancelledByManager => 708,
-            Cancelled => 709,
-            TechnicalFailure => 710,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        use CallbackStatus::*;
-        match self {
-            Queued => "queued",
-            CallingManager => "calling_manager",
-            CallingClient => "calling_client",
-            Connected => "connected",
-            Completed => "completed",
-            Postponed => "postponed",
-            ManagerNoAnswer => "manager_no_answer",
-            ManagerBusy => "manager_busy",
-            ManagerRejected => "manager_rejected",
-            ClientNoAnswer => "client_no_answer",
-            ClientBusy => "client_busy",
-            ManagerNoConfirmation => "manager_no_confirmation",
-            ClientRejected => "client_rejected",
-            CancelledByManager => "cancelled_by_manager",
-            Cancelled => "cancelled",
-            TechnicalFailure => "technical_failure",
-        }
-    }
-
     /// Whether a call that ended here is recalled (when an interval is left and recalls were
     /// not cancelled). A manager's cancel, an API cancel and a completed call are never recalled;
     /// postponed is always (it names its own interval).
@@ -127,7 +87,8 @@ impl fmt::Display for CallbackStatus {
 impl FromStr for CallbackStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        ALL.into_iter()
+        ALL.iter()
+            .copied()
             .find(|x| x.as_str() == s)
             .ok_or_else(|| format!("unknown callback status `{s}`"))
     }

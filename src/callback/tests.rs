@@ -259,7 +259,7 @@ fn statuses_have_unique_codes_and_parse_back() {
     assert_eq!(codes.len(), ALL.len(), "codes are unique and in order");
     assert!(codes.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(CallbackStatus::CancelledByManager.code(), 708);
-    for s in ALL {
+    for &s in ALL {
         assert_eq!(s.as_str().parse::<CallbackStatus>(), Ok(s));
     }
 }

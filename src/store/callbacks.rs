@@ -69,7 +69,8 @@ fn records(rows: Vec<Row>) -> Result<Vec<CallbackRecord>> {
 }
 
 /// Builds a finished call's webhooks from the job as recorded and its next due time.
-pub type HooksFn<'a> = dyn Fn(&CallbackRecord, Option<DateTime<Utc>>) -> Vec<NewDelivery> + Sync + 'a;
+pub type HooksFn<'a> =
+    dyn Fn(&CallbackRecord, Option<DateTime<Utc>>) -> Vec<NewDelivery> + Sync + 'a;
 
 /// A new job to store.
 #[derive(Debug, Clone)]

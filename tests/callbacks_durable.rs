@@ -197,3 +197,34 @@ async fn status_and_call_log_are_delivered_signed_with_retries() {
     stop.cancel();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn cancel_while_running_lets_the_call_end_and_stops_recalls() {
+    let rules = pressing(&[&[]], "{ result = \"no_answer\" }");
+    let w = World::new(&rules, None).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(
+        &w,
+        json!({ "managers": "+79162220001", "recall_intervals": [60, 60] }),
+    )
+    .await;
+    w.until("calling the client", MINUTE, || async {
+        job(&w, id).await.0.status == CallbackStatus::CallingClient
+    })
+    .await;
+    let actor = outcall::model::Actor::cli();
+    let c = outcall::ops::callbacks::cancel(&w.store, &actor, id, w.clock.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (c.state, c.recalls_cancelled),
+        (JobState::Running, true),
+        "the live call goes on"
+    );
+    let (r, _) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!(
+        r.status,
+        CallbackStatus::ClientNoAnswer,
+        "recorded as it ended, not recalled"
+    );
+}

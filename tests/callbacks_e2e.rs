@@ -67,6 +67,11 @@ async fn sequential_managers_then_the_client_bridged() {
         ]
     );
     assert!(l[1].answered_at.is_some() && l[2].answered_at.is_some() && l[0].answered_at.is_none());
+    // Caller ID by location: a Russian manager and a Kazakh client each see their location's number.
+    assert_eq!(
+        (l[1].caller_id.as_str(), l[2].caller_id.as_str()),
+        ("+74950000001", "+77170000004")
+    );
     let h = hooks(&w, id).await;
     assert_eq!(h.len(), 2, "{h:?}");
     let status = h.iter().find(|x| x.0 == "callback_status").unwrap();
@@ -349,4 +354,32 @@ async fn client_no_answer_is_recalled_after_the_interval() {
         ["client_no_answer", "completed"],
         "one status webhook per call"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn extension_keys_are_sent_after_their_delay() {
+    use futures::StreamExt;
+    let w = World::new(&pressing(&[&[]], TALK_5), None).await;
+    let mut watch = switch_watcher(&w, &["CHANNEL_EXECUTE_COMPLETE"]).await;
+    let _e = w.engine("cb", 100).await;
+    let id = post(
+        &w,
+        json!({ "managers": "+79162220001", "extension": "101#", "extension_delay_ms": 2000 }),
+    )
+    .await;
+    let sent = async {
+        while let Some(ev) = watch.next().await {
+            if ev.get("Application").as_deref() == Some("send_dtmf") {
+                return ev.get("Application-Data").map(|d| d.into_owned());
+            }
+        }
+        None
+    };
+    let sent = tokio::time::timeout(Duration::from_secs(60), sent)
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(sent.as_deref(), Some("101#"));
+    let (r, _) = settled(&w, id, 1, JobState::Done, 5 * MINUTE).await;
+    assert_eq!(r.status, CallbackStatus::Completed);
 }

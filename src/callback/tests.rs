@@ -147,7 +147,7 @@ fn every_error_names_its_field() {
         ),
         (
             CallbackRequest {
-                info: Some("x\r".into()),
+                info: Some("x\ry".into()),
                 ..base()
             },
             "info:",
@@ -299,4 +299,33 @@ fn recall_rule() {
         Next::RecallIn(DEFAULT_POSTPONE_SECS)
     );
     assert_eq!(next_step(&none, ClientNoAnswer, 1, false), Next::Done);
+}
+
+#[test]
+fn working_hours_move_the_due_time_into_them() {
+    use chrono::TimeZone;
+    let w: WorkingHours = serde_json::from_value(serde_json::json!({
+        "timezone": "Europe/Moscow",
+        "windows": [{ "days": "mon-fri", "hours": ["09:00-18:00"] }]
+    }))
+    .unwrap();
+    let s = CallbackRequest {
+        working_hours: Some(w),
+        ..base()
+    }
+    .check(&phone)
+    .unwrap();
+    // Saturday 2026-11-28 12:00 Moscow -> Monday 09:00 Moscow (06:00 UTC).
+    let sat = chrono::Utc.with_ymd_and_hms(2026, 11, 28, 9, 0, 0).unwrap();
+    assert_eq!(
+        s.due_at(sat),
+        Some(chrono::Utc.with_ymd_and_hms(2026, 11, 30, 6, 0, 0).unwrap())
+    );
+    let mon = chrono::Utc.with_ymd_and_hms(2026, 11, 30, 7, 0, 0).unwrap();
+    assert_eq!(s.due_at(mon), Some(mon), "inside the hours: unchanged");
+    assert_eq!(
+        base().check(&phone).unwrap().due_at(sat),
+        Some(sat),
+        "no hours: unchanged"
+    );
 }

@@ -8,6 +8,7 @@
 //! the store's outbox holds; `startup` and `cli` are the edge.
 
 pub mod call;
+pub mod callback;
 pub mod campaign;
 pub mod cli;
 pub mod clock;

@@ -86,7 +86,7 @@ fn campaign_lifecycle_through_the_cli() {
     ]);
     assert_eq!(
         out.trim(),
-        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[]}"#
+        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[],"merged":[]}"#
     );
     let list = cli.ok(&["campaign", "list"]);
     assert!(
@@ -231,4 +231,68 @@ fn a_closed_pipe_ends_the_output_quietly() {
             "{args:?}: {stderr}"
         );
     }
+}
+
+#[test]
+fn callback_add_list_show_cancel() {
+    let cli = Cli::new();
+    let trunk = "sofia/gateway/t1/{number}";
+    let add = [
+        "callback",
+        "add",
+        "--manager",
+        "+79161110001^+79161110002",
+        "--client",
+        "8 701 111 22 33",
+        "--trunk",
+        trunk,
+        "--connect-digit",
+        "5",
+        "--key",
+        "k-1",
+        "--default-country",
+        "KZ",
+    ];
+    let out = cli.ok(&add);
+    assert!(out.starts_with("callback #1 queued"), "{out}");
+    let again = cli.ok(&add);
+    assert!(again.contains("#1 already queued (same key)"), "{again}");
+    // Options over a JSON file; errors name the field and exit non-zero.
+    let file = cli.dir.path().join("job.json");
+    std::fs::write(&file, r#"{"managers":["+79161110003"],"client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"],"repeats":3}"#).unwrap();
+    let f = file.display().to_string();
+    let out = cli.ok(&["callback", "add", "--file", &f, "--parallel"]);
+    assert!(out.starts_with("callback #2 queued"), "{out}");
+    let e = cli.fails(&["callback", "add", "--file", &f, "--repeats", "40"]);
+    assert!(e.contains("repeats: 40 is not between 1 and 24"), "{e}");
+    let e = cli.fails(&[
+        "callback",
+        "add",
+        "--manager",
+        "+79161110001",
+        "--client",
+        "+77011112233",
+    ]);
+    assert!(e.contains("manager_trunks:"), "{e}");
+    let list = cli.ok(&["callback", "list"]);
+    assert!(
+        list.contains("queued") && list.contains("+77011112233") && list.lines().count() == 3,
+        "{list}"
+    );
+    let show = cli.ok(&["callback", "show", "1", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show).unwrap();
+    assert_eq!(
+        v["callback"]["spec"]["managers"],
+        serde_json::json!(["+79161110001", "+79161110002"])
+    );
+    assert_eq!(v["callback"]["spec"]["connect_digit"], "5");
+    assert_eq!(v["legs"], serde_json::json!([]));
+    assert!(cli.ok(&["callback", "cancel", "1"]).contains("cancelled"));
+    let e = cli.fails(&["callback", "cancel", "1"]);
+    assert!(e.contains("already over"), "{e}");
+    assert!(cli
+        .fails(&["callback", "show", "99"])
+        .contains("no callback #99"));
+    let pending = cli.ok(&["callback", "list", "--state", "pending"]);
+    assert_eq!(pending.lines().count(), 2, "{pending}");
 }

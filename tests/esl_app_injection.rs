@@ -143,6 +143,15 @@ proptest! {
     }
 
     #[test]
+    fn send_dtmf_sends_keys_or_is_refused(keys in data()) {
+        if let Ok(call) = app::send_dtmf(&keys) {
+            inert(call.arg());
+            prop_assert!(!keys.is_empty() && keys.chars().all(|c| c.is_ascii_digit() || "*#ABCD".contains(c)));
+            prop_assert_eq!(call.arg(), keys);
+        }
+    }
+
+    #[test]
     fn digit_prompt_files_are_single_words(file in data()) {
         let p = DigitsPrompt {
             min: 1, max: 1, tries: 1, timeout_ms: 5000, terminators: "#",

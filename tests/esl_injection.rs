@@ -107,6 +107,30 @@ proptest! {
     }
 
     #[test]
+    fn parallel_legs_stay_two_legs(value in nasty()) {
+        let a: &[(&str, &str)] = &[("origination_caller_id_number", &value)];
+        let b: &[(&str, &str)] = &[("origination_uuid", "B")];
+        if let Ok(group) = command::leg_group(&[(a, "sofia/gateway/gw/1"), (b, "sofia/gateway/gw/2")]) {
+            let args = command::originate_args(&[], &group, "&park()").unwrap();
+            let (_, endpoint, argv) = fs_model::originate(&args);
+            prop_assert_eq!(argv, vec!["&park()".to_owned()]);
+            // Legs are split at commas outside brackets that are not escaped.
+            let (mut depth, mut legs, mut prev) = (0i32, 1, ' ');
+            for c in endpoint.chars() {
+                match c {
+                    '[' | '{' => depth += 1,
+                    ']' | '}' => depth -= 1,
+                    ',' if depth == 0 && prev != '\\' => legs += 1,
+                    _ => {}
+                }
+                prev = c;
+            }
+            prop_assert_eq!(legs, 2, "{}", endpoint);
+            prop_assert!(endpoint.ends_with("]sofia/gateway/gw/2"));
+        }
+    }
+
+    #[test]
     fn ordinary_names_are_accepted_and_kept(
         value in "[A-Za-zА-Яа-я0-9\",=.()-]([A-Za-zА-Яа-я0-9 \",=.()-]{0,20}[A-Za-zА-Яа-я0-9\",=.-])?"
     ) {

@@ -263,8 +263,33 @@ fn cases() -> Vec<Case> {
             vec![],
             &[Marketer],
         ),
+        (
+            Method::POST,
+            "/callbacks",
+            "application/json",
+            CALLBACK.to_vec(),
+            &[Backend],
+        ),
+        (
+            Method::GET,
+            "/callbacks",
+            "",
+            vec![],
+            &[Backend, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/callbacks/1",
+            "",
+            vec![],
+            &[Backend, Supervisor],
+        ),
+        (Method::POST, "/callbacks/1/cancel", "", vec![], &[Backend]),
     ]
 }
+
+/// A callback job as a site backend posts it.
+const CALLBACK: &[u8] = br#"{"managers":"+79161110001_+79161110002","client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"]}"#;
 
 #[tokio::test]
 async fn every_endpoint_with_every_role() {
@@ -921,7 +946,8 @@ async fn health_readiness_metrics_and_the_openapi_document() {
             .next()
             .unwrap()
             .replace("debtors", "{name}")
-            .replace("+79161112233", "{phone}");
+            .replace("+79161112233", "{phone}")
+            .replace("/callbacks/1", "/callbacks/{id}");
         assert!(
             doc["paths"].get(&bare).is_some(),
             "{bare} is in the document"
@@ -952,5 +978,122 @@ async fn cors_is_off_unless_origins_are_listed() {
     assert_eq!(
         ask(on.app.clone()).await.as_deref(),
         Some("https://console.example.ru")
+    );
+}
+
+#[tokio::test]
+async fn callbacks_over_http() {
+    let a = api().await;
+    let post = |body: &'static [u8]| {
+        let a = &a;
+        async move {
+            a.as_role(
+                Role::Backend,
+                Method::POST,
+                "/callbacks",
+                "application/json",
+                body,
+            )
+            .await
+        }
+    };
+    let r = post(CALLBACK).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);
+    let id = r.json()["id"].as_i64().unwrap();
+    assert_eq!(
+        (r.json()["status"].as_str(), r.json()["duplicate"].as_bool()),
+        (Some("queued"), Some(false))
+    );
+    // The client's key makes a repeat harmless; the same key with another request conflicts.
+    let keyed = br#"{"idempotency_key":"order-17","managers":["+79161110001"],"client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"]}"#;
+    let first = post(keyed).await;
+    let again = post(keyed).await;
+    assert_eq!(
+        (first.status, again.status),
+        (StatusCode::ACCEPTED, StatusCode::ACCEPTED)
+    );
+    assert_eq!(first.json()["id"], again.json()["id"]);
+    assert_eq!(again.json()["duplicate"], true);
+    let other = post(br#"{"idempotency_key":"order-17","managers":["+79161110002"],"client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"]}"#).await;
+    assert_eq!(other.status, StatusCode::CONFLICT, "{}", other.body);
+    // Errors name the field.
+    for (body, field) in [
+        (&br#"{"managers":"+79161110001","manager_trunks":["sofia/gateway/t1/{number}"]}"#[..], "client:"),
+        (br#"{"managers":"+79161110001_x","client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"]}"#, "managers[1]:"),
+        (br#"{"managers":"+79161110001","client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"],"repeats":30}"#, "repeats:"),
+        (br#"{"managers":"+79161110001","client":"+77011112233","manager_trunks":["sofia/gateway/t1/{number}"],"text":"a${system(id)}\nb"}"#, "text:"),
+        (br#"{"managers":"+79161110001","client":"+77011112233","manager_trunks":["sofia/${x}/{number}"]}"#, "manager_trunks[0]:"),
+    ] {
+        let r = post(body).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.kind, "application/problem+json");
+        let detail = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(detail.starts_with(field), "{field}: {detail}");
+    }
+    let unknown = post(br#"{"managerz":"+79161110001"}"#).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(post(b"{not json").await.status, StatusCode::BAD_REQUEST);
+    // Read back, with the (still empty) leg log.
+    let path = format!("/callbacks/{id}");
+    let shown = a.as_role(Role::Backend, Method::GET, &path, "", b"").await;
+    assert_eq!(shown.status, StatusCode::OK);
+    let v = shown.json();
+    assert_eq!(
+        (v["status_code"].as_u64(), v["state"].as_str()),
+        (Some(100), Some("pending"))
+    );
+    assert_eq!(
+        v["managers"],
+        serde_json::json!(["+79161110001", "+79161110002"])
+    );
+    assert_eq!(v["legs"], serde_json::json!([]));
+    for missing in ["/callbacks/999", "/callbacks/abc", "/callbacks/-1"] {
+        let r = a
+            .as_role(Role::Backend, Method::GET, missing, "", b"")
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{missing}");
+    }
+    let list = a
+        .as_role(
+            Role::Backend,
+            Method::GET,
+            "/callbacks?state=pending",
+            "",
+            b"",
+        )
+        .await;
+    assert_eq!(list.json()["callbacks"].as_array().unwrap().len(), 2);
+    let bad = a
+        .as_role(Role::Backend, Method::GET, "/callbacks?state=nope", "", b"")
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Cancel: the job ends with 709; cancelling again conflicts.
+    let cancel = format!("/callbacks/{id}/cancel");
+    let c = a
+        .as_role(Role::Backend, Method::POST, &cancel, "", b"")
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    assert_eq!(
+        (c.json()["status_code"].as_u64(), c.json()["state"].as_str()),
+        (Some(709), Some("done"))
+    );
+    let again = a
+        .as_role(Role::Backend, Method::POST, &cancel, "", b"")
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let m = a
+        .as_role(
+            Role::Marketer,
+            Method::POST,
+            "/callbacks",
+            "application/json",
+            CALLBACK,
+        )
+        .await;
+    assert_eq!(m.status, StatusCode::FORBIDDEN);
+    let audit = a.admin(Method::GET, "/audit", "", b"").await.body;
+    assert!(
+        audit.contains("callback.add") && audit.contains("callback.cancel"),
+        "{audit}"
     );
 }

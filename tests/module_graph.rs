@@ -110,7 +110,8 @@ fn bottom_layers_import_nothing_above_them() {
         ("sim", &["esl"]),
         ("script", &["esl", "model"]),
         ("campaign", &["esl", "model", "script"]),
-        ("store", &["campaign", "model", "script"]),
+        ("callback", &["campaign", "esl", "model", "script"]),
+        ("store", &["callback", "campaign", "model", "script"]),
     ];
     for (module, may) in allowed {
         let deps = &g[*module];

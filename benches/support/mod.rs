@@ -68,8 +68,13 @@ impl Drop for Sim {
 
 /// Starts the simulator with the benchmark's rules; its address.
 pub fn start_sim(dir: &std::path::Path) -> (Sim, String) {
+    start_sim_with(dir, RULES)
+}
+
+/// Starts the simulator with these rules (TOML); its address.
+pub fn start_sim_with(dir: &std::path::Path, rules_toml: &str) -> (Sim, String) {
     let rules = dir.join("rules.toml");
-    std::fs::write(&rules, RULES).unwrap();
+    std::fs::write(&rules, rules_toml).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

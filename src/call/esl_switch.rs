@@ -22,7 +22,7 @@ use crate::esl::command::app::uuid_kill_args;
 use crate::esl::command::{originate_args, AppCall};
 
 /// The events the dialer subscribes to.
-pub const EVENTS: [&str; 11] = [
+pub const EVENTS: [&str; 12] = [
     "CHANNEL_CREATE",
     "CHANNEL_ANSWER",
     "CHANNEL_PARK",
@@ -30,6 +30,8 @@ pub const EVENTS: [&str; 11] = [
     "CHANNEL_UNBRIDGE",
     "CHANNEL_HANGUP_COMPLETE",
     "CHANNEL_EXECUTE_COMPLETE",
+    // The keys a callback job's manager presses (heard whatever application runs).
+    "DTMF",
     "BACKGROUND_JOB",
     "HEARTBEAT",
     "CUSTOM",

@@ -5,6 +5,7 @@
 
 pub mod actor;
 pub mod call_channel;
+pub mod callback;
 pub mod disposition;
 pub mod esl_switch;
 pub mod finish;

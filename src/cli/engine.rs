@@ -9,10 +9,12 @@ use anyhow::Context;
 use tokio_util::sync::CancellationToken;
 
 use crate::call::switch::Switch;
+use crate::callback::callerid::Locations;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::http::ApiState;
 use crate::ops::report::Report;
+use crate::scheduler::callbacks::CallbackLimits;
 use crate::scheduler::engine::{default_owner, DrainReport, Engine, EngineOptions};
 use crate::startup::nodes::{esl_nodes, wait_any_up};
 use crate::startup::webhooks::delivery_worker;
@@ -87,12 +89,26 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         .iter()
         .map(|(s, _)| s.clone() as Arc<dyn Switch>)
         .collect();
-    let engine = Engine::new(
+    let mut engine = Engine::new(
         store.clone(),
         nodes.into_iter().map(|(_, s)| s).collect(),
         Clock::system(),
         opts,
     );
+    let cb = &config.callbacks;
+    let locations = match &cb.locations {
+        None => Locations::builtin(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read callbacks.locations {}", p.display()))?;
+            Locations::parse(&text).map_err(anyhow::Error::msg)?
+        }
+    };
+    let limits = CallbackLimits {
+        lines: cb.lines,
+        cps: (cb.cps > 0.0).then_some(cb.cps),
+    };
+    engine.configure_callbacks(limits, locations, cb.recordings.clone());
     if config.http.enabled {
         let (listener, addr) = crate::http::bind(&config.http).await.with_context(|| {
             format!(
@@ -108,6 +124,7 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         );
         state.nodes = switches;
         state.metrics = Some(engine.handle().metrics.clone());
+        state.wake = Some(engine.handle().wake.clone());
         eprintln!("outcall serve: HTTP API on http://{addr} (OpenAPI at /openapi.json)");
         let stop = shutdown.clone();
         tokio::spawn(async move {

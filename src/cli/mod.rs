@@ -2,6 +2,7 @@
 //! here and in nothing below it.
 
 mod access;
+mod callback;
 mod campaign;
 mod dnc;
 mod engine;
@@ -45,6 +46,8 @@ enum Command {
     Campaign(campaign::Args),
     /// Pause every running campaign at once.
     PauseAll,
+    /// Callback jobs: the manager first, then the client (add, list, show, cancel).
+    Callback(callback::Args),
     /// The do-not-call list.
     Dnc(dnc::Args),
     /// Apply the database migrations.
@@ -114,6 +117,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Import(args) => import::run(args, &config).await,
         Command::Campaign(args) => campaign::run(args, &config).await,
         Command::PauseAll => campaign::pause_all(&config).await,
+        Command::Callback(args) => callback::run(args, &config).await,
         Command::Dnc(args) => dnc::run(args, &config).await,
         Command::Migrate => migrate::run(&config).await,
         Command::Token(args) => access::token(args, &config).await,

@@ -2,6 +2,7 @@
 //! `OUTCALL_<KEY>` environment variable (`__` between levels, array items by index:
 //! `OUTCALL_DATABASE_URL`, `OUTCALL_FREESWITCH__0__PASSWORD`). Secrets never print.
 
+mod callbacks;
 mod http;
 mod webhooks;
 
@@ -11,6 +12,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use callbacks::CallbackSettings;
 pub use http::HttpSettings;
 pub use webhooks::WebhookSettings;
 
@@ -121,6 +123,8 @@ pub struct Config {
     pub http: HttpSettings,
     /// Call webhooks: global receivers, signing secret, delivery (docs/webhooks.md).
     pub webhooks: WebhookSettings,
+    /// Callback jobs: caps, caller-ID locations, recordings (docs/callbacks.md).
+    pub callbacks: CallbackSettings,
 }
 
 impl Default for Config {
@@ -133,6 +137,7 @@ impl Default for Config {
             gateway: Vec::new(),
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
+            callbacks: CallbackSettings::default(),
         }
     }
 }
@@ -199,6 +204,7 @@ impl Config {
             }
         }
         self.http.validate().map_err(ConfigError::Invalid)?;
+        self.callbacks.validate().map_err(ConfigError::Invalid)?;
         let mut seen = std::collections::HashSet::new();
         for g in &self.gateway {
             if g.name.trim().is_empty()

@@ -333,7 +333,7 @@ fn sendmsg_line(uuid: Option<&str>) -> Result<Builder> {
 pub mod app;
 mod originate;
 pub use self::app::AppCall;
-pub use self::originate::{check_data, originate_args, originate_vars};
+pub use self::originate::{check_data, leg_group, originate_args, originate_vars};
 
 #[cfg(test)]
 mod tests;

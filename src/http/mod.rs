@@ -4,6 +4,7 @@
 //! of routes; `ApiState` is what every handler shares with the engine.
 
 mod auth;
+mod callbacks;
 mod campaigns;
 mod contacts;
 mod lists;
@@ -47,6 +48,8 @@ pub struct ApiState {
     pub lookups: Limiter<std::net::IpAddr>,
     /// Tokens checked lately (see `auth::TokenCache`).
     pub tokens: auth::TokenCache,
+    /// Wakes the engine in this process (a callback job was queued: call it now).
+    pub wake: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl ApiState {
@@ -66,6 +69,7 @@ impl ApiState {
             settings,
             default_country: default_country.to_string(),
             tokens: auth::TokenCache::default(),
+            wake: None,
         }
     }
 }
@@ -105,6 +109,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/tokens", get(lists::tokens).post(lists::token_create))
         .route("/tokens/{name}", delete(lists::token_revoke))
         .route("/audit", get(lists::audit))
+        .route("/callbacks", get(callbacks::list).post(callbacks::add))
+        .route("/callbacks/{id}", get(callbacks::show))
+        .route("/callbacks/{id}/cancel", post(callbacks::cancel))
         .route("/nodes", get(observe::nodes))
         .route("/live", get(live::live))
         .layer(DefaultBodyLimit::max(state.settings.max_body))

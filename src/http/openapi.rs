@@ -5,7 +5,7 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{campaigns, contacts, lists, live, observe, problem, results};
+use super::{callbacks, campaigns, contacts, lists, live, observe, problem, results};
 
 struct Bearer;
 
@@ -75,7 +75,7 @@ impl Modify for Problems {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "outcall", description = "The HTTP API of the outcall dialer: campaigns, contacts, results, do-not-call list, tokens and audit."),
+    info(title = "outcall", description = "The HTTP API of the outcall dialer: campaigns, contacts, results, callback jobs, do-not-call list, tokens and audit."),
     modifiers(&Bearer, &Problems),
     paths(
         observe::healthz, observe::readyz, observe::nodes, observe::metrics,
@@ -87,6 +87,7 @@ impl Modify for Problems {
         lists::dnc_list, lists::dnc_add, lists::dnc_remove,
         lists::tokens, lists::token_create, lists::token_revoke, lists::audit,
         live::live,
+        callbacks::add, callbacks::show, callbacks::list, callbacks::cancel,
     ),
     components(schemas(problem::Problem))
 )]

@@ -16,6 +16,10 @@ pub enum WebhookKind {
     CallStart,
     /// The attempt's result was recorded.
     CallEnd,
+    /// A callback job's status after one of its calls (to the job's `status_url`).
+    CallbackStatus,
+    /// A callback call's leg-by-leg log (to the job's `log_url`).
+    CallbackLog,
 }
 
 /// Where a delivery is in its life.
@@ -30,7 +34,8 @@ pub enum DeliveryStatus {
     Dead,
 }
 
-str_enum!(WebhookKind { CallStart => "call_start", CallEnd => "call_end" });
+str_enum!(WebhookKind { CallStart => "call_start", CallEnd => "call_end",
+    CallbackStatus => "callback_status", CallbackLog => "callback_log" });
 str_enum!(DeliveryStatus { Pending => "pending", Delivered => "delivered", Dead => "dead" });
 
 /// Receivers of call webhooks: `call_start` and `call_end` URLs (outcall.toml's `[webhooks]`
@@ -48,6 +53,8 @@ impl WebhookUrls {
         match kind {
             WebhookKind::CallStart => &self.call_start,
             WebhookKind::CallEnd => &self.call_end,
+            // A callback job names its own receivers.
+            WebhookKind::CallbackStatus | WebhookKind::CallbackLog => &[],
         }
     }
 

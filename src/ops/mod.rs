@@ -4,6 +4,7 @@
 //! exit code, an HTTP status).
 
 pub mod audit;
+pub mod callbacks;
 pub mod campaigns;
 pub mod contacts;
 pub mod dnc;

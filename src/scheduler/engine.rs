@@ -101,8 +101,10 @@ pub struct Engine {
     definitions: Definitions,
     passes: watch::Sender<u64>,
     requests: mpsc::UnboundedReceiver<EngineRequest>,
-    calls: JoinSet<()>,
-    next_due: Option<DateTime<Utc>>,
+    pub(super) calls: JoinSet<()>,
+    pub(super) next_due: Option<DateTime<Utc>>,
+    /// What callback calls share (caller-ID locations, lease, recordings).
+    pub(super) callbacks: Arc<crate::call::callback::CallbackEnv>,
 }
 
 impl Engine {
@@ -114,6 +116,7 @@ impl Engine {
             pacer.set_gateway(&g.name, g.lines, g.cps, Instant::now());
         }
         let switches = nodes.iter().map(|n| n.switch.clone()).collect();
+        let callbacks = super::callbacks::defaults(&pacer, opts.lease);
         let env = Arc::new(CallEnv {
             interrupt: CancellationToken::new(),
             nodes: switches,
@@ -149,6 +152,7 @@ impl Engine {
             requests: rx,
             calls: JoinSet::new(),
             next_due: None,
+            callbacks,
         }
     }
 
@@ -173,6 +177,7 @@ impl Engine {
     ) -> Result<DrainReport, EngineError> {
         super::handle::release_own_leases(&self.env).await?;
         super::recover::reconcile(&self).await?;
+        super::callbacks_recover::settle_all(&self.env, &self.nodes, self.lease_span()).await?;
         // The keep-alive, the node watchers and the orphan sweeper outlive the scheduler loop:
         // they run through the drain.
         let background = CancellationToken::new();
@@ -284,6 +289,7 @@ impl Engine {
                 self.maybe_rerun(&head, &def, now).await?;
             }
         }
+        self.dispatch_callbacks(now).await?;
         Ok(())
     }
 

@@ -4,6 +4,8 @@
 //! to the `call` module, which owns the call from there. Recovery after a restart lives here
 //! too.
 
+pub mod callbacks;
+mod callbacks_recover;
 pub mod definitions;
 pub mod engine;
 pub mod handle;

@@ -139,6 +139,8 @@ pub enum CapKey {
     Campaign(i64),
     /// A SIP gateway's caps, shared by everything dialling through it; unlimited when unset.
     Gateway(String),
+    /// Every callback job of this dialer (one line per job, however many legs it rings).
+    Callbacks,
 }
 
 impl CapKey {

@@ -102,7 +102,7 @@ async fn settle(
 }
 
 /// If the channel still exists, hangs it up and collects its CHANNEL_HANGUP_COMPLETE.
-async fn hang_up_if_alive(
+pub(super) async fn hang_up_if_alive(
     switch: &dyn crate::call::switch::Switch,
     uuid: &str,
     state: &mut CallProgress,

@@ -96,6 +96,7 @@ const KNOWN: &[&str] = &[
     "start_dtmf",
     "stop_dtmf",
     "displace_session",
+    "send_dtmf",
 ];
 
 /// Fires CHANNEL_EXECUTE_COMPLETE.
@@ -213,7 +214,7 @@ async fn dispatch(a: &mut Actor, app: &str, arg: &str, app_uuid: &str) -> Option
             super::outbound::start_socket_app(a, arg);
             None
         }
-        _ => none(), // log, info, event, dtmf detection, displace: no effect on the call
+        _ => none(), // log, info, event, dtmf detection, displace, send_dtmf: no effect on the call
     }
 }
 

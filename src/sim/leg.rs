@@ -223,6 +223,8 @@ pub struct Actor {
     pub digits: VecDeque<char>,
     callee_hangup_at: Option<Instant>,
     dtmf_at: Option<Instant>,
+    /// Keys pressed at given instants (`keys` of the outcome), earliest first.
+    keys_at: VecDeque<(Instant, String)>,
     pub prompt_armed: bool,
     pub hangup: Option<&'static str>,
     pub peer: Option<Peer>,
@@ -252,6 +254,7 @@ impl Actor {
             digits: VecDeque::new(),
             callee_hangup_at: None,
             dtmf_at: None,
+            keys_at: VecDeque::new(),
             prompt_armed: false,
             hangup: None,
             peer: None,

@@ -58,7 +58,11 @@ fn leg_spec(core: &Core, leg: &Leg, opts: &RingOpts) -> LegSpec {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let outcome = {
         let mut st = core.rule_state.lock().unwrap_or_else(|e| e.into_inner());
-        core.rules.pick(&leg.destination, &mut st)
+        let gateway = leg
+            .endpoint
+            .split_once("sofia/gateway/")
+            .and_then(|(_, rest)| rest.split('/').next());
+        core.rules.pick_on(&leg.destination, gateway, &mut st)
     };
     let cid_name = leg
         .var("origination_caller_id_name")

@@ -38,6 +38,9 @@ struct RuleDef {
     exact: Option<String>,
     prefix: Option<String>,
     regex: Option<String>,
+    /// Only calls through this SIP gateway (`sofia/gateway/<name>/...`): a trunk that fails
+    /// while another works.
+    gateway: Option<String>,
     #[serde(default)]
     outcome: Vec<Outcome>,
     #[serde(default)]
@@ -93,6 +96,7 @@ enum Matcher {
 #[derive(Clone, Debug)]
 struct Rule {
     matcher: Matcher,
+    gateway: Option<String>,
     sequence: Vec<Outcome>,
     mix: Vec<Outcome>,
 }
@@ -147,7 +151,16 @@ impl Rules {
 
     /// The outcome of the next call to `dest`.
     pub fn pick(&self, dest: &str, state: &mut RuleState) -> Outcome {
-        let Some(rule) = self.rules.iter().find(|r| r.matcher.matches(dest)) else {
+        self.pick_on(dest, None, state)
+    }
+
+    /// The outcome of the next call to `dest` through `gateway` (the SIP gateway its dial
+    /// string names, if any): rules naming another gateway are skipped.
+    pub fn pick_on(&self, dest: &str, gateway: Option<&str>, state: &mut RuleState) -> Outcome {
+        let fits = |r: &&Rule| {
+            r.matcher.matches(dest) && r.gateway.as_deref().is_none_or(|g| Some(g) == gateway)
+        };
+        let Some(rule) = self.rules.iter().find(fits) else {
             return self.default.clone();
         };
         let n = state.calls.entry(dest.to_string()).or_insert(0);
@@ -203,10 +216,13 @@ fn build_rule(index: usize, r: RuleDef) -> Result<Rule, RulesError> {
         if o.result == Kind::Fail && o.cause.is_none() {
             return Err(err("result = \"fail\" needs a cause".into()));
         }
-        if let Some(d) = &o.dtmf {
+        for d in o.dtmf.iter().chain(o.keys.iter().map(|k| &k.press)) {
             if let Some(c) = d.chars().find(|c| !"0123456789*#ABCDabcd".contains(*c)) {
                 return Err(err(format!("dtmf digit {c:?} is not a DTMF key")));
             }
+        }
+        if o.keys.iter().any(|k| k.at.is_nan() || k.at < 0.0) {
+            return Err(err("keys: `at` must be non-negative seconds".into()));
         }
         let bad = |x: f64| x.is_nan() || x < 0.0;
         if bad(o.ring) || o.hangup_after.is_some_and(bad) || bad(o.park_delay) {
@@ -217,6 +233,7 @@ fn build_rule(index: usize, r: RuleDef) -> Result<Rule, RulesError> {
     }
     Ok(Rule {
         matcher,
+        gateway: r.gateway,
         sequence: r.outcome,
         mix: r.mix,
     })
@@ -235,6 +252,11 @@ exact = "operator"
 outcome = [{ result = "answer", ring = 2.0, hangup_after = 10.0 }]
 
 [[rule]]
+exact = "5559"
+gateway = "down"
+outcome = [{ result = "gateway_down" }]
+
+[[rule]]
 prefix = "7900300"
 outcome = [{ result = "busy" }, { result = "answer", hangup_after = 25.0 }]
 
@@ -249,6 +271,12 @@ mix = [{ weight = 1, result = "busy" }, { weight = 3, result = "answer" }]
         let mut st = RuleState::new(1);
         assert_eq!(r.pick("79003000001", &mut st).result, Kind::Busy);
         assert_eq!(r.pick("79003000002", &mut st).result, Kind::Busy);
+        assert_eq!(
+            r.pick_on("5559", Some("down"), &mut st).result,
+            Kind::GatewayDown
+        );
+        assert_eq!(r.pick_on("5559", Some("up"), &mut st).result, Kind::Answer);
+        assert_eq!(r.pick("5559", &mut st).result, Kind::Answer);
         assert_eq!(r.pick("79003000001", &mut st).result, Kind::Answer);
         assert_eq!(r.pick("79003000001", &mut st).result, Kind::Answer);
         assert_eq!(r.pick("operator", &mut st).hangup_after, Some(10.0));

@@ -14,9 +14,9 @@ use crate::model::{CampaignStatus, Role};
 /// One open write transaction of a person's change (see the module docs). Dropping it rolls
 /// everything back.
 pub struct Change {
-    txn: Txn,
+    pub(super) txn: Txn,
     postgres: bool,
-    now: DateTime<Utc>,
+    pub(super) now: DateTime<Utc>,
 }
 
 impl Store {

@@ -26,6 +26,8 @@
 mod access;
 mod attempts;
 mod busy;
+mod callback_legs;
+mod callbacks;
 mod campaigns;
 mod change;
 mod contact_writer;
@@ -48,8 +50,10 @@ use sqlx::sqlite::{
 };
 
 pub use access::{AuditQuery, NewAudit};
+pub use callbacks::{NewCallback, RunningCallback};
 pub use campaigns::CampaignCounts;
 pub use change::Change;
+use contact_writer::Txn;
 pub use contact_writer::{ContactWriter, RowFate};
 pub use contacts::ContactQuery;
 

@@ -173,6 +173,23 @@ pub fn speak(engine: &str, voice: &str, text: &str) -> Result<AppCall> {
     Ok(call("speak", format!("{engine}|{voice}|{text}")))
 }
 
+/// `send_dtmf <keys>`: DTMF sent to the far end (an extension, once a PBX has answered). Only
+/// DTMF keys (0-9, *, #, A-D), at most 32.
+pub fn send_dtmf(keys: &str) -> Result<AppCall> {
+    let ok = !keys.is_empty()
+        && keys.len() <= 32
+        && keys
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D'));
+    if !ok {
+        return Err(CommandError::BadValue {
+            name: "send_dtmf keys".into(),
+            reason: "may hold only 0-9 * # A-D (at most 32)",
+        });
+    }
+    Ok(call("send_dtmf", keys.to_string()))
+}
+
 /// `playback <file>`.
 pub fn playback(file: &str) -> Result<AppCall> {
     check_path("playback file", file)?;

@@ -81,11 +81,12 @@ fn balanced(v: &str, open: char, close: char) -> bool {
 /// Builds the argument of `originate`: `{vars}endpoint destination`, e.g.
 /// `{origination_uuid=U}sofia/gateway/gw/79001234567 &park()`. The endpoint and destination
 /// must not contain spaces, CR or LF (the endpoint is operator configuration plus a
-/// normalized number, never free text).
+/// normalized number, never free text). An endpoint may open with a per-leg `[…]` block only
+/// as [`leg_group`] builds it.
 pub fn originate_args(vars: &[(&str, &str)], endpoint: &str, destination: &str) -> Result<String> {
     nonempty("endpoint", endpoint)?;
     nonempty("destination", destination)?;
-    if endpoint.contains(' ') || endpoint.starts_with(['{', '[']) {
+    if endpoint.contains(' ') || endpoint.starts_with('{') {
         return Err(CommandError::BadName {
             what: "endpoint",
             value: endpoint.to_owned(),
@@ -98,4 +99,81 @@ pub fn originate_args(vars: &[(&str, &str)], endpoint: &str, destination: &str) 
         format!("{{{vars}}}")
     };
     Ok(format!("{block}{endpoint} {destination}"))
+}
+
+/// Legs rung at the same time by one originate (FreeSWITCH's `,` separator: the first to answer
+/// wins, the switch hangs up the others with LOSE_RACE): `[vars]endpoint,[vars]endpoint`. Each
+/// leg's variables are escaped as [`originate_vars`]; each endpoint must be one plain dial
+/// string (as `app::dial_target` builds it: no separator, bracket or space).
+pub fn leg_group(legs: &[(&[(&str, &str)], &str)]) -> Result<String> {
+    let mut out = String::new();
+    for (i, (vars, endpoint)) in legs.iter().enumerate() {
+        nonempty("endpoint", endpoint)?;
+        if endpoint.contains([' ', ',', '|', '{', '}', '[', ']']) || endpoint.contains(":_:") {
+            return Err(CommandError::BadName {
+                what: "endpoint",
+                value: (*endpoint).to_owned(),
+            });
+        }
+        line_safe("endpoint", endpoint)?;
+        if i > 0 {
+            out.push(',');
+        }
+        let vars = originate_vars(vars)?;
+        if !vars.is_empty() {
+            out.push('[');
+            out.push_str(&vars);
+            out.push(']');
+        }
+        out.push_str(endpoint);
+    }
+    nonempty("leg group", &out)?;
+    Ok(out)
+}
+
+#[cfg(test)]
+mod leg_group_tests {
+    use super::*;
+
+    #[test]
+    fn legs_with_their_own_variables() {
+        let a: &[(&str, &str)] = &[
+            ("origination_uuid", "A"),
+            ("origination_caller_id_number", "+74950000001"),
+        ];
+        let b: &[(&str, &str)] = &[("origination_uuid", "B")];
+        let g = leg_group(&[
+            (a, "sofia/gateway/t1/79161110001"),
+            (b, "sofia/gateway/t1/79161110002"),
+        ])
+        .unwrap();
+        assert_eq!(
+            g,
+            "[origination_uuid=A,origination_caller_id_number=+74950000001]sofia/gateway/t1/79161110001,[origination_uuid=B]sofia/gateway/t1/79161110002"
+        );
+        let args = originate_args(&[("originate_timeout", "30")], &g, "&park()").unwrap();
+        assert!(
+            args.starts_with("{originate_timeout=30}[origination_uuid=A,"),
+            "{args}"
+        );
+    }
+
+    #[test]
+    fn refuses_what_would_add_a_leg_or_a_block() {
+        let v: &[(&str, &str)] = &[];
+        for bad in [
+            "sofia/gateway/t/1,sofia/x/2",
+            "sofia/gateway/t/1|x",
+            "[x=1]sofia/t/1",
+            "a b",
+            "sofia/t/1:_:x",
+            "",
+        ] {
+            assert!(leg_group(&[(v, bad)]).is_err(), "{bad}");
+        }
+        let inj: &[(&str, &str)] = &[("origination_caller_id_number", "${system(id)}")];
+        assert!(leg_group(&[(inj, "sofia/t/1")]).is_err());
+        assert!(leg_group(&[]).is_err());
+        assert!(originate_args(&[], "{x=1}sofia/t/1", "&park()").is_err());
+    }
 }

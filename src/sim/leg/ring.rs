@@ -157,6 +157,12 @@ impl Actor {
         if self.outcome.dtmf.is_some() && self.outcome.dtmf_on != DtmfOn::Answer {
             self.prompt_armed = true;
         }
+        let mut keys: Vec<_> = self.outcome.keys.clone();
+        keys.sort_by(|a, b| a.at.total_cmp(&b.at));
+        self.keys_at = keys
+            .into_iter()
+            .map(|k| (self.deadline(k.at), k.press))
+            .collect();
     }
 
     /// Called when a prompt starts (`collecting`: play_and_get_digits or read): scripted

@@ -67,10 +67,14 @@ impl Actor {
             if !self.queue.is_empty() && deadline.is_none() && !stop_on_digit {
                 return Wake::Deadline;
             }
-            let timer = [self.callee_hangup_at, self.dtmf_at]
-                .into_iter()
-                .flatten()
-                .min();
+            let timer = [
+                self.callee_hangup_at,
+                self.dtmf_at,
+                self.keys_at.front().map(|k| k.0),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let far = Instant::now() + Duration::from_secs(86_400 * 365);
             tokio::select! {
                 biased;
@@ -129,6 +133,13 @@ impl Actor {
             let digits = self.outcome.dtmf.clone().unwrap_or_default();
             for d in digits.chars() {
                 self.press(d);
+            }
+        }
+        while self.keys_at.front().is_some_and(|k| k.0 <= now) {
+            if let Some((_, press)) = self.keys_at.pop_front() {
+                for d in press.chars() {
+                    self.press(d);
+                }
             }
         }
     }

@@ -45,6 +45,16 @@ pub enum DtmfOn {
     AnyPrompt,
 }
 
+/// Keys the callee presses at a time: `at` simulated seconds after answer (a manager of a
+/// callback job pressing connect, cancel, postpone or info while the text is spoken, or after
+/// the client call).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeysAt {
+    pub at: f64,
+    pub press: String,
+}
+
 /// One outcome.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +77,9 @@ pub struct Outcome {
     pub dtmf_on: DtmfOn,
     #[serde(default = "default_dtmf_after")]
     pub dtmf_after: f64,
+    /// Keys pressed at given times after answer, whatever runs on the channel.
+    #[serde(default)]
+    pub keys: Vec<KeysAt>,
     /// Simulated seconds between the answer and the moment the originate notices it (then
     /// BACKGROUND_JOB, CS_EXECUTE and the `&app()` target follow). Until then the channel stays
     /// in CS_CONSUME_MEDIA and executes run at once without media. A real switch's originate
@@ -106,6 +119,7 @@ impl Default for Outcome {
             dtmf: None,
             dtmf_on: DtmfOn::Answer,
             dtmf_after: 1.0,
+            keys: Vec::new(),
             park_delay: default_park_delay(),
             weight: 1,
         }

@@ -1,0 +1,131 @@
+//! Callback jobs as user actions (the API's `POST /callbacks` and `outcall callback`): add
+//! (checked, idempotent on the client's key, due at its time inside the working hours), show with
+//! the leg log, list, cancel. Every change is audited.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::audit::record;
+use super::{OpsError, Result};
+use crate::callback::record::{CallbackRecord, LegRecord};
+use crate::callback::{CallbackRequest, JobState};
+use crate::import::phone::PhoneNormalizer;
+use crate::model::Actor;
+use crate::store::{NewCallback, Store};
+
+/// Accepts a job: checked (errors name the field), stored due at its `at` (default now) moved
+/// into the working hours. With an idempotency key already used: the stored job and `false`;
+/// the same key with a different request is a conflict.
+pub async fn add(
+    store: &Store,
+    actor: &Actor,
+    country: &str,
+    req: &CallbackRequest,
+    now: DateTime<Utc>,
+) -> Result<(CallbackRecord, bool)> {
+    let norm = PhoneNormalizer::new(country).map_err(OpsError::Invalid)?;
+    let spec = req
+        .check(&|p: &str| norm.normalize(p))
+        .map_err(OpsError::Invalid)?;
+    let earliest = spec.at.map_or(now, |t| t.max(now));
+    let due = spec
+        .due_at(earliest)
+        .ok_or_else(|| OpsError::Invalid("working_hours: the windows never open".into()))?;
+    let new = NewCallback {
+        key: req.idempotency_key.as_deref(),
+        spec: &spec,
+        due,
+        created_by: &actor.name,
+    };
+    let known = |rec: CallbackRecord| {
+        if rec.spec != spec {
+            return Err(OpsError::Conflict(format!(
+                "idempotency_key: already used by callback #{} with a different request",
+                rec.id
+            )));
+        }
+        Ok((rec, false))
+    };
+    if let Some(rec) = store.callback_by_key(new.key).await? {
+        return known(rec);
+    }
+    let mut change = store.change(now).await?;
+    let Some(rec) = change.callback_insert(&new).await? else {
+        // Another request with the same key won the race.
+        drop(change);
+        let rec = store.callback_by_key(new.key).await?.ok_or_else(|| {
+            OpsError::Conflict("idempotency_key: a request with this key is being stored".into())
+        })?;
+        return known(rec);
+    };
+    let after =
+        json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
+    let object = format!("callback:{}", rec.id);
+    record(
+        &mut change,
+        actor,
+        "callback.add",
+        &object,
+        None,
+        Some(after),
+    )
+    .await?;
+    change.commit().await?;
+    Ok((rec, true))
+}
+
+/// A job with its legs.
+pub async fn show(store: &Store, id: i64) -> Result<(CallbackRecord, Vec<LegRecord>)> {
+    let rec = store
+        .callback(id)
+        .await?
+        .ok_or_else(|| OpsError::NotFound(format!("no callback #{id}")))?;
+    let legs = store.callback_legs(id).await?;
+    Ok((rec, legs))
+}
+
+/// A page of jobs after id `after` (oldest first), optionally in one state.
+pub async fn list(
+    store: &Store,
+    after: i64,
+    limit: u32,
+    state: Option<JobState>,
+) -> Result<Vec<CallbackRecord>> {
+    Ok(store
+        .callbacks_page(after, limit.clamp(1, 1000), state)
+        .await?)
+}
+
+/// Cancels a job: pending ones end (status cancelled), a running one's live call finishes and
+/// no recall follows. A job already done is a conflict.
+pub async fn cancel(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<CallbackRecord> {
+    let (before, _) = show(store, id).await?;
+    if before.state == JobState::Done {
+        return Err(OpsError::Conflict(format!(
+            "callback #{id} is already over (status {})",
+            before.status
+        )));
+    }
+    let mut change = store.change(now).await?;
+    change.callback_cancel(id).await?;
+    let b = json!({ "state": before.state, "status": before.status });
+    let a = json!({ "action": "cancel", "recalls_cancelled": true });
+    let object = format!("callback:{id}");
+    record(
+        &mut change,
+        actor,
+        "callback.cancel",
+        &object,
+        Some(b),
+        Some(a),
+    )
+    .await?;
+    change.commit().await?;
+    let (after, _) = show(store, id).await?;
+    Ok(after)
+}

@@ -1,0 +1,87 @@
+//! The legs of callback calls: each written before it is dialled (fenced on the job's lease
+//! owner), closed with its end, read back in order for `GET /callbacks/{id}` and the call log.
+
+use super::{from_ms, ms, with_pool, Result, Store, StoreError};
+use crate::callback::record::{LegEnd, LegRecord, NewLeg, Side};
+
+#[derive(sqlx::FromRow)]
+struct LegRow {
+    id: i64,
+    call_no: i64,
+    side: String,
+    number: String,
+    trunk: String,
+    uuid: String,
+    caller_id: String,
+    node: String,
+    started_at: i64,
+    answered_at: Option<i64>,
+    ended_at: Option<i64>,
+    cause: Option<String>,
+    sip_code: Option<i64>,
+}
+
+impl LegRow {
+    fn into_leg(self) -> Result<LegRecord> {
+        Ok(LegRecord {
+            id: self.id,
+            call_no: u32::try_from(self.call_no.max(0)).unwrap_or(0),
+            side: Side::parse(&self.side).map_err(StoreError::Corrupt)?,
+            number: self.number,
+            trunk: self.trunk,
+            uuid: self.uuid,
+            caller_id: self.caller_id,
+            node: self.node,
+            started_at: from_ms(self.started_at),
+            answered_at: self.answered_at.map(from_ms),
+            ended_at: self.ended_at.map(from_ms),
+            cause: self.cause,
+            sip_code: self.sip_code.and_then(|c| u16::try_from(c).ok()),
+        })
+    }
+}
+
+const LEG_COLUMNS: &str = "id, call_no, side, number, trunk, uuid, caller_id, node, started_at, \
+                           answered_at, ended_at, cause, sip_code";
+
+impl Store {
+    /// A job's legs, in the order they were dialled.
+    pub async fn callback_legs(&self, id: i64) -> Result<Vec<LegRecord>> {
+        let sql =
+            format!("SELECT {LEG_COLUMNS} FROM callback_legs WHERE callback_id = $1 ORDER BY id");
+        let rows: Vec<LegRow> = with_pool!(self, p => {
+            sqlx::query_as(&sql).bind(id).fetch_all(p).await?
+        });
+        rows.into_iter().map(LegRow::into_leg).collect()
+    }
+
+    /// Writes a leg before it is dialled, fenced on the job's lease owner (one statement); its id.
+    pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
+        let sql = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, caller_id, \
+                   node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
+                   (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running') \
+                   RETURNING id";
+        let id: Option<i64> = with_pool!(self, p => {
+            sqlx::query_scalar(sql)
+                .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
+                .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)
+                .bind(&leg.node).bind(ms(leg.started_at)).bind(owner)
+                .fetch_optional(p).await?
+        });
+        id.ok_or(StoreError::LeaseLost {
+            contact_id: leg.callback_id,
+        })
+    }
+
+    /// Closes a leg (once: a closed leg keeps its first end).
+    pub async fn callback_leg_end(&self, leg_id: i64, end: &LegEnd) -> Result<()> {
+        let sql =
+            "UPDATE callback_legs SET answered_at = $1, ended_at = $2, cause = $3, sip_code = $4 \
+                   WHERE id = $5 AND ended_at IS NULL";
+        with_pool!(self, p => {
+            sqlx::query(sql).bind(end.answered_at.map(ms)).bind(ms(end.ended_at)).bind(&end.cause)
+                .bind(end.sip_code.map(i64::from)).bind(leg_id).execute(p).await?;
+        });
+        Ok(())
+    }
+}

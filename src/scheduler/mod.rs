@@ -7,6 +7,8 @@
 pub mod definitions;
 pub mod engine;
 pub mod handle;
+pub mod options;
 pub mod pacing;
 pub mod recover;
+pub mod shared;
 pub mod zones;

@@ -25,13 +25,16 @@
 
 mod access;
 mod attempts;
+pub mod caps;
 mod campaigns;
 mod contact_writer;
 mod contacts;
 mod dnc;
+pub mod health;
 mod leases;
 mod outbox;
 mod paused;
+pub mod retry;
 
 pub use paused::{hold_time, TimeGuard};
 
@@ -85,6 +88,9 @@ pub enum StoreError {
         name: String,
         status: CampaignStatus,
     },
+    /// A campaign's or gateway's cap, counted across every dialer, is reached (nothing written).
+    #[error("{0} cap is reached across the dialers sharing this database")]
+    CapFull(String),
     #[error("phone {0} already has a call in progress")]
     PhoneBusy(String),
     #[error("phone {0} is on the do-not-call list")]
@@ -149,6 +155,8 @@ impl WriteTx for PgPool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Whether writes are failing, shared by every clone.
+    pub(crate) health: std::sync::Arc<health::Health>,
 }
 
 impl Store {
@@ -218,7 +226,7 @@ impl Store {
             });
         let opts = match &hold {
             Some(h) => h.hook(opts),
-            None => opts,
+            None => health::discard_stuck(opts),
         };
         let pool = opts
             .connect_with(options)
@@ -229,6 +237,7 @@ impl Store {
         }
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            health: Default::default(),
         })
     }
 
@@ -257,7 +266,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(15));
         let opts = match &hold {
             Some(h) => h.hook(opts),
-            None => opts,
+            None => health::discard_stuck(opts),
         };
         let pool = opts
             .connect_with(options)
@@ -268,6 +277,7 @@ impl Store {
         }
         Ok(Store {
             pool: Pool::Postgres(pool),
+            health: Default::default(),
         })
     }
 
@@ -290,6 +300,11 @@ impl Store {
             Pool::Sqlite(_) => "sqlite",
             Pool::Postgres(_) => "postgres",
         }
+    }
+
+    /// Whether writes are failing (shared by every clone of this store).
+    pub fn health(&self) -> &health::Health {
+        &self.health
     }
 
     pub(crate) fn is_postgres(&self) -> bool {

@@ -70,7 +70,11 @@ impl TimeHold {
             .min_connections(0)
             .idle_timeout(None)
             .max_lifetime(None)
-            .before_acquire(move |_, _| {
+            .before_acquire(move |conn, _| {
+                // Same rule as `health::discard_stuck`, which this hook replaces.
+                if super::health::stuck_in_transaction(conn) {
+                    return Box::pin(async { Ok(false) });
+                }
                 on_out.enter();
                 Box::pin(async { Ok(true) })
             })

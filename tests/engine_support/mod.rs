@@ -10,6 +10,7 @@
 
 #[path = "../db_support/mod.rs"]
 mod db_support;
+pub mod store_faults;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -187,6 +188,7 @@ impl World {
             max_concurrent_calls: lines_global,
             gateways: self.gateways.clone(),
             webhooks: self.webhooks.clone(),
+            ..EngineOptions::default()
         };
         let engine = Engine::new(store, nodes, self.clock.clone(), opts);
         let handle = engine.handle();

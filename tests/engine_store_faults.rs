@@ -1,0 +1,127 @@
+//! The store failing under the engine (issue 17, items 6 and 7): results that cannot be written
+//! are retried until they are, an attempt that cannot be opened gives its contact back at once,
+//! and after the database refuses every write for a while (a full disk, freed) every pooled
+//! connection works again and calls resume. While the store cannot write no call is placed and
+//! the engine says why every few seconds.
+
+#[path = "engine_support/mod.rs"]
+mod support;
+
+use std::time::Duration;
+
+use outcall::model::{CampaignStatus, ContactStatus, Disposition};
+use support::store_faults::{Fail, Logs, StoreFault, Target};
+use support::*;
+
+fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
+    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+/// Waits `d` of tokio time, following the engine's passes (nothing is expected to happen).
+async fn pass_time(w: &World, d: Duration) {
+    assert!(!w.reaches(d, || async { false }).await);
+}
+
+/// Every contact answered, once, with one attempt and no attempt left open.
+async fn assert_each_answered_once(w: &World, id: i64, n: u64) {
+    assert!(w.store.open_attempts().await.unwrap().is_empty());
+    w.assert_answered_without_using_attempts(id).await;
+    let cdr = w.store.campaign_attempts(id).await.unwrap();
+    assert_eq!(cdr.len() as u64, n, "one attempt per contact: {cdr:?}");
+    assert!(cdr
+        .iter()
+        .all(|a| a.disposition == Some(Disposition::Answered)));
+    assert_eq!(w.sim.stats().originates, n, "nobody was called twice");
+}
+
+/// A full disk for a while, then freed (SQLite rolls the whole transaction back on SQLITE_FULL):
+/// no call is placed meanwhile, the engine warns every few seconds, and afterwards every pooled
+/// connection works again (no "begin_with at non-zero transaction depth") and the campaign ends.
+#[tokio::test(start_paused = true)]
+async fn sqlite_full_disk_then_freed_resumes_calls() {
+    let logs = Logs::capture();
+    let w = World::new(ANSWERED_RULES, None).await;
+    let list = phones("7900100", 8);
+    let id = w.campaign(&campaign_toml("disk", 2, 1, ""), &refs(&list)).await;
+    let fault = StoreFault::install(&w.url, Target::AllWrites, Fail::Transaction).await;
+    let engine = w.engine("e1", 100).await;
+    w.until("the first calls up", Duration::from_secs(20), || async {
+        w.sim.stats().channels_now == 2
+    })
+    .await;
+    fault.set(true).await;
+    w.until("the calls in flight over", Duration::from_secs(60), || async {
+        w.sim.stats().channels_now == 0
+    })
+    .await;
+    let placed = w.sim.stats().originates;
+    pass_time(&w, Duration::from_secs(15)).await;
+    assert_eq!(w.sim.stats().originates, placed, "no call while the store cannot write");
+    let warned = logs.count("the store cannot write");
+    assert!(
+        (2..=6).contains(&warned),
+        "a warning every few seconds, not every pass: {warned}\n{}",
+        logs.text()
+    );
+    fault.set(false).await;
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(120))
+        .await;
+    assert_eq!(logs.count("non-zero transaction depth"), 0, "{}", logs.text());
+    assert_each_answered_once(&w, id, 8).await;
+    engine.stop().await;
+}
+
+/// Results that cannot be written for a while are written once the store takes them: the
+/// contacts are not left dialing, not recorded as lost, and not called again.
+#[tokio::test(start_paused = true)]
+async fn result_writes_are_retried_until_they_succeed() {
+    let w = World::new(ANSWERED_RULES, None).await;
+    let list = phones("7900100", 4);
+    let id = w.campaign(&campaign_toml("finish", 4, 1, ""), &refs(&list)).await;
+    let fault = StoreFault::install(&w.url, Target::Finish, Fail::Statement).await;
+    fault.set(true).await;
+    let engine = w.engine("e1", 100).await;
+    w.until("four calls up", Duration::from_secs(20), || async {
+        w.sim.stats().channels_now == 4
+    })
+    .await;
+    w.until("the calls over", Duration::from_secs(60), || async {
+        w.sim.stats().channels_now == 0
+    })
+    .await;
+    // Longer than the engine's lease (60 s in these tests): nothing is taken over as lost.
+    pass_time(&w, Duration::from_secs(90)).await;
+    assert_eq!(w.store.open_attempts().await.unwrap().len(), 4, "no result written yet");
+    fault.set(false).await;
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(30))
+        .await;
+    assert_each_answered_once(&w, id, 4).await;
+    engine.stop().await;
+}
+
+/// An attempt row that cannot be written gives the contact back at once (due again shortly),
+/// not after the lease; once the store takes writes the campaign completes well within a lease.
+#[tokio::test(start_paused = true)]
+async fn a_failed_attempt_start_is_released_at_once() {
+    let w = World::new(ANSWERED_RULES, None).await;
+    let list = phones("7900100", 3);
+    let id = w.campaign(&campaign_toml("start", 3, 1, ""), &refs(&list)).await;
+    let fault = StoreFault::install(&w.url, Target::Start, Fail::Statement).await;
+    fault.set(true).await;
+    let engine = w.engine("e1", 100).await;
+    engine.handle.step(3).await;
+    fault.set(false).await;
+    w.until("no contact leased without a call", Duration::from_secs(10), || async {
+        w.contacts(id)
+            .await
+            .iter()
+            .all(|c| c.status != ContactStatus::Dialing || w.sim.stats().originates > 0)
+    })
+    .await;
+    // The engine's lease is 60 s: a contact kept until it expires would miss this.
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(40))
+        .await;
+    assert_each_answered_once(&w, id, 3).await;
+    assert_eq!(w.sim.stats().originates, 3);
+    engine.stop().await;
+}

@@ -132,9 +132,8 @@ impl Engine {
         ));
         let watchers = super::recover::watch_nodes(&self, shutdown.clone());
         loop {
-            match self.tick().await {
-                Ok(()) => self.env.store.health().worked(),
-                Err(EngineError::Store(e)) => self.env.store.health().failed("schedule calls", &e),
+            if let Err(EngineError::Store(e)) = self.tick().await {
+                self.env.store.health().failed("schedule calls", &e);
             }
             self.passes.send_modify(|n| *n += 1);
             let wait = self.wait_time();
@@ -292,6 +291,9 @@ impl Engine {
                 .claim_due(rt.id, now, &plan.open, slots, &self.opts.owner, until)
                 .await?;
             claimed_n = claimed.len();
+            if claimed_n > 0 {
+                store.health().worked();
+            }
             for contact in claimed {
                 self.spawn_call(rt, contact, &caps, now).await?;
             }

@@ -17,6 +17,8 @@ struct State {
     failures: u64,
     last_warned: Option<Instant>,
     failing: bool,
+    /// Warnings said so far (the life of the store).
+    warnings: u64,
 }
 
 /// Failing or not, and when it was last said.
@@ -44,6 +46,7 @@ impl Health {
             );
             s.last_warned = Some(now);
             s.failures = 0;
+            s.warnings += 1;
         }
     }
 
@@ -52,8 +55,16 @@ impl Health {
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if s.failing {
             tracing::warn!("the store takes writes again; calls resume");
-            *s = State::default();
+            *s = State {
+                warnings: s.warnings,
+                ..State::default()
+            };
         }
+    }
+
+    /// How many "the store cannot write" warnings were said so far.
+    pub fn warnings(&self) -> u64 {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).warnings
     }
 
     /// Whether the last write failed.
@@ -104,6 +115,7 @@ mod tests {
         h.failed("claim", &"disk full");
         h.failed("claim", &"disk full");
         assert!(h.is_failing());
+        assert_eq!(h.warnings(), 1, "the second failure within the interval is not said");
         h.worked();
         assert!(!h.is_failing());
     }

@@ -33,6 +33,18 @@ pub fn hold_time() -> TimeGuard {
     TimeGuard { _end: tx }
 }
 
+/// How long (real time) the clock is held while the pool replaces a discarded connection.
+const RECONNECT_HOLD: Duration = Duration::from_millis(300);
+
+/// Holds a paused clock for `real` of real time.
+fn hold_for(real: Duration) {
+    let guard = hold_time();
+    std::thread::spawn(move || {
+        std::thread::sleep(real);
+        drop(guard);
+    });
+}
+
 /// Holds a paused clock while connections are checked out.
 #[derive(Debug, Default)]
 pub(crate) struct TimeHold {
@@ -71,8 +83,11 @@ impl TimeHold {
             .idle_timeout(None)
             .max_lifetime(None)
             .before_acquire(move |conn, _| {
-                // Same rule as `health::discard_stuck`, which this hook replaces.
+                // Same rule as `health::discard_stuck`, which this hook replaces. The pool
+                // then opens a fresh connection, which no checkout hold covers yet: hold the
+                // clock while that connect runs.
                 if super::health::stuck_in_transaction(conn) {
+                    hold_for(RECONNECT_HOLD);
                     return Box::pin(async { Ok(false) });
                 }
                 on_out.enter();

@@ -190,7 +190,7 @@ impl World {
             webhooks: self.webhooks.clone(),
             ..EngineOptions::default()
         };
-        let engine = Engine::new(store, nodes, self.clock.clone(), opts);
+        let engine = Engine::new(store.clone(), nodes, self.clock.clone(), opts);
         let handle = engine.handle();
         self.engines.lock().unwrap().push(handle.clone());
         let stop = shutdown.clone();
@@ -201,6 +201,7 @@ impl World {
             task,
             handle,
             switch,
+            store,
         }
     }
 
@@ -339,6 +340,8 @@ pub struct Running {
     pub task: JoinHandle<()>,
     pub handle: EngineHandle,
     pub switch: Arc<EslSwitch>,
+    /// The engine's own store handle (its health is this engine's view of the database).
+    pub store: Store,
 }
 
 impl Running {

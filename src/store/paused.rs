@@ -33,22 +33,14 @@ pub fn hold_time() -> TimeGuard {
     TimeGuard { _end: tx }
 }
 
-/// How long (real time) the clock is held while the pool replaces a discarded connection.
-const RECONNECT_HOLD: Duration = Duration::from_millis(300);
-
-/// Holds a paused clock for `real` of real time.
-fn hold_for(real: Duration) {
-    let guard = hold_time();
-    std::thread::spawn(move || {
-        std::thread::sleep(real);
-        drop(guard);
-    });
-}
-
 /// Holds a paused clock while connections are checked out.
 #[derive(Debug, Default)]
 pub(crate) struct TimeHold {
     holders: Mutex<Vec<TimeGuard>>,
+    /// Holds taken when a checkout discarded a connection (see `health::discard_stuck`): the
+    /// pool goes on to another idle connection or opens a fresh one, and whichever it hands
+    /// out takes this hold over as its checkout's.
+    replacing: Mutex<Vec<TimeGuard>>,
 }
 
 impl TimeHold {
@@ -57,6 +49,29 @@ impl TimeHold {
         let guard = hold_time();
         if let Ok(mut h) = self.holders.lock() {
             h.push(guard);
+        }
+    }
+
+    /// A checkout discarded a connection: hold the clock until its replacement is handed out.
+    fn replace(&self) {
+        let guard = hold_time();
+        if let Ok(mut r) = self.replacing.lock() {
+            r.push(guard);
+        }
+    }
+
+    /// A replacement (idle or fresh) is handed out: it takes over a replacing hold; true when
+    /// there was one.
+    fn replaced(&self) -> bool {
+        let guard = self.replacing.lock().ok().and_then(|mut r| r.pop());
+        match guard {
+            Some(g) => {
+                if let Ok(mut h) = self.holders.lock() {
+                    h.push(g);
+                }
+                true
+            }
+            None => false,
         }
     }
 
@@ -78,20 +93,26 @@ impl TimeHold {
     ) -> PoolOptions<DB> {
         let on_out = self.clone();
         let on_back = self.clone();
+        let on_new = self.clone();
         opts.test_before_acquire(false)
             .min_connections(0)
             .idle_timeout(None)
             .max_lifetime(None)
             .before_acquire(move |conn, _| {
-                // Same rule as `health::discard_stuck`, which this hook replaces. The pool
-                // then opens a fresh connection, which no checkout hold covers yet: hold the
-                // clock while that connect runs.
+                // Same rule as `health::discard_stuck`, which this hook replaces.
                 if super::health::stuck_in_transaction(conn) {
-                    hold_for(RECONNECT_HOLD);
+                    on_out.replace();
                     return Box::pin(async { Ok(false) });
                 }
-                on_out.enter();
+                if !on_out.replaced() {
+                    on_out.enter();
+                }
                 Box::pin(async { Ok(true) })
+            })
+            .after_connect(move |_, _| {
+                // Only a replacement is opened after `warm`; outside one this does nothing.
+                on_new.replaced();
+                Box::pin(async { Ok(()) })
             })
             .after_release(move |_, _| {
                 on_back.leave();

@@ -11,6 +11,7 @@
 #[path = "../db_support/mod.rs"]
 mod db_support;
 pub mod store_faults;
+pub mod switch_faults;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -149,6 +150,25 @@ impl World {
         poll: Duration,
         addrs: &[std::net::SocketAddr],
     ) -> Running {
+        self.start_engine(owner, lines_global, poll, addrs, true)
+            .await
+    }
+
+    /// An engine on these nodes that starts whether or not they can be reached (a dialer
+    /// restarted while its switch is unreachable).
+    pub async fn engine_unreachable(&self, owner: &str, addrs: &[std::net::SocketAddr]) -> Running {
+        self.start_engine(owner, 100, Duration::from_millis(100), addrs, false)
+            .await
+    }
+
+    async fn start_engine(
+        &self,
+        owner: &str,
+        lines_global: u32,
+        poll: Duration,
+        addrs: &[std::net::SocketAddr],
+        wait_up: bool,
+    ) -> Running {
         let shutdown = CancellationToken::new();
         let mut nodes = Vec::new();
         let mut first = None;
@@ -165,7 +185,7 @@ impl World {
                 shutdown.clone(),
             );
             assert!(
-                switch.wait_up(Duration::from_secs(5)).await,
+                !wait_up || switch.wait_up(Duration::from_secs(5)).await,
                 "the sim accepts the client"
             );
             first.get_or_insert_with(|| switch.clone());
@@ -348,6 +368,15 @@ impl Running {
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = self.task.await;
+    }
+
+    /// Ends the engine as `kill -9` would: its calls are dropped mid-flight with nothing
+    /// recorded (their attempts stay open, their channels stay up on the switch), its leases
+    /// are no longer kept alive and its switch connections close.
+    pub async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        self.shutdown.cancel();
     }
 }
 

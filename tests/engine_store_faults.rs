@@ -128,3 +128,58 @@ async fn a_failed_attempt_start_is_released_at_once() {
     assert_eq!(w.sim.stats().originates, 3);
     engine.stop().await;
 }
+
+/// Short calls (answered, 12 simulated seconds), so results are written all the time.
+const SHORT: &str = r#"
+[[rule]]
+prefix = "7900600"
+outcome = [{ result = "answer", ring = 1, hangup_after = 12 }]
+"#;
+
+/// Bursts of killed PostgreSQL backends (`pg_terminate_backend` on every connection of the
+/// test's schema) while calls start and end: no result is lost, no contact is stranded, nobody
+/// is called twice. Real time: the pool's reconnects after each kill are work a paused clock
+/// cannot see (it would jump to the test's time limit meanwhile).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_postgres_backends_lose_no_result() {
+    let Some(w) = World::on_postgres(SHORT, "killed_backends").await else {
+        return;
+    };
+    let app = w
+        .url
+        .split("application_name=")
+        .nth(1)
+        .expect("the test URL names its application")
+        .to_string();
+    let list = phones("7900600", 200);
+    let id = w.campaign(&campaign_toml("killed", 20, 1, ""), &refs(&list)).await;
+    let engine = w.engine("e1", 100).await;
+    let killer = {
+        let _held = outcall::store::hold_time();
+        let base = std::env::var("OUTCALL_TEST_POSTGRES_URL").unwrap();
+        sqlx::PgPool::connect(&base).await.unwrap()
+    };
+    let passes = std::cell::Cell::new(0u32);
+    let killed = std::cell::Cell::new(0u64);
+    w.until("the campaign completed", Duration::from_secs(120), || async {
+        passes.set(passes.get() + 1);
+        if passes.get() % 2 == 0 && w.sim.stats().channels_now > 0 {
+            let _held = outcall::store::hold_time();
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+                 WHERE application_name = $1 AND pid <> pg_backend_pid()",
+            )
+            .bind(&app)
+            .fetch_one(&killer)
+            .await
+            .unwrap();
+            killed.set(killed.get() + u64::try_from(n).unwrap());
+        }
+        let status = w.store.campaign_status(id).await;
+        matches!(status, Ok((CampaignStatus::Completed, _)))
+    })
+    .await;
+    assert!(killed.get() >= 20, "backends were killed under the calls: {}", killed.get());
+    assert_each_answered_once(&w, id, 200).await;
+    engine.stop().await;
+}

@@ -2,7 +2,8 @@
 
 /// The URL of a new, empty schema `{prefix}_{test}_{pid}` on the server named by
 /// OUTCALL_TEST_POSTGRES_URL, or `None` when that variable is unset (the caller says it skipped).
-/// A set URL with no server behind it is a failure, not a skip.
+/// A set URL with no server behind it is a failure, not a skip. Its connections carry the
+/// schema's name as their `application_name`.
 pub async fn fresh_postgres_url(prefix: &str, test: &str) -> Option<String> {
     let base = std::env::var("OUTCALL_TEST_POSTGRES_URL").ok()?;
     let schema = format!("{prefix}_{test}_{}", std::process::id());
@@ -19,5 +20,9 @@ pub async fn fresh_postgres_url(prefix: &str, test: &str) -> Option<String> {
     }
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options[search_path]={schema}"))
+    // The schema names the test's connections too, so a test can find (and kill) its own
+    // backends in pg_stat_activity.
+    Some(format!(
+        "{base}{sep}options[search_path]={schema}&application_name={schema}"
+    ))
 }

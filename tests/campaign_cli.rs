@@ -15,15 +15,18 @@ impl Cli {
         }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    fn command(&self, args: &[&str]) -> std::process::Command {
         let db = format!("sqlite://{}", self.dir.path().join("cli.db").display());
-        std::process::Command::new(env!("CARGO_BIN_EXE_outcall"))
-            .args(args)
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_outcall"));
+        c.args(args)
             .env("OUTCALL_DATABASE_URL", db)
             .env_remove("OUTCALL_CONFIG")
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
+            .current_dir(self.dir.path());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
     }
 
     /// Runs and expects success; returns stdout.
@@ -196,4 +199,36 @@ fn do_not_call_list_commands() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["accepted"], 1);
     assert_eq!(report["rejected"][0]["line"], 2);
+}
+
+/// `outcall campaign show X | head -1`: output to a reader that is gone ends the command
+/// quietly (killed by SIGPIPE as Unix tools are), never a panic with exit 101.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    let cli = Cli::new();
+    cli.ok(&["campaign", "create", &example("demo.toml")]);
+    let commands: [&[&str]; 3] = [
+        &["campaign", "show", "demo"],
+        &["campaign", "list"],
+        &["report", "demo"],
+    ];
+    for args in commands {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = cli
+            .command(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGPIPE),
+            "{args:?}: {stderr}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ mod support;
 
 use std::time::Duration;
 
+use outcall::call::switch::Switch;
 use outcall::model::{CampaignStatus, Disposition};
 use outcall::sim::Faults;
 use support::*;
@@ -43,5 +44,14 @@ async fn lost_socket_ends_calls_as_technical_then_reconnects() {
     )
     .await;
     assert!(w.sim.stats().connections >= 2, "the engine reconnected");
+    let stats = engine.switch.stats();
+    assert!(
+        stats.reconnects >= 1,
+        "the reconnect was counted: {stats:?}"
+    );
+    assert!(
+        stats.events > 10,
+        "events of both connections were counted: {stats:?}"
+    );
     engine.stop().await;
 }

@@ -672,6 +672,163 @@ async fn size_and_rate_limits() {
     assert_eq!(statuses[0], StatusCode::OK);
 }
 
+/// Guessing tokens: lookups of tokens not seen lately are limited per client address (a burst
+/// of twice the rate, then 429), another address is not affected, and a token checked before
+/// the flood keeps working from the flooding address.
+#[tokio::test]
+async fn unknown_tokens_are_limited_per_client_address() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let settings = HttpSettings {
+        token_checks_per_address: 5,
+        ..HttpSettings::default()
+    };
+    let a = api_with(settings).await;
+    let from = |ip: &str, token: &str| {
+        let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        let mut req = Request::builder()
+            .uri("/campaigns")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut().insert(ConnectInfo(addr));
+        let app = a.app.clone();
+        async move { app.oneshot(req).await.unwrap() }
+    };
+    let good = a.token(Role::Supervisor).to_string();
+    assert_eq!(from("10.0.0.1", &good).await.status(), StatusCode::OK);
+    let mut statuses = Vec::new();
+    for i in 0..30 {
+        statuses.push(from("10.0.0.1", &format!("guess{i}")).await.status());
+    }
+    let unauthorized = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        unauthorized, 9,
+        "a burst of 10 lookups, one was the good token: {statuses:?}"
+    );
+    let last = from("10.0.0.1", "guess-more").await;
+    assert_eq!(last.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(last.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        from("10.0.0.2", "guess-elsewhere").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "another address has its own budget"
+    );
+    assert_eq!(
+        from("10.0.0.1", &good).await.status(),
+        StatusCode::OK,
+        "a token checked lately needs no lookup"
+    );
+    assert_eq!(
+        from("10.0.0.1", "guess0").await.status(),
+        StatusCode::UNAUTHORIZED,
+        "a token found unknown lately is refused without a lookup (so not 429)"
+    );
+}
+
+/// A change and its audit entry are one transaction: while the audit log refuses writes (a
+/// trigger), every kind of change answers 503 and leaves nothing behind.
+#[tokio::test]
+async fn no_change_stands_without_its_audit_entry() {
+    let a = api().await;
+    let r = a
+        .admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let url = format!("sqlite://{}", a._dir.path().join("api.db").display());
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "CREATE TRIGGER audit_down BEFORE INSERT ON audit_log \
+         BEGIN SELECT RAISE(ABORT, 'the audit log is down'); END",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let other = CAMPAIGN.replace("name = \"debtors\"", "name = \"other\"");
+    let changes: Vec<(Method, &str, &str, Vec<u8>)> = vec![
+        (
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            other.into_bytes(),
+        ),
+        (
+            Method::PUT,
+            "/campaigns/debtors",
+            "application/toml",
+            CAMPAIGN.replace("lines = 3", "lines = 2").into_bytes(),
+        ),
+        (Method::POST, "/campaigns/debtors/start", "", vec![]),
+        (
+            Method::POST,
+            "/pause-all",
+            "application/json",
+            br#"{"reason":"x"}"#.to_vec(),
+        ),
+        (
+            Method::POST,
+            "/dnc",
+            "application/json",
+            br#"{"phones":["89161001001"]}"#.to_vec(),
+        ),
+        (
+            Method::POST,
+            "/tokens",
+            "application/json",
+            br#"{"name":"late","role":"admin"}"#.to_vec(),
+        ),
+        (Method::DELETE, "/tokens/marketer", "", vec![]),
+        (
+            Method::POST,
+            "/campaigns/debtors/contacts",
+            "application/json",
+            br#"{"phones":["89161001002"],"vars":{"BALANCE":"1"}}"#.to_vec(),
+        ),
+        (
+            Method::POST,
+            "/campaigns/debtors/contacts",
+            "text/csv",
+            CSV.to_vec(),
+        ),
+    ];
+    for (method, path, kind, body) in changes {
+        let r = a.admin(method.clone(), path, kind, &body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{method} {path}: {}",
+            r.body
+        );
+    }
+    let c = a.store.campaign_by_name("debtors").await.unwrap();
+    assert_eq!(c.status, outcall::model::CampaignStatus::Draft);
+    assert_eq!(c.definition.source, CAMPAIGN);
+    assert!(a.store.campaign_by_name("other").await.is_err());
+    assert!(a.store.dnc_list().await.unwrap().is_empty());
+    let names: Vec<_> = a
+        .store
+        .tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.name, t.revoked_at.is_some()))
+        .collect();
+    assert!(!names.iter().any(|(n, _)| n == "late"), "{names:?}");
+    assert!(
+        names.contains(&("marketer".to_string(), false)),
+        "{names:?}"
+    );
+    assert_eq!(a.contact_count().await, 0);
+}
+
 #[tokio::test]
 async fn changes_are_audited_with_before_and_after() {
     let a = api().await;

@@ -401,6 +401,9 @@ contract!(
             by,
             vec![(Disposition::Technical, 2), (Disposition::Busy, 1)]
         );
+        let both = s.campaign_counts(id).await.unwrap();
+        assert_eq!(both.attempts, by, "one round trip gives the same counts");
+        assert_eq!(both.contacts, s.contact_counts(id).await.unwrap());
         assert_eq!(
             s.claim_due(id, t(79), &zones(), 9, "w", t(600))
                 .await
@@ -605,3 +608,43 @@ contract!(dropped_writer_rolls_back, |s: Store| async move {
     drop(w);
     assert_eq!(s.contacts_page(id, 0, 20).await.unwrap().len(), 1);
 });
+
+/// A schema left by a test process that is gone is dropped when the same test runs again, so
+/// the test database does not grow run after run (a live process's schema is left alone).
+#[tokio::test]
+async fn schemas_of_finished_runs_are_dropped() {
+    let Ok(base) = std::env::var("OUTCALL_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let admin = sqlx::PgPool::connect(&base).await.unwrap();
+    // Above Linux's largest pid: no such process.
+    let dead = "t_stale_probe_4194399";
+    let live = format!("t_stale_probe_{}", std::process::id());
+    let parent = format!("t_stale_probe_{}", std::os::unix::process::parent_id());
+    for s in [dead, parent.as_str()] {
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS \"{s}\""))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    store_support::postgres("stale_probe")
+        .await
+        .expect("a schema");
+    let names: Vec<(String,)> = sqlx::query_as(
+        "SELECT nspname::text FROM pg_namespace WHERE starts_with(nspname, 't_stale_probe_')",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    let names: Vec<String> = names.into_iter().map(|(n,)| n).collect();
+    assert!(!names.contains(&dead.to_string()), "{names:?}");
+    assert!(names.contains(&live), "this run's own schema: {names:?}");
+    assert!(
+        names.contains(&parent),
+        "a live process's schema stays: {names:?}"
+    );
+    sqlx::query(&format!("DROP SCHEMA \"{parent}\""))
+        .execute(&admin)
+        .await
+        .unwrap();
+}

@@ -49,11 +49,6 @@ async fn sqlite_reopens_and_uses_the_due_index() {
 #[tokio::test]
 async fn postgres_due_query_is_an_index_range_scan() {
     let Some(url) = db_support::fresh_postgres_url("p", "due_plan").await else {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "store_plans: PostgreSQL test skipped (OUTCALL_TEST_POSTGRES_URL is not set)"
-        );
         return;
     };
     let store = Store::connect(&url).await.unwrap();

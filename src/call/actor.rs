@@ -14,7 +14,7 @@ use tracing::Instrument;
 use super::call_channel::{CallProgress, LiveChannel};
 use super::finish::{CallEnv, CallOutcome, Placed};
 use super::job::{Job, NotStarted};
-use super::metrics::{CallEvent, CallStage};
+use super::metrics::{CallEvent, CallStage, LiveKey};
 use super::say_watch::SayWatch;
 use super::switch::{Events, Switch};
 use crate::esl::command::app::{dial_target, gateway_of};
@@ -96,7 +96,13 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
         }
     };
     tracing::Span::current().record("attempt", attempt_id);
+    let live = env.metrics.live_call(&LiveKey {
+        campaign: job.label().to_string(),
+        gateway: attempt.gateway.clone(),
+        node: attempt.node.clone(),
+    });
     let (state, script, rang_for) = drive(env, call, uuid, &endpoint, phone).await;
+    drop(live);
     let rang = (rang_for, job.ring_timeout());
     let placed = Placed {
         attempt_id,
@@ -197,6 +203,7 @@ async fn ring(
     let stop = call.job.stop();
     let guard = env.clock.real(call.job.ring_timeout()) * 2 + Duration::from_secs(30);
     let deadline = tokio::time::sleep(guard);
+    let sent = Instant::now();
     // A switch that never reports CHANNEL_PARK (another target, events filtered) must not
     // hold an answered call: after the originate job's +OK, wait at most PARK_GRACE.
     let park_grace = tokio::time::sleep(Duration::from_secs(86_400));
@@ -213,7 +220,12 @@ async fn ring(
         tokio::select! {
             ev = events.next() => {
                 match ev {
-                    Some(ev) => state.observe(ev, &env.clock),
+                    Some(ev) => {
+                        if !state.created {
+                            env.metrics.originate_latency(sent.elapsed());
+                        }
+                        state.observe(ev, &env.clock);
+                    }
                     None => state.unreachable = true,
                 }
                 if state.ready() {

@@ -4,7 +4,7 @@
 //! sends new calls elsewhere) and reconnects with backoff (0.2 s doubling to 10 s), subscribing
 //! again. The password is a [`Secret`] and is never logged.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::switch::{CallEvent, Events, Switch, SwitchError};
+use super::switch::{CallEvent, Events, Switch, SwitchError, SwitchStats};
 use crate::config::Secret;
 use crate::esl::client::{Client, ClientOptions, Error as EslError};
 use crate::esl::command::app::uuid_kill_args;
@@ -39,6 +39,10 @@ pub struct EslSwitch {
     name: String,
     client: RwLock<Option<Client>>,
     up: AtomicBool,
+    /// Events received, over every connection.
+    events: AtomicU64,
+    /// Connections made (the first is not a reconnect).
+    connections: AtomicU64,
     unrouted_tx: mpsc::UnboundedSender<CallEvent>,
     unrouted_rx: Mutex<Option<mpsc::UnboundedReceiver<CallEvent>>>,
 }
@@ -65,6 +69,8 @@ impl EslSwitch {
             name: name.to_string(),
             client: RwLock::new(None),
             up: AtomicBool::new(false),
+            events: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
             unrouted_tx: tx,
             unrouted_rx: Mutex::new(Some(rx)),
         });
@@ -115,6 +121,7 @@ impl EslSwitch {
             match client {
                 Ok(client) => {
                     backoff = Duration::from_millis(200);
+                    self.connections.fetch_add(1, Ordering::Relaxed);
                     tracing::info!(node = %self.name, "connected to FreeSWITCH");
                     self.run_connection(client, &shutdown).await;
                     if shutdown.is_cancelled() {
@@ -144,12 +151,12 @@ impl EslSwitch {
                     tracing::warn!(node = %self.name, reason = %why, "FreeSWITCH connection lost");
                     break;
                 }
-                ev = all.recv() => match ev {
-                    Some(ev) if ev.unique_id().is_none() && ev.event_name().as_deref() == Some("CUSTOM") => {
+                ev = all.recv() => {
+                    let Some(ev) = ev else { break };
+                    self.events.fetch_add(1, Ordering::Relaxed);
+                    if ev.unique_id().is_none() && ev.event_name().as_deref() == Some("CUSTOM") {
                         let _ = self.unrouted_tx.send(CallEvent(ev));
                     }
-                    Some(_) => {}
-                    None => break,
                 }
             }
         }
@@ -161,6 +168,13 @@ impl EslSwitch {
 impl Switch for EslSwitch {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn stats(&self) -> SwitchStats {
+        SwitchStats {
+            events: self.events.load(Ordering::Relaxed),
+            reconnects: self.connections.load(Ordering::Relaxed).saturating_sub(1),
+        }
     }
 
     fn is_up(&self) -> bool {

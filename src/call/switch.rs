@@ -72,12 +72,26 @@ pub enum SwitchError {
     Unsafe(String),
 }
 
+/// A node's connection counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SwitchStats {
+    /// Events received over the node's event socket.
+    pub events: u64,
+    /// Connections made after the first (the socket was lost and came back).
+    pub reconnects: u64,
+}
+
 /// One FreeSWITCH node.
 pub trait Switch: Send + Sync {
     /// The node's name (attempt rows, logs).
     fn name(&self) -> &str;
     /// Is the socket up and authenticated?
     fn is_up(&self) -> bool;
+    /// Events received and reconnections made since start (zero for a switch that does not
+    /// count them).
+    fn stats(&self) -> SwitchStats {
+        SwitchStats::default()
+    }
     /// Starts routing the events of channel `uuid` to the returned receiver. The stream ends when
     /// the socket dies or [`Switch::forget`] is called.
     fn channel_events(&self, uuid: &str) -> Result<Events, SwitchError>;

@@ -62,6 +62,9 @@ enum Command {
 /// Entry point of the binary: parse, load config, run, map errors to a message and exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_) | Command::Sim(_)) {
+        quiet_broken_pipe();
+    }
     init_tracing();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -79,6 +82,19 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// A command whose output goes to a reader that stops early (`outcall report X | head -1`)
+/// ends quietly, as Unix tools do, instead of panicking on the failed write: SIGPIPE is given
+/// back its default action (Rust ignores it, so a write fails with EPIPE and `println!`
+/// panics). The long-running `serve` and `sim` keep ignoring it.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default at start-up, before any thread
+    // exists, has no memory effects.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

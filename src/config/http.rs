@@ -17,6 +17,10 @@ pub struct HttpSettings {
     pub max_upload: u64,
     /// Requests per second allowed to each token (bursts up to twice that).
     pub rate_per_token: u32,
+    /// Checks of tokens not seen lately (unknown ones included) per second allowed to each
+    /// client address (bursts up to twice that): guessing tokens is slow and cannot load the
+    /// store.
+    pub token_checks_per_address: u32,
     /// Origins allowed by CORS; empty (the default) sends no CORS headers at all.
     pub cors_origins: Vec<String>,
 }
@@ -29,6 +33,7 @@ impl Default for HttpSettings {
             max_body: 1024 * 1024,
             max_upload: 1024 * 1024 * 1024,
             rate_per_token: 200,
+            token_checks_per_address: 10,
             cors_origins: Vec::new(),
         }
     }
@@ -51,8 +56,12 @@ impl HttpSettings {
                 ));
             }
         }
-        if self.max_body == 0 || self.max_upload == 0 || self.rate_per_token == 0 {
-            return Err("[http] max_body, max_upload and rate_per_token must be above zero".into());
+        if self.max_body == 0
+            || self.max_upload == 0
+            || self.rate_per_token == 0
+            || self.token_checks_per_address == 0
+        {
+            return Err("[http] max_body, max_upload, rate_per_token and token_checks_per_address must be above zero".into());
         }
         Ok(())
     }

@@ -1,12 +1,16 @@
 //! Who is asking: the bearer token of a request becomes an [`Authed`] actor (401 when it is
 //! missing, unknown or revoked), limited in requests per second per token (429), and each
-//! handler asks [`Authed::require`] for its action (403 when the role may not). The token never
+//! handler asks [`Authed::require`] for its action (403 when the role may not). Tokens not seen
+//! lately cost a store lookup, so those lookups are limited per client address (429), and an
+//! unknown token is remembered as unknown as long as a known one is trusted. The token never
 //! reaches a log: only its name does.
 
+use std::hash::Hash;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use governor::clock::{Clock as _, DefaultClock};
@@ -17,13 +21,13 @@ use super::ApiState;
 use crate::model::{Action, Actor};
 use crate::ops::tokens;
 
-/// Requests per second per token, with bursts of twice that.
-pub struct Limiter {
-    inner: DefaultKeyedRateLimiter<String>,
+/// Requests per second per key (a token's name, a client address), with bursts of twice that.
+pub struct Limiter<K: Hash + Eq + Clone = String> {
+    inner: DefaultKeyedRateLimiter<K>,
 }
 
-impl Limiter {
-    pub fn per_second(n: u32) -> Limiter {
+impl<K: Hash + Eq + Clone> Limiter<K> {
+    pub fn per_second(n: u32) -> Limiter<K> {
         let rate = NonZeroU32::new(n.max(1)).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(n.max(1).saturating_mul(2)).unwrap_or(rate);
         Limiter {
@@ -32,8 +36,8 @@ impl Limiter {
     }
 
     /// Ok, or the seconds to wait.
-    fn check(&self, key: &str) -> Result<(), u64> {
-        self.inner.check_key(&key.to_string()).map_err(|not_until| {
+    fn check(&self, key: &K) -> Result<(), u64> {
+        self.inner.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             wait.as_secs().max(1)
         })
@@ -45,20 +49,22 @@ impl Limiter {
 /// one revoked through this API at once (see [`TokenCache::forget`]).
 #[derive(Default)]
 pub struct TokenCache {
-    seen: std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>,
+    /// By hash: the token's actor, or none for a token the store does not know.
+    seen: std::sync::Mutex<std::collections::HashMap<String, (Option<Actor>, std::time::Instant)>>,
 }
 
 /// How long a checked token is trusted without asking the store again.
 pub const TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl TokenCache {
-    fn get(&self, hash: &str) -> Option<Actor> {
+    /// What the store said of this token lately: its actor, or none (unknown or revoked).
+    fn get(&self, hash: &str) -> Option<Option<Actor>> {
         let seen = self.seen.lock().ok()?;
         let (actor, at) = seen.get(hash)?;
         (at.elapsed() < TOKEN_TTL).then(|| actor.clone())
     }
 
-    fn put(&self, hash: String, actor: Actor) {
+    fn put(&self, hash: String, actor: Option<Actor>) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() > 10_000 {
                 seen.retain(|_, (_, at)| at.elapsed() < TOKEN_TTL);
@@ -70,7 +76,7 @@ impl TokenCache {
     /// Drops every entry of this token name (it was revoked).
     pub fn forget(&self, name: &str) {
         if let Ok(mut seen) = self.seen.lock() {
-            seen.retain(|_, (a, _)| a.name != name);
+            seen.retain(|_, (a, _)| a.as_ref().is_none_or(|a| a.name != name));
         }
     }
 }
@@ -115,17 +121,23 @@ impl FromRequestParts<Arc<ApiState>> for Authed {
             _ => return Err(unauthorized("use `Authorization: Bearer <token>`")),
         };
         let hash = tokens::hash(token);
-        let actor = match state.tokens.get(&hash) {
-            Some(a) => a,
+        let known = match state.tokens.get(&hash) {
+            Some(verdict) => verdict,
             None => {
+                // A lookup in the store: limited per client address (requests from inside
+                // the process, which have none, are not).
+                if let Some(ConnectInfo(peer)) = parts.extensions.get::<ConnectInfo<SocketAddr>>() {
+                    let ip: IpAddr = peer.ip();
+                    state.lookups.check(&ip).map_err(Problem::too_many)?;
+                }
                 let a = tokens::authenticate(&state.store, &hash, state.clock.now())
                     .await
-                    .map_err(Problem::from)?
-                    .ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
+                    .map_err(Problem::from)?;
                 state.tokens.put(hash, a.clone());
                 a
             }
         };
+        let actor = known.ok_or_else(|| unauthorized("the token is unknown or revoked"))?;
         state
             .limiter
             .check(&actor.name)

@@ -43,6 +43,8 @@ pub struct ApiState {
     /// Country of numbers written without `+` in uploads and added contacts.
     pub default_country: String,
     pub limiter: Limiter,
+    /// Store lookups of tokens not seen lately, per client address.
+    pub lookups: Limiter<std::net::IpAddr>,
     /// Tokens checked lately (see `auth::TokenCache`).
     pub tokens: auth::TokenCache,
 }
@@ -60,6 +62,7 @@ impl ApiState {
             nodes: Vec::new(),
             metrics: None,
             limiter: Limiter::per_second(settings.rate_per_token),
+            lookups: Limiter::per_second(settings.token_checks_per_address),
             settings,
             default_country: default_country.to_string(),
             tokens: auth::TokenCache::default(),
@@ -152,7 +155,8 @@ pub async fn serve(
     state: Arc<ApiState>,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await
 }

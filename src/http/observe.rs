@@ -19,7 +19,8 @@ use serde::Serialize;
 use super::auth::Authed;
 use super::problem::{ApiResult, Problem};
 use super::ApiState;
-use crate::model::{Action, Disposition};
+use crate::call::metrics::Labels;
+use crate::model::Action;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
@@ -88,33 +89,34 @@ pub async fn nodes(
     ))
 }
 
-type Labels = Vec<(String, String)>;
-
 #[utoipa::path(get, path = "/metrics", tag = "health",
     responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
 pub async fn metrics(State(st): State<Arc<ApiState>>) -> Response {
     let mut reg = Registry::with_prefix("outcall");
-    let calls = Family::<Labels, Counter>::default();
-    let originates = Counter::<u64>::default();
-    let live = Gauge::<i64>::default();
     if let Some(m) = &st.metrics {
-        for d in Disposition::ALL {
-            calls
-                .get_or_create(&vec![("disposition".into(), d.to_string())])
-                .inc_by(m.count(d));
-        }
-        originates.inc_by(m.originates());
-        live.set(i64::try_from(m.live()).unwrap_or(i64::MAX));
+        m.register(&mut reg);
     }
-    reg.register("calls", "Calls finished, by disposition", calls);
-    reg.register("originates", "Originates sent", originates);
-    reg.register("live_calls", "Calls in progress in this process", live);
     let up = Family::<Labels, Gauge>::default();
+    let events = Family::<Labels, Counter>::default();
+    let reconnects = Family::<Labels, Counter>::default();
     for n in &st.nodes {
-        up.get_or_create(&vec![("node".into(), n.name().to_string())])
-            .set(i64::from(n.is_up()));
+        let node = vec![("node".into(), n.name().to_string())];
+        up.get_or_create(&node).set(i64::from(n.is_up()));
+        let stats = n.stats();
+        events.get_or_create(&node).inc_by(stats.events);
+        reconnects.get_or_create(&node).inc_by(stats.reconnects);
     }
     reg.register("switch_up", "1 when the FreeSWITCH node is connected", up);
+    reg.register(
+        "esl_events",
+        "Events received from the FreeSWITCH node (rate() gives events/s)",
+        events,
+    );
+    reg.register(
+        "esl_reconnects",
+        "Times the FreeSWITCH node's event socket was lost and connected again",
+        reconnects,
+    );
     let contacts = Family::<Labels, Gauge>::default();
     if let Ok(all) = crate::ops::campaigns::list(&st.store).await {
         for s in all {

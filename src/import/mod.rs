@@ -15,8 +15,11 @@ pub mod rows;
 pub mod sniff;
 
 mod crlf;
+mod memory;
 mod parse;
 mod row;
+
+pub use memory::{import_bytes, SMALL_IMPORT_BYTES};
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +27,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::campaign::record::CampaignRecord;
-use crate::store::{ContactWriter, Store, StoreError};
+use crate::model::Actor;
+use crate::store::{ContactWriter, NewAudit, Store, StoreError};
 
 /// Rows per batch (one transaction each).
 pub const BATCH_ROWS: usize = 2048;
@@ -84,6 +88,32 @@ pub enum ImportError {
 /// Called with (bytes read, file size) after each batch.
 pub type Progress = Box<dyn Fn(u64, u64) + Send + Sync>;
 
+/// Who imports into what: the audit entry (`contacts.import`, with the report's counts) is
+/// written in the import's last transaction, so it stands exactly when the contacts do.
+pub struct ImportAudit<'a> {
+    pub actor: &'a Actor,
+    /// The audited object, e.g. `campaign:debtors`.
+    pub object: String,
+}
+
+impl ImportAudit<'_> {
+    fn entry(&self, report: &ImportReport) -> NewAudit<'_> {
+        NewAudit {
+            actor: &self.actor.name,
+            role: self.actor.role,
+            action: "contacts.import",
+            object: &self.object,
+            before: None,
+            after: Some(serde_json::json!({
+                "rows": report.rows,
+                "accepted": report.accepted,
+                "duplicates": report.duplicates,
+                "rejected": report.rejected.len(),
+            })),
+        }
+    }
+}
+
 /// Imports `path` into `campaign` (see the module docs). `now` stamps the rows; new contacts are
 /// due at the campaign's start or `now`, whichever is later.
 pub async fn import_file(
@@ -93,6 +123,19 @@ pub async fn import_file(
     options: &ImportOptions,
     now: DateTime<Utc>,
     progress: Option<Progress>,
+) -> Result<ImportReport, ImportError> {
+    import_file_audited(store, campaign, path, options, now, progress, None).await
+}
+
+/// [`import_file`], recording `audit` in the import's last transaction (not on a dry run).
+pub async fn import_file_audited(
+    store: &Store,
+    campaign: &CampaignRecord,
+    path: &Path,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+    progress: Option<Progress>,
+    audit: Option<&ImportAudit<'_>>,
 ) -> Result<ImportReport, ImportError> {
     let normalizer =
         phone::PhoneNormalizer::new(&options.default_country).map_err(ImportError::Country)?;
@@ -112,24 +155,9 @@ pub async fn import_file(
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let parser = tokio::task::spawn_blocking(move || parse::run(setup, tx));
-    let due = campaign
-        .definition
-        .schedule
-        .start
-        .map_or(now, |s| s.max(now));
-    let zone = campaign.definition.timezone.name();
     let mut report = ImportReport::default();
     let mut outcome: Result<(), ImportError> = Ok(());
-    let mut target = Target {
-        store,
-        campaign_id: campaign.id,
-        zone,
-        dry_run: options.dry_run,
-        due,
-        now,
-        open: None,
-        committed: false,
-    };
+    let mut target = Target::new(store, campaign, options, now);
     loop {
         // An open transaction is committed on time even while the parser is slow to send more,
         // so the write lock is never held much longer than COMMIT_EVERY.
@@ -173,7 +201,7 @@ pub async fn import_file(
         outcome = Err(target.broken(path, "the import stopped on an internal error".into()));
     }
     if outcome.is_ok() {
-        outcome = target.commit().await;
+        outcome = target.finish(audit, &report).await;
     }
     outcome?;
     report.rejected.sort_by_key(|r| r.line);
@@ -196,7 +224,12 @@ async fn inspect_file(path: &Path) -> Result<sniff::Shape, ImportError> {
         path: path.to_path_buf(),
         source,
     })?;
-    result.map_err(|broken| ImportError::BadFile {
+    result.map_err(|broken| refused(path, broken))
+}
+
+/// The import's message for a file [`sniff::inspect`] found broken.
+fn refused(path: &Path, broken: sniff::Broken) -> ImportError {
+    ImportError::BadFile {
         path: path.to_path_buf(),
         message: match broken {
             sniff::Broken::Binary { line } => format!(
@@ -211,7 +244,7 @@ async fn inspect_file(path: &Path) -> Result<sniff::Shape, ImportError> {
             ),
             sniff::Broken::Empty => "the file is empty".to_string(),
         },
-    })
+    }
 }
 
 /// How long one write transaction of an import may stay open. Longer transactions write each
@@ -233,7 +266,27 @@ struct Target<'a> {
     committed: bool,
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    /// Nothing open yet; new contacts due at the campaign's start or `now`, whichever is later.
+    fn new(
+        store: &'a Store,
+        campaign: &'a CampaignRecord,
+        options: &ImportOptions,
+        now: DateTime<Utc>,
+    ) -> Target<'a> {
+        let start = campaign.definition.schedule.start;
+        Target {
+            store,
+            campaign_id: campaign.id,
+            zone: campaign.definition.timezone.name(),
+            dry_run: options.dry_run,
+            due: start.map_or(now, |s| s.max(now)),
+            now,
+            open: None,
+            committed: false,
+        }
+    }
+
     /// Commits the open transaction, if any.
     async fn commit(&mut self) -> Result<(), ImportError> {
         if let Some((writer, _)) = self.open.take() {
@@ -241,6 +294,31 @@ impl Target<'_> {
             self.committed = true;
         }
         Ok(())
+    }
+
+    /// Records the audit entry (when given, not on a dry run) and commits.
+    async fn finish(
+        &mut self,
+        audit: Option<&ImportAudit<'_>>,
+        report: &ImportReport,
+    ) -> Result<(), ImportError> {
+        if let (Some(audit), false) = (audit, self.dry_run) {
+            let (mut writer, began) = match self.open.take() {
+                Some(open) => open,
+                None => (self.writer().await?, std::time::Instant::now()),
+            };
+            writer.audit(&audit.entry(report)).await?;
+            self.open = Some((writer, began));
+        }
+        self.commit().await
+    }
+
+    async fn writer(&self) -> Result<ContactWriter, ImportError> {
+        let (id, zone) = (self.campaign_id, self.zone);
+        Ok(self
+            .store
+            .contact_writer(id, zone, self.due, self.now)
+            .await?)
     }
 
     /// The error for a stream that broke: nothing written yet, or some batches committed.
@@ -280,12 +358,7 @@ async fn write_batch(
     } else {
         let (writer, began) = match t.open.take() {
             Some(open) => open,
-            None => (
-                t.store
-                    .contact_writer(t.campaign_id, t.zone, t.due, t.now)
-                    .await?,
-                std::time::Instant::now(),
-            ),
+            None => (t.writer().await?, std::time::Instant::now()),
         };
         let mut writer = writer;
         let existed = writer.add(&batch.contacts).await?;

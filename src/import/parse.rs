@@ -121,28 +121,9 @@ fn read_all(
     input
         .read_exact(&mut bom[..setup.shape.bom])
         .map_err(|e| format!("cannot read: {e}"))?;
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(setup.shape.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(CrlfToLf::new(input));
+    let mut csv = reader(input, setup.shape.delimiter);
     let mut enc = Encoding::default();
-    let mut record = csv::ByteRecord::new();
-    let cols = loop {
-        if !read(&mut csv, &mut record)? {
-            return Err("the file has no header row".into());
-        }
-        if !is_blank(&record) {
-            let header: Vec<String> = record
-                .iter()
-                .map(|f| {
-                    enc.decode(f)
-                        .unwrap_or_else(|| String::from_utf8_lossy(f).into_owned())
-                })
-                .collect();
-            break Arc::new(Columns::from_header(&header)?);
-        }
-    };
+    let cols = Arc::new(header(&mut csv, &mut enc)?);
     for seq in 0.. {
         let Ok(mut chunk) = free.recv() else {
             return Ok(());
@@ -152,22 +133,13 @@ fn read_all(
         let mut more = true;
         while chunk.len < BATCH_ROWS {
             let at = chunk.len;
-            more = read(&mut csv, &mut chunk.records[at])?;
-            if !more {
-                break;
+            match next(&mut csv, &mut chunk.records[at], &mut enc)? {
+                Some(line) => chunk.lines[at] = line,
+                None => {
+                    more = false;
+                    break;
+                }
             }
-            let record = &chunk.records[at];
-            if is_blank(record) {
-                continue;
-            }
-            decide(&mut enc, record);
-            // The reader stands on the line after this record's terminator (every record has
-            // one, see CrlfToLf); the record started as many lines earlier as it spans.
-            let spans = record
-                .iter()
-                .map(|f| memchr::memchr_iter(b'\n', f).count() as u64)
-                .sum::<u64>();
-            chunk.lines[at] = csv.position().line().saturating_sub(1 + spans).max(1);
             chunk.len += 1;
         }
         chunk.enc = enc;
@@ -180,6 +152,74 @@ fn read_all(
         }
     }
     Ok(())
+}
+
+/// Parses a small CSV held in memory (BOM included, as in a file) on this thread: the same
+/// records, lines and rows as [`run`] gives for the file, in one batch.
+pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Batch, String> {
+    let body = bytes.get(setup.shape.bom..).unwrap_or_default();
+    let mut csv = reader(body, setup.shape.delimiter);
+    let mut enc = Encoding::default();
+    let cols = header(&mut csv, &mut enc)?;
+    let mut outs = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while let Some(line) = next(&mut csv, &mut record, &mut enc)? {
+        outs.push(row::process(&record, line, &cols, enc, setup));
+    }
+    let mut seen = HashSet::default();
+    Ok(build_batch(outs, &mut seen, bytes.len() as u64))
+}
+
+fn reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<CrlfToLf<R>> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(CrlfToLf::new(input))
+}
+
+/// The header: the first non-blank record.
+fn header<R: Read>(csv: &mut csv::Reader<R>, enc: &mut Encoding) -> Result<Columns, String> {
+    let mut record = csv::ByteRecord::new();
+    loop {
+        if !read(csv, &mut record)? {
+            return Err("the file has no header row".into());
+        }
+        if !is_blank(&record) {
+            let header: Vec<String> = record
+                .iter()
+                .map(|f| {
+                    enc.decode(f)
+                        .unwrap_or_else(|| String::from_utf8_lossy(f).into_owned())
+                })
+                .collect();
+            return Columns::from_header(&header);
+        }
+    }
+}
+
+/// The next non-blank record into `record`, and the line it starts on; none at the end.
+fn next<R: Read>(
+    csv: &mut csv::Reader<R>,
+    record: &mut csv::ByteRecord,
+    enc: &mut Encoding,
+) -> Result<Option<u64>, String> {
+    loop {
+        if !read(csv, record)? {
+            return Ok(None);
+        }
+        if is_blank(record) {
+            continue;
+        }
+        decide(enc, record);
+        // The reader stands on the line after this record's terminator (every record has one,
+        // see CrlfToLf); the record started as many lines earlier as it spans.
+        let spans = record
+            .iter()
+            .map(|f| memchr::memchr_iter(b'\n', f).count() as u64)
+            .sum::<u64>();
+        return Ok(Some(csv.position().line().saturating_sub(1 + spans).max(1)));
+    }
 }
 
 /// Settles the file's encoding on its first non-ASCII field, as [`Encoding::decode`] would.

@@ -1,23 +1,22 @@
 //! The audit log: every change made through the service layer is recorded here with who made
 //! it, what, on which object, and the state before and after. Reading it is `outcall audit` and
-//! `GET /audit`. (The engine's own automatic pauses are not user changes: they show in the
+//! `GET /audit`. Each entry is written in the transaction of the change it records. (The
+//! engine's own automatic pauses are not user changes: they show in the
 //! campaign's status reason.)
-
-use chrono::{DateTime, Utc};
 
 use super::Result;
 use crate::model::{Actor, AuditEntry};
-use crate::store::{AuditQuery, NewAudit, Store};
+use crate::store::{AuditQuery, Change, NewAudit, Store};
 
-/// Records one change.
+/// Records one change inside its own transaction: the entry stands exactly when the change
+/// does (the caller commits `change` after this).
 pub(crate) async fn record(
-    store: &Store,
+    change: &mut Change,
     actor: &Actor,
     action: &str,
     object: &str,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
-    now: DateTime<Utc>,
 ) -> Result<()> {
     let entry = NewAudit {
         actor: &actor.name,
@@ -27,7 +26,7 @@ pub(crate) async fn record(
         before,
         after,
     };
-    Ok(store.audit(&entry, now).await?)
+    Ok(change.audit(&entry).await?)
 }
 
 /// A page of the log, oldest first, after entry `after_id`.

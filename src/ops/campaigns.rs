@@ -32,20 +32,21 @@ pub async fn create(
     def: &CampaignDef,
     now: DateTime<Utc>,
 ) -> Result<CampaignRecord> {
-    let rec = store.create_campaign(def, now).await?;
-    let after = json!({ "status": rec.status, "definition": rec.definition.source });
-    let object = format!("campaign:{}", rec.name);
+    let mut change = store.change(now).await?;
+    let id = change.create_campaign(def).await?;
+    let after = json!({ "status": CampaignStatus::Draft, "definition": def.source });
+    let object = format!("campaign:{}", def.name);
     record(
-        store,
+        &mut change,
         actor,
         "campaign.create",
         &object,
         None,
         Some(after),
-        now,
     )
     .await?;
-    Ok(rec)
+    change.commit().await?;
+    Ok(store.campaign(id).await?)
 }
 
 /// Replaces a campaign's definition, found by the definition's name. Schedule, limits and
@@ -57,22 +58,24 @@ pub async fn update(
     now: DateTime<Utc>,
 ) -> Result<CampaignRecord> {
     let c = store.campaign_by_name(&def.name).await?;
-    store.update_definition(c.id, def, now).await?;
-    let rec = store.campaign(c.id).await?;
-    let object = format!("campaign:{}", rec.name);
+    store.check_edit(&c, def)?;
+    let mut change = store.change(now).await?;
+    change.set_definition(c.id, def).await?;
+    let object = format!("campaign:{}", c.name);
     let before = json!({ "definition": c.definition.source });
-    let after = json!({ "definition": rec.definition.source });
+    let after = json!({ "definition": def.source });
+    let action = "campaign.update";
     record(
-        store,
+        &mut change,
         actor,
-        "campaign.update",
+        action,
         &object,
         Some(before),
         Some(after),
-        now,
     )
     .await?;
-    Ok(rec)
+    change.commit().await?;
+    Ok(store.campaign(c.id).await?)
 }
 
 /// A campaign with its contacts by status. The definition is not parsed, so a campaign whose
@@ -121,12 +124,11 @@ async fn list_of(store: &Store, archived: bool) -> Result<Vec<Summary>> {
 /// One campaign.
 pub async fn show(store: &Store, name: &str) -> Result<Details> {
     let c = store.campaign_by_name(name).await?;
-    let contacts = store.contact_counts(c.id).await?;
-    let attempts = store.disposition_counts(c.id).await?;
+    let counts = store.campaign_counts(c.id).await?;
     Ok(Details {
         campaign: c,
-        contacts,
-        attempts,
+        contacts: counts.contacts,
+        attempts: counts.attempts,
     })
 }
 
@@ -142,12 +144,11 @@ pub struct Overview {
 /// One campaign, as the API shows it.
 pub async fn overview(store: &Store, name: &str) -> Result<Overview> {
     let c = store.campaign_head_by_name(name).await?;
-    let contacts = store.contact_counts(c.id).await?;
-    let attempts = store.disposition_counts(c.id).await?;
+    let counts = store.campaign_counts(c.id).await?;
     Ok(Overview {
         campaign: c,
-        contacts,
-        attempts,
+        contacts: counts.contacts,
+        attempts: counts.attempts,
     })
 }
 
@@ -174,25 +175,25 @@ async fn change(
     what: Change<'_>,
     now: DateTime<Utc>,
 ) -> Result<Transition> {
-    let c = store.campaign_by_name(name).await?;
-    let (_, before_reason) = store.campaign_status(c.id).await?;
-    let from = store
-        .set_campaign_status(c.id, what.to, what.reason, now)
+    let c = store.campaign_head_by_name(name).await?;
+    let mut change = store.change(now).await?;
+    let (from, before_reason) = change
+        .set_campaign_status(c.id, what.to, what.reason)
         .await?;
     let object = format!("campaign:{}", c.name);
     let before = json!({ "status": from, "reason": before_reason });
     let after = json!({ "status": what.to, "reason": what.reason });
     let action = format!("campaign.{}", what.action);
     record(
-        store,
+        &mut change,
         actor,
         &action,
         &object,
         Some(before),
         Some(after),
-        now,
     )
     .await?;
+    change.commit().await?;
     Ok(Transition {
         name: c.name,
         from,
@@ -285,8 +286,9 @@ pub async fn stop(
 /// Puts a completed or cancelled campaign away: it leaves the list and is never scheduled
 /// again (a cron campaign included); its contacts and results stay readable.
 pub async fn archive(store: &Store, actor: &Actor, name: &str, now: DateTime<Utc>) -> Result<()> {
-    let c = store.campaign_by_name(name).await?;
-    if !store.archive_campaign(c.id, now).await? {
+    let c = store.campaign_head_by_name(name).await?;
+    let mut change = store.change(now).await?;
+    if !change.archive_campaign(c.id).await? {
         return Err(OpsError::Conflict(format!(
             "campaign `{name}` is {}; only a completed or cancelled campaign can be archived (stop it first), and only once",
             c.status
@@ -295,16 +297,17 @@ pub async fn archive(store: &Store, actor: &Actor, name: &str, now: DateTime<Utc
     let object = format!("campaign:{}", c.name);
     let before = json!({ "status": c.status, "archived": false });
     let after = json!({ "status": c.status, "archived": true });
+    let action = "campaign.archive";
     record(
-        store,
+        &mut change,
         actor,
-        "campaign.archive",
+        action,
         &object,
         Some(before),
         Some(after),
-        now,
     )
     .await?;
+    change.commit().await?;
     Ok(())
 }
 
@@ -316,18 +319,12 @@ pub async fn pause_all(
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {
     let reason = pause_reason(reason)?;
-    let names = store.pause_all(reason, now).await?;
+    let mut change = store.change(now).await?;
+    let names = change.pause_all(reason).await?;
     let after = json!({ "paused": names, "reason": reason });
-    record(
-        store,
-        actor,
-        "campaign.pause_all",
-        "campaigns",
-        None,
-        Some(after),
-        now,
-    )
-    .await?;
+    let action = "campaign.pause_all";
+    record(&mut change, actor, action, "campaigns", None, Some(after)).await?;
+    change.commit().await?;
     Ok(names)
 }
 

@@ -8,12 +8,13 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde_json::json;
 
-use super::audit::record;
 use super::{OpsError, Result};
 use crate::campaign::record::CampaignRecord;
-use crate::import::{import_file, ImportError, ImportOptions, ImportReport, Progress};
+use crate::import::{
+    import_bytes, import_file_audited, ImportAudit, ImportError, ImportOptions, ImportReport,
+    Progress, SMALL_IMPORT_BYTES,
+};
 use crate::model::{Actor, CampaignStatus};
 use crate::store::Store;
 
@@ -71,29 +72,32 @@ pub async fn import_as(
     progress: Option<Progress>,
 ) -> Result<ImportReport> {
     let c = open_campaign(store, campaign).await?;
-    let report = import_file(store, &c, path, options, now, progress)
+    let audit = ImportAudit {
+        actor,
+        object: format!("campaign:{}", c.name),
+    };
+    import_file_audited(store, &c, path, options, now, progress, Some(&audit))
         .await
-        .map_err(|e| renamed(e, shown))?;
-    if !options.dry_run {
-        let object = format!("campaign:{}", c.name);
-        let after = json!({
-            "rows": report.rows,
-            "accepted": report.accepted,
-            "duplicates": report.duplicates,
-            "rejected": report.rejected.len(),
-        });
-        record(
-            store,
-            actor,
-            "contacts.import",
-            &object,
-            None,
-            Some(after),
-            now,
-        )
-        .await?;
-    }
-    Ok(report)
+        .map_err(|e| renamed(e, shown).into())
+}
+
+/// Imports a small CSV held in memory (at most [`SMALL_IMPORT_BYTES`]; messages name it
+/// `shown`): the rules and report of [`import`], in one transaction with its audit entry.
+pub async fn import_small(
+    store: &Store,
+    actor: &Actor,
+    campaign: &str,
+    csv: &[u8],
+    shown: &Path,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<ImportReport> {
+    let c = open_campaign(store, campaign).await?;
+    let audit = ImportAudit {
+        actor,
+        object: format!("campaign:{}", c.name),
+    };
+    Ok(import_bytes(store, &c, csv, shown, options, now, Some(&audit)).await?)
 }
 
 fn renamed(e: ImportError, shown: &Path) -> ImportError {
@@ -115,8 +119,9 @@ fn renamed(e: ImportError, shown: &Path) -> ImportError {
     }
 }
 
-/// Adds contacts given as data: they are written as a CSV file and imported, so the report
-/// (line N = the N-th contact, counting the header as line 1) and the rules are the import's.
+/// Adds contacts given as data: they are written as a CSV and imported (from memory when small),
+/// so the report (line N = the N-th contact, counting the header as line 1) and the rules are
+/// the import's.
 pub async fn add(
     store: &Store,
     actor: &Actor,
@@ -129,12 +134,15 @@ pub async fn add(
         return Err(OpsError::Invalid("no contacts given".into()));
     }
     let csv = to_csv(contacts)?;
+    let shown = Path::new("the contacts");
+    if csv.len() <= SMALL_IMPORT_BYTES {
+        return import_small(store, actor, campaign, &csv, shown, options, now).await;
+    }
     let dir = tempfile::tempdir().map_err(|e| OpsError::Invalid(format!("temp file: {e}")))?;
     let path = dir.path().join("contacts.csv");
     tokio::fs::write(&path, csv)
         .await
         .map_err(|e| OpsError::Invalid(format!("temp file: {e}")))?;
-    let shown = Path::new("the contacts");
     import_as(store, actor, campaign, &path, shown, options, now, None).await
 }
 

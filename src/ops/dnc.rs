@@ -30,9 +30,11 @@ pub async fn add(
         .iter()
         .map(|p| norm.normalize(p).map_err(OpsError::Invalid))
         .collect::<Result<Vec<_>>>()?;
-    let n = store.dnc_add_many(&list, reason, now).await?;
+    let mut change = store.change(now).await?;
+    let n = change.dnc_add_many(&list, reason).await?;
     let after = json!({ "phones": list, "reason": reason, "new": n });
-    record(store, actor, "dnc.add", "dnc", None, Some(after), now).await?;
+    record(&mut change, actor, "dnc.add", "dnc", None, Some(after)).await?;
+    change.commit().await?;
     Ok((n, list.len() as u64 - n))
 }
 
@@ -62,9 +64,11 @@ pub async fn import_list(
         encoding_rs::WINDOWS_1251.decode(bytes)
     };
     let (list, bad) = numbers_of(&text, &norm);
-    let added = store.dnc_add_many(&list, reason, now).await?;
+    let mut change = store.change(now).await?;
+    let added = change.dnc_add_many(&list, reason).await?;
     let after = json!({ "numbers": list.len(), "new": added, "reason": reason });
-    record(store, actor, "dnc.import", "dnc", None, Some(after), now).await?;
+    record(&mut change, actor, "dnc.import", "dnc", None, Some(after)).await?;
+    change.commit().await?;
     Ok(ListImport {
         added,
         already: list.len() as u64 - added,
@@ -90,9 +94,10 @@ pub async fn remove(
         .iter()
         .map(|p| norm.normalize(p).map_err(OpsError::Invalid))
         .collect::<Result<Vec<_>>>()?;
+    let mut change = store.change(now).await?;
     let mut out = Vec::new();
     for p in list {
-        let removed = store.dnc_remove(&p).await?;
+        let removed = change.dnc_remove(&p).await?;
         out.push((p, removed));
     }
     let gone: Vec<&str> = out
@@ -102,8 +107,9 @@ pub async fn remove(
         .collect();
     if !gone.is_empty() {
         let before = json!({ "phones": gone });
-        record(store, actor, "dnc.remove", "dnc", Some(before), None, now).await?;
+        record(&mut change, actor, "dnc.remove", "dnc", Some(before), None).await?;
     }
+    change.commit().await?;
     Ok(out)
 }
 

@@ -43,19 +43,20 @@ pub async fn create(
         )));
     }
     let token = new_secret();
-    store.token_create(name, role, &hash(&token), now).await?;
+    let mut change = store.change(now).await?;
+    change.token_create(name, role, &hash(&token)).await?;
     let object = format!("token:{name}");
     let after = json!({ "role": role });
     record(
-        store,
+        &mut change,
         actor,
         "token.create",
         &object,
         None,
         Some(after),
-        now,
     )
     .await?;
+    change.commit().await?;
     Ok(token)
 }
 
@@ -66,11 +67,13 @@ pub async fn list(store: &Store) -> Result<Vec<TokenInfo>> {
 
 /// Revokes a token by name.
 pub async fn revoke(store: &Store, actor: &Actor, name: &str, now: DateTime<Utc>) -> Result<()> {
-    if !store.token_revoke(name, now).await? {
+    let mut change = store.change(now).await?;
+    if !change.token_revoke(name).await? {
         return Err(OpsError::NotFound(format!("no live token named `{name}`")));
     }
     let object = format!("token:{name}");
-    record(store, actor, "token.revoke", &object, None, None, now).await?;
+    record(&mut change, actor, "token.revoke", &object, None, None).await?;
+    change.commit().await?;
     Ok(())
 }
 

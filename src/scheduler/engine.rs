@@ -131,17 +131,26 @@ impl Engine {
             shutdown.clone(),
         ));
         let watchers = super::recover::watch_nodes(&self, shutdown.clone());
+        // When the pass now starting was due: a wake-up is due at once, a timer at its time.
+        let mut due = Instant::now();
         loop {
+            let began = Instant::now();
             if let Err(EngineError::Store(e)) = self.tick().await {
                 self.env.store.health().failed("schedule calls", &e);
             }
+            let metrics = &self.env.metrics;
+            metrics.scheduler_pass(began.saturating_duration_since(due), began.elapsed());
             self.passes.send_modify(|n| *n += 1);
             let wait = self.wait_time();
+            let timer = Instant::now() + wait;
             tokio::select! {
                 _ = shutdown.cancelled() => break,
-                _ = self.env.wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                Some(req) = self.requests.recv() => self.handle_request(req).await,
+                _ = self.env.wake.notified() => due = Instant::now(),
+                _ = tokio::time::sleep_until(timer) => due = timer,
+                Some(req) = self.requests.recv() => {
+                    self.handle_request(req).await;
+                    due = Instant::now();
+                }
             }
             while self.calls.try_join_next().is_some() {}
         }

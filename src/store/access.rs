@@ -57,6 +57,28 @@ fn json_col(v: &Option<serde_json::Value>) -> Option<String> {
     v.as_ref().map(|v| v.to_string())
 }
 
+/// The INSERT of one audit entry, for any backend and any executor (the pool, or the
+/// transaction of the change it records).
+pub(super) fn audit_insert<'q, DB>(
+    entry: &NewAudit<'q>,
+    now: DateTime<Utc>,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query("INSERT INTO audit_log (at, actor, role, action, object, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(ms(now))
+        .bind(entry.actor)
+        .bind(entry.role.as_str())
+        .bind(entry.action)
+        .bind(entry.object)
+        .bind(json_col(&entry.before))
+        .bind(json_col(&entry.after))
+}
+
 impl Store {
     /// Stores a new token under a unique name; `hash` is the hex SHA-256 of the token.
     pub async fn token_create(
@@ -66,17 +88,9 @@ impl Store {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let sql = "INSERT INTO api_tokens (name, role, hash, created_at) VALUES ($1, $2, $3, $4)";
-        let r = with_pool!(self, p => {
-            sqlx::query(sql).bind(name).bind(role.as_str()).bind(hash).bind(ms(now))
-                .execute(p).await.map(|_| ())
-        });
-        match r {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Invalid(
-                format!("a token named `{name}` already exists (names stay taken after a revoke)"),
-            )),
-            other => Ok(other?),
-        }
+        let mut change = self.change(now).await?;
+        change.token_create(name, role, hash).await?;
+        change.commit().await
     }
 
     /// Every token, newest first.
@@ -106,29 +120,15 @@ impl Store {
 
     /// Revokes a token by name; false when there is no live token of that name.
     pub async fn token_revoke(&self, name: &str, now: DateTime<Utc>) -> Result<bool> {
-        let sql = "UPDATE api_tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL";
-        let n = with_pool!(self, p => {
-            sqlx::query(sql).bind(ms(now)).bind(name).execute(p).await.map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+        let mut change = self.change(now).await?;
+        let done = change.token_revoke(name).await?;
+        change.commit().await?;
+        Ok(done)
     }
 
     /// Appends one entry to the audit log.
     pub async fn audit(&self, entry: &NewAudit<'_>, now: DateTime<Utc>) -> Result<()> {
-        let sql = "INSERT INTO audit_log (at, actor, role, action, object, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        with_pool!(self, p => {
-            sqlx::query(sql)
-                .bind(ms(now))
-                .bind(entry.actor)
-                .bind(entry.role.as_str())
-                .bind(entry.action)
-                .bind(entry.object)
-                .bind(json_col(&entry.before))
-                .bind(json_col(&entry.after))
-                .execute(p)
-                .await
-                .map(|_| ())
-        })?;
+        with_pool!(self, p => audit_insert(entry, now).execute(p).await.map(|_| ()))?;
         Ok(())
     }
 

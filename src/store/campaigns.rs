@@ -60,25 +60,10 @@ impl Store {
         def: &CampaignDef,
         now: DateTime<Utc>,
     ) -> Result<CampaignRecord> {
-        let sql = "INSERT INTO campaigns (name, definition, timezone, keep_open, status, created_at, updated_at) \
-                   VALUES ($1, $2, $3, $4, 'draft', $5, $5) RETURNING id";
-        let inserted: std::result::Result<(i64,), sqlx::Error> = with_pool!(self, p => {
-            sqlx::query_as(sql)
-                .bind(&def.name)
-                .bind(&def.source)
-                .bind(def.timezone.name())
-                .bind(i64::from(def.keep_open))
-                .bind(ms(now))
-                .fetch_one(p)
-                .await
-        });
-        match inserted {
-            Ok((id,)) => self.campaign(id).await,
-            Err(e) if super::is_unique_violation(&e, "name") => {
-                Err(StoreError::CampaignExists(def.name.clone()))
-            }
-            Err(e) => Err(e.into()),
-        }
+        let mut change = self.change(now).await?;
+        let id = change.create_campaign(def).await?;
+        change.commit().await?;
+        self.campaign(id).await
     }
 
     /// The campaign with this id.
@@ -125,12 +110,10 @@ impl Store {
     /// Archives a completed or cancelled campaign; false when it is in another status (nothing
     /// changes) or archived already.
     pub async fn archive_campaign(&self, id: i64, now: DateTime<Utc>) -> Result<bool> {
-        let sql = "UPDATE campaigns SET archived_at = $1, updated_at = $1 WHERE id = $2 \
-                   AND archived_at IS NULL AND status IN ('completed', 'cancelled')";
-        let n = with_pool!(self, p => {
-            sqlx::query(sql).bind(ms(now)).bind(id).execute(p).await.map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
+        let mut change = self.change(now).await?;
+        let done = change.archive_campaign(id).await?;
+        change.commit().await?;
+        Ok(done)
     }
 
     /// The status and its reason, cheaply (the engine polls this).
@@ -142,9 +125,9 @@ impl Store {
         Ok((parse_enum(&status)?, reason))
     }
 
-    /// Changes the status if [`CampaignStatus::can_become`] allows it (atomically: the check and
-    /// the write are one statement); `reason` is stored beside it (`None` clears it). Returns the
-    /// status it had.
+    /// Changes the status if [`CampaignStatus::can_become`] allows it (see
+    /// [`super::Change::set_campaign_status`]); `reason` is stored beside it (`None` clears it).
+    /// Returns the status it had.
     pub async fn set_campaign_status(
         &self,
         id: i64,
@@ -152,51 +135,23 @@ impl Store {
         reason: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<CampaignStatus> {
-        let sources = CampaignStatus::sources_of(to);
-        let list = super::placeholders(5, sources.len());
-        let sql = format!(
-            "UPDATE campaigns SET status = $1, status_reason = $2, updated_at = $3 \
-             WHERE id = $4 AND status IN ({list})"
-        );
-        loop {
-            let (from, _) = self.campaign_status(id).await?;
-            if !from.can_become(to) {
-                let name = self.campaign(id).await?.name;
-                return Err(StoreError::BadTransition { name, from, to });
-            }
-            let done = with_pool!(self, p => {
-                let mut q = sqlx::query(&sql).bind(to.as_str()).bind(reason).bind(ms(now)).bind(id);
-                for s in &sources {
-                    q = q.bind(s.as_str());
-                }
-                q.execute(p).await.map(|r| r.rows_affected())
-            })?;
-            if done == 1 {
-                // The status read above may have changed in between; report what it was then.
-                return Ok(from);
-            }
-        }
+        let mut change = self.change(now).await?;
+        let (from, _) = change.set_campaign_status(id, to, reason).await?;
+        change.commit().await?;
+        Ok(from)
     }
 
     /// Pauses every running or scheduled campaign with `reason`; returns their names.
     pub async fn pause_all(&self, reason: &str, now: DateTime<Utc>) -> Result<Vec<String>> {
-        let sql = "UPDATE campaigns SET status = 'paused', status_reason = $1, updated_at = $2 \
-                   WHERE status IN ('running', 'scheduled') RETURNING name";
-        let rows: Vec<(String,)> = with_pool!(self, p => {
-            sqlx::query_as(sql).bind(reason).bind(ms(now)).fetch_all(p).await
-        })?;
-        Ok(rows.into_iter().map(|(n,)| n).collect())
+        let mut change = self.change(now).await?;
+        let names = change.pause_all(reason).await?;
+        change.commit().await?;
+        Ok(names)
     }
 
-    /// Replaces the definition. The name must stay; schedule, limits and retry may change only
-    /// while draft, scheduled or paused; the script alone may change at any time.
-    pub async fn update_definition(
-        &self,
-        id: i64,
-        def: &CampaignDef,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        let current = self.campaign(id).await?;
+    /// May `current` take `def`? Its name must be the campaign's; schedule, limits and retry
+    /// rules change only while draft, scheduled or paused, the script any time.
+    pub fn check_edit(&self, current: &CampaignRecord, def: &CampaignDef) -> Result<()> {
         if def.name != current.name {
             return Err(StoreError::Invalid(format!(
                 "the definition names `{}`, the campaign is `{}`",
@@ -213,22 +168,25 @@ impl Store {
         only_script.source = def.source.clone();
         if !editable && &only_script != def {
             return Err(StoreError::NotEditable {
-                name: current.name,
+                name: current.name.clone(),
                 status: current.status,
             });
         }
-        let sql = "UPDATE campaigns SET definition = $1, timezone = $2, keep_open = $3, updated_at = $4 WHERE id = $5";
-        with_pool!(self, p => {
-            sqlx::query(sql)
-                .bind(&def.source)
-                .bind(def.timezone.name())
-                .bind(i64::from(def.keep_open))
-                .bind(ms(now))
-                .bind(id)
-                .execute(p)
-                .await
-                .map(|_| ())
-        })?;
+        Ok(())
+    }
+
+    /// Replaces the definition. The name must stay; schedule, limits and retry may change only
+    /// while draft, scheduled or paused; the script alone may change at any time.
+    pub async fn update_definition(
+        &self,
+        id: i64,
+        def: &CampaignDef,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.check_edit(&self.campaign(id).await?, def)?;
+        let mut change = self.change(now).await?;
+        change.set_definition(id, def).await?;
+        change.commit().await?;
         Ok(())
     }
 
@@ -268,15 +226,7 @@ impl Store {
         let sql = "SELECT status, COUNT(*) FROM contacts WHERE campaign_id = $1 GROUP BY status";
         let rows: Vec<(String, i64)> =
             with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
-        let mut out: Vec<(ContactStatus, u64)> =
-            ContactStatus::ALL.iter().map(|s| (*s, 0)).collect();
-        for (status, n) in rows {
-            let s: ContactStatus = parse_enum(&status)?;
-            if let Some(slot) = out.iter_mut().find(|(k, _)| *k == s) {
-                slot.1 = n.max(0) as u64;
-            }
-        }
-        Ok(out)
+        by_status(rows)
     }
 
     /// Finished attempts by disposition (only dispositions that occurred), most frequent first.
@@ -285,11 +235,52 @@ impl Store {
                    WHERE campaign_id = $1 AND disposition IS NOT NULL GROUP BY disposition";
         let rows: Vec<(String, i64)> =
             with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
-        let mut out = rows
-            .into_iter()
-            .map(|(d, n)| Ok((parse_enum::<Disposition>(&d)?, n.max(0) as u64)))
-            .collect::<Result<Vec<_>>>()?;
-        out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
-        Ok(out)
+        by_disposition(rows)
     }
+
+    /// Both counts of a campaign in one round trip: [`Store::contact_counts`] and
+    /// [`Store::disposition_counts`].
+    pub async fn campaign_counts(&self, id: i64) -> Result<CampaignCounts> {
+        let sql =
+            "SELECT 'c', status, COUNT(*) FROM contacts WHERE campaign_id = $1 GROUP BY status \
+                   UNION ALL \
+                   SELECT 'a', disposition, COUNT(*) FROM attempts \
+                   WHERE campaign_id = $1 AND disposition IS NOT NULL GROUP BY disposition";
+        let rows: Vec<(String, String, i64)> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(id).fetch_all(p).await)?;
+        let (contacts, attempts): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.0 == "c");
+        let pairs = |v: Vec<(String, String, i64)>| v.into_iter().map(|(_, k, n)| (k, n)).collect();
+        Ok(CampaignCounts {
+            contacts: by_status(pairs(contacts))?,
+            attempts: by_disposition(pairs(attempts))?,
+        })
+    }
+}
+
+/// A campaign's contacts by status (every status) and attempts by disposition (those that
+/// occurred, most frequent first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignCounts {
+    pub contacts: Vec<(ContactStatus, u64)>,
+    pub attempts: Vec<(Disposition, u64)>,
+}
+
+fn by_status(rows: Vec<(String, i64)>) -> Result<Vec<(ContactStatus, u64)>> {
+    let mut out: Vec<(ContactStatus, u64)> = ContactStatus::ALL.iter().map(|s| (*s, 0)).collect();
+    for (status, n) in rows {
+        let s: ContactStatus = parse_enum(&status)?;
+        if let Some(slot) = out.iter_mut().find(|(k, _)| *k == s) {
+            slot.1 = n.max(0) as u64;
+        }
+    }
+    Ok(out)
+}
+
+fn by_disposition(rows: Vec<(String, i64)>) -> Result<Vec<(Disposition, u64)>> {
+    let mut out = rows
+        .into_iter()
+        .map(|(d, n)| Ok((parse_enum::<Disposition>(&d)?, n.max(0) as u64)))
+        .collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
+    Ok(out)
 }

@@ -38,6 +38,8 @@ macro_rules! with_txn {
     };
 }
 
+pub(super) use with_txn;
+
 /// Binds each contact's 9 values in [`insert_sql`]'s order.
 macro_rules! bind_rows {
     ($q:expr, $chunk:expr, $campaign_id:expr, $tz:expr, $due:expr, $now:expr) => {{
@@ -209,6 +211,16 @@ impl ContactWriter {
                     .execute(c).await?;
             });
         }
+        Ok(())
+    }
+
+    /// Records `entry` in the audit log under this transaction: it stands or falls with the
+    /// contacts it describes.
+    pub async fn audit(&mut self, entry: &super::NewAudit<'_>) -> Result<()> {
+        let now = self.now;
+        with_txn!(&mut self.txn, c => {
+            super::access::audit_insert(entry, now).execute(c).await?;
+        });
         Ok(())
     }
 

@@ -1,8 +1,11 @@
 //! The do-not-call list: E.164 numbers never to be dialled, by any campaign.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 
-use super::{from_ms, ms, with_pool, Result, Store, WriteTx};
+use super::contact_writer::LOOKUP_CHUNK;
+use super::{from_ms, with_pool, Result, Store};
 use crate::model::DncEntry;
 
 impl Store {
@@ -18,17 +21,9 @@ impl Store {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        let sql = "INSERT INTO dnc (phone, reason, added_at) VALUES ($1, $2, $3) ON CONFLICT (phone) DO NOTHING";
-        let added = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let mut added = 0;
-            for phone in phones {
-                added += sqlx::query(sql).bind(phone).bind(reason).bind(ms(now))
-                    .execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-            added
-        });
+        let mut change = self.change(now).await?;
+        let added = change.dnc_add_many(phones, reason).await?;
+        change.commit().await?;
         Ok(added)
     }
 
@@ -47,6 +42,26 @@ impl Store {
             sqlx::query_as("SELECT COUNT(*) FROM dnc WHERE phone = $1").bind(phone).fetch_one(p).await
         })?;
         Ok(n > 0)
+    }
+
+    /// Which of `phones` (E.164) are listed.
+    pub async fn dnc_among(&self, phones: &[String]) -> Result<HashSet<String>> {
+        let mut out = HashSet::new();
+        for chunk in phones.chunks(LOOKUP_CHUNK) {
+            let sql = format!(
+                "SELECT phone FROM dnc WHERE phone IN ({})",
+                self.params(1, chunk.len())
+            );
+            let rows: Vec<(String,)> = with_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql);
+                for phone in chunk {
+                    q = q.bind(phone);
+                }
+                q.fetch_all(p).await
+            })?;
+            out.extend(rows.into_iter().map(|(phone,)| phone));
+        }
+        Ok(out)
     }
 
     /// The whole list, by number.

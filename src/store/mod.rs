@@ -27,6 +27,7 @@ mod access;
 mod attempts;
 pub mod caps;
 mod campaigns;
+mod change;
 mod contact_writer;
 mod contacts;
 mod dnc;
@@ -49,6 +50,8 @@ use sqlx::sqlite::{
 };
 
 pub use access::{AuditQuery, NewAudit};
+pub use campaigns::CampaignCounts;
+pub use change::Change;
 pub use contact_writer::ContactWriter;
 pub use contacts::ContactQuery;
 

@@ -35,19 +35,7 @@ pub async fn sqlite() -> Db {
 }
 
 pub async fn postgres(test: &str) -> Option<Db> {
-    let Some(url) = db_support::fresh_postgres_url("t", test).await else {
-        // One line per test binary, written past libtest's output capture.
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        ONCE.call_once(|| {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: PostgreSQL tests skipped (OUTCALL_TEST_POSTGRES_URL is not set; {test} and the rest ran on SQLite only)",
-                env!("CARGO_CRATE_NAME")
-            );
-        });
-        return None;
-    };
+    let url = db_support::fresh_postgres_url("t", test).await?;
     Some(Db {
         store: Store::connect(&url).await.unwrap(),
         _dir: None,

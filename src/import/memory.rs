@@ -1,0 +1,81 @@
+//! A small CSV held in memory (the API's JSON contacts, a short upload) imported in one pass on
+//! the calling task: the same checks, rules and report as a file import, with no temporary
+//! file, parser threads or whole do-not-call list, and one write transaction that also holds
+//! the audit entry.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    parse, phone, refused, sniff, write_batch, ImportAudit, ImportError, ImportOptions,
+    ImportReport, Target,
+};
+use crate::campaign::record::CampaignRecord;
+use crate::store::Store;
+
+/// Inputs up to this size may be imported from memory ([`import_bytes`]); bigger ones go
+/// through a file and [`super::import_file`], whose memory stays bounded whatever the size.
+pub const SMALL_IMPORT_BYTES: usize = 256 * 1024;
+
+/// Imports `bytes` (a CSV, BOM and all, at most [`SMALL_IMPORT_BYTES`]) into `campaign`;
+/// messages name it `shown`. Do-not-call numbers are looked up for the file's phones only.
+pub async fn import_bytes(
+    store: &Store,
+    campaign: &CampaignRecord,
+    bytes: &[u8],
+    shown: &Path,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+    audit: Option<&ImportAudit<'_>>,
+) -> Result<ImportReport, ImportError> {
+    if bytes.len() > SMALL_IMPORT_BYTES {
+        return Err(ImportError::BadFile {
+            path: shown.to_path_buf(),
+            message: format!(
+                "{} bytes is too much to import from memory (at most {SMALL_IMPORT_BYTES}); import it as a file",
+                bytes.len()
+            ),
+        });
+    }
+    let normalizer =
+        phone::PhoneNormalizer::new(&options.default_country).map_err(ImportError::Country)?;
+    let shape = sniff::inspect(bytes)
+        .map_err(|source| ImportError::Read {
+            path: shown.to_path_buf(),
+            source,
+        })?
+        .map_err(|broken| refused(shown, broken))?;
+    let mut setup = parse::Setup {
+        path: shown.to_path_buf(),
+        shape,
+        normalizer,
+        dnc: HashSet::default(),
+        required_vars: campaign.definition.script_vars.clone(),
+    };
+    let bad = |message: String| ImportError::BadFile {
+        path: shown.to_path_buf(),
+        message,
+    };
+    let mut batch = parse::parse_all(&setup, bytes).map_err(bad)?;
+    // Parsed without a do-not-call list: if any of its phones is listed, parse again with
+    // those, so that what is dropped and reported is exactly what a file import gives.
+    let phones: Vec<String> = batch
+        .contacts
+        .iter()
+        .flat_map(|c| c.phones.iter().cloned())
+        .collect();
+    let listed = store.dnc_among(&phones).await?;
+    if !listed.is_empty() {
+        setup.dnc = listed.iter().map(|p| phone::key(p)).collect();
+        batch = parse::parse_all(&setup, bytes).map_err(bad)?;
+    }
+    let mut report = ImportReport::default();
+    let mut target = Target::new(store, campaign, options, now);
+    write_batch(&mut target, batch, &mut report).await?;
+    target.finish(audit, &report).await?;
+    report.rejected.sort_by_key(|r| r.line);
+    report.warnings.sort_by_key(|r| r.line);
+    Ok(report)
+}

@@ -107,7 +107,10 @@ async fn main() {
         "  completed calls        {} ({} answered) in {:.1} s",
         r.done, r.answered, r.wall
     );
-    println!("  completed calls/s      {:>10.0}   goal >= 500", r.calls_per_s());
+    println!(
+        "  completed calls/s      {:>10.0}   goal >= 500",
+        r.calls_per_s()
+    );
     println!(
         "  without shared caps    {:>10.0}   calls/s; with them {:.1}%   goal >= 90%",
         local.calls_per_s(),

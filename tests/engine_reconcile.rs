@@ -63,7 +63,9 @@ async fn pass_time(w: &World, d: Duration) {
 
 async fn restart_while_unreachable(w: World) {
     let list = phones("7900800", 3);
-    let id = w.campaign(&long_campaign("restart", 10), &refs(&list)).await;
+    let id = w
+        .campaign(&long_campaign("restart", 10), &refs(&list))
+        .await;
     let mut view = LiveView::start(&w).await;
     let proxy = Proxy::start(w.sim.addr()).await;
     let first = w
@@ -86,9 +88,11 @@ async fn restart_while_unreachable(w: World) {
     assert_eq!(w.sim.stats().originates, 3, "no number dialled again");
     assert_eq!(w.sim.stats().channels_now, 3, "the calls are still up");
     proxy.set_up(true);
-    w.until("reconciled once the node answers", Duration::from_secs(40), || async {
-        w.store.open_attempts().await.unwrap().is_empty()
-    })
+    w.until(
+        "reconciled once the node answers",
+        Duration::from_secs(40),
+        || async { w.store.open_attempts().await.unwrap().is_empty() },
+    )
     .await;
     let first_three = w.store.campaign_attempts(id).await.unwrap();
     for a in first_three.iter().take(3) {
@@ -98,7 +102,11 @@ async fn restart_while_unreachable(w: World) {
             "hung up by the reconcile, not recorded as ended unwatched: {a:?}"
         );
     }
-    assert_eq!(view.doubled(), Vec::<String>::new(), "no number had two live channels");
+    assert_eq!(
+        view.doubled(),
+        Vec::<String>::new(),
+        "no number had two live channels"
+    );
     second.stop().await;
 }
 
@@ -116,13 +124,17 @@ async fn restart_while_the_switch_is_unreachable_on_postgres() {
 
 async fn survivor_takes_over(w: World) {
     let list = phones("7900800", 8);
-    let id = w.campaign(&long_campaign("takeover", 8), &refs(&list)).await;
+    let id = w
+        .campaign(&long_campaign("takeover", 8), &refs(&list))
+        .await;
     let mut view = LiveView::start(&w).await;
     let a = w.engine("dialer-a", 4).await;
     let b = w.engine("dialer-b", 4).await;
-    w.until("both dialers carry calls", Duration::from_secs(20), || async {
-        w.sim.stats().channels_now == 8
-    })
+    w.until(
+        "both dialers carry calls",
+        Duration::from_secs(20),
+        || async { w.sim.stats().channels_now == 8 },
+    )
     .await;
     let a_calls = a.handle.metrics.originates();
     assert!(a_calls > 0 && b.handle.metrics.originates() > 0);
@@ -134,8 +146,16 @@ async fn survivor_takes_over(w: World) {
         Duration::from_secs(60 + 5 + 5),
         || async {
             let open = w.store.open_attempts().await.unwrap();
-            open.iter().all(|o| o.lease_owner.as_deref() != Some("dialer-a"))
-                && w.store.campaign_attempts(id).await.unwrap().iter().filter(|c| c.ended_at.is_some()).count() as u64 >= a_calls
+            open.iter()
+                .all(|o| o.lease_owner.as_deref() != Some("dialer-a"))
+                && w.store
+                    .campaign_attempts(id)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .filter(|c| c.ended_at.is_some())
+                    .count() as u64
+                    >= a_calls
         },
     )
     .await;
@@ -145,7 +165,11 @@ async fn survivor_takes_over(w: World) {
         assert!(c.status.is_final(), "{c:?}");
     }
     assert!(w.store.open_attempts().await.unwrap().is_empty());
-    assert_eq!(view.doubled(), Vec::<String>::new(), "no number had two live channels");
+    assert_eq!(
+        view.doubled(),
+        Vec::<String>::new(),
+        "no number had two live channels"
+    );
     assert_eq!(view.live_now(), 0, "no channel left on the switch");
     b.stop().await;
 }

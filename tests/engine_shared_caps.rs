@@ -39,13 +39,18 @@ async fn two_engines(w: &World, ids: &[i64]) -> (u64, u64) {
 
 async fn campaign_lines(w: World) {
     let list = phones("7900100", 24);
-    let id = w.campaign(&campaign_toml("lines", 4, 1, ""), &refs(&list)).await;
+    let id = w
+        .campaign(&campaign_toml("lines", 4, 1, ""), &refs(&list))
+        .await;
     // Whichever dialer sees a free line first takes it (the lines are one pool), so the split
     // is not asserted; without the shared count each would have its own 4 lines.
     let (a, b) = two_engines(&w, &[id]).await;
     assert_eq!(a + b, 24, "every contact once");
     let most = w.sim.stats().max_concurrent_channels;
-    assert!(most <= 4, "lines = 4 across both dialers, the switch saw {most}");
+    assert!(
+        most <= 4,
+        "lines = 4 across both dialers, the switch saw {most}"
+    );
     w.assert_answered_without_using_attempts(id).await;
 }
 
@@ -69,12 +74,19 @@ async fn gateway_lines(mut w: World) {
     }];
     let first = phones("7900100", 12);
     let second: Vec<(String, String)> = phones("7900100", 24).split_off(12);
-    let c1 = w.campaign(&campaign_toml("gw-1", 10, 1, ""), &refs(&first)).await;
-    let c2 = w.campaign(&campaign_toml("gw-2", 10, 1, ""), &refs(&second)).await;
+    let c1 = w
+        .campaign(&campaign_toml("gw-1", 10, 1, ""), &refs(&first))
+        .await;
+    let c2 = w
+        .campaign(&campaign_toml("gw-2", 10, 1, ""), &refs(&second))
+        .await;
     let (a, b) = two_engines(&w, &[c1, c2]).await;
     assert_eq!(a + b, 24, "every contact once");
     let most = w.sim.stats().max_concurrent_channels;
-    assert!(most <= 3, "gateway lines = 3 across both dialers, the switch saw {most}");
+    assert!(
+        most <= 3,
+        "gateway lines = 3 across both dialers, the switch saw {most}"
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -108,7 +120,10 @@ async fn campaign_cps(w: World) {
         .collect();
     starts.sort();
     let crowded: Vec<_> = starts.windows(2).filter(|p| p[1] - p[0] < window).collect();
-    assert!(crowded.is_empty(), "cps = 1 across both dialers: {crowded:?}");
+    assert!(
+        crowded.is_empty(),
+        "cps = 1 across both dialers: {crowded:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

@@ -41,7 +41,9 @@ async fn assert_each_answered_once(w: &World, id: i64, n: u64) {
 async fn sqlite_full_disk_then_freed_resumes_calls() {
     let w = World::new(ANSWERED_RULES, None).await;
     let list = phones("7900100", 8);
-    let id = w.campaign(&campaign_toml("disk", 2, 1, ""), &refs(&list)).await;
+    let id = w
+        .campaign(&campaign_toml("disk", 2, 1, ""), &refs(&list))
+        .await;
     let fault = StoreFault::install(&w.url, Target::AllWrites, Fail::Transaction).await;
     let engine = w.engine("e1", 100).await;
     w.until("the first calls up", Duration::from_secs(20), || async {
@@ -49,13 +51,19 @@ async fn sqlite_full_disk_then_freed_resumes_calls() {
     })
     .await;
     fault.set(true).await;
-    w.until("the calls in flight over", Duration::from_secs(60), || async {
-        w.sim.stats().channels_now == 0
-    })
+    w.until(
+        "the calls in flight over",
+        Duration::from_secs(60),
+        || async { w.sim.stats().channels_now == 0 },
+    )
     .await;
     let placed = w.sim.stats().originates;
     pass_time(&w, Duration::from_secs(15)).await;
-    assert_eq!(w.sim.stats().originates, placed, "no call while the store cannot write");
+    assert_eq!(
+        w.sim.stats().originates,
+        placed,
+        "no call while the store cannot write"
+    );
     // Over those 15 s (and the in-flight calls' ends before them) the engine passed its
     // scheduling loop about 150 times; it said why every 5 s, not every pass.
     let warned = engine.store.health().warnings();
@@ -80,7 +88,9 @@ async fn sqlite_full_disk_then_freed_resumes_calls() {
 async fn result_writes_are_retried_until_they_succeed() {
     let w = World::new(ANSWERED_RULES, None).await;
     let list = phones("7900100", 4);
-    let id = w.campaign(&campaign_toml("finish", 4, 1, ""), &refs(&list)).await;
+    let id = w
+        .campaign(&campaign_toml("finish", 4, 1, ""), &refs(&list))
+        .await;
     let fault = StoreFault::install(&w.url, Target::Finish, Fail::Statement).await;
     fault.set(true).await;
     let engine = w.engine("e1", 100).await;
@@ -94,7 +104,11 @@ async fn result_writes_are_retried_until_they_succeed() {
     .await;
     // Longer than the engine's lease (60 s in these tests): nothing is taken over as lost.
     pass_time(&w, Duration::from_secs(90)).await;
-    assert_eq!(w.store.open_attempts().await.unwrap().len(), 4, "no result written yet");
+    assert_eq!(
+        w.store.open_attempts().await.unwrap().len(),
+        4,
+        "no result written yet"
+    );
     fault.set(false).await;
     w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(30))
         .await;
@@ -108,18 +122,24 @@ async fn result_writes_are_retried_until_they_succeed() {
 async fn a_failed_attempt_start_is_released_at_once() {
     let w = World::new(ANSWERED_RULES, None).await;
     let list = phones("7900100", 3);
-    let id = w.campaign(&campaign_toml("start", 3, 1, ""), &refs(&list)).await;
+    let id = w
+        .campaign(&campaign_toml("start", 3, 1, ""), &refs(&list))
+        .await;
     let fault = StoreFault::install(&w.url, Target::Start, Fail::Statement).await;
     fault.set(true).await;
     let engine = w.engine("e1", 100).await;
     engine.handle.step(3).await;
     fault.set(false).await;
-    w.until("no contact leased without a call", Duration::from_secs(10), || async {
-        w.contacts(id)
-            .await
-            .iter()
-            .all(|c| c.status != ContactStatus::Dialing || w.sim.stats().originates > 0)
-    })
+    w.until(
+        "no contact leased without a call",
+        Duration::from_secs(10),
+        || async {
+            w.contacts(id)
+                .await
+                .iter()
+                .all(|c| c.status != ContactStatus::Dialing || w.sim.stats().originates > 0)
+        },
+    )
     .await;
     // The engine's lease is 60 s: a contact kept until it expires would miss this.
     w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(40))
@@ -152,7 +172,9 @@ async fn killed_postgres_backends_lose_no_result() {
         .expect("the test URL names its application")
         .to_string();
     let list = phones("7900600", 200);
-    let id = w.campaign(&campaign_toml("killed", 20, 1, ""), &refs(&list)).await;
+    let id = w
+        .campaign(&campaign_toml("killed", 20, 1, ""), &refs(&list))
+        .await;
     let engine = w.engine("e1", 100).await;
     let killer = {
         let _held = outcall::store::hold_time();
@@ -161,25 +183,33 @@ async fn killed_postgres_backends_lose_no_result() {
     };
     let passes = std::cell::Cell::new(0u32);
     let killed = std::cell::Cell::new(0u64);
-    w.until("the campaign completed", Duration::from_secs(120), || async {
-        passes.set(passes.get() + 1);
-        if passes.get() % 2 == 0 && w.sim.stats().channels_now > 0 {
-            let _held = outcall::store::hold_time();
-            let (n,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+    w.until(
+        "the campaign completed",
+        Duration::from_secs(120),
+        || async {
+            passes.set(passes.get() + 1);
+            if passes.get().is_multiple_of(2) && w.sim.stats().channels_now > 0 {
+                let _held = outcall::store::hold_time();
+                let (n,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
                  WHERE application_name = $1 AND pid <> pg_backend_pid()",
-            )
-            .bind(&app)
-            .fetch_one(&killer)
-            .await
-            .unwrap();
-            killed.set(killed.get() + u64::try_from(n).unwrap());
-        }
-        let status = w.store.campaign_status(id).await;
-        matches!(status, Ok((CampaignStatus::Completed, _)))
-    })
+                )
+                .bind(&app)
+                .fetch_one(&killer)
+                .await
+                .unwrap();
+                killed.set(killed.get() + u64::try_from(n).unwrap());
+            }
+            let status = w.store.campaign_status(id).await;
+            matches!(status, Ok((CampaignStatus::Completed, _)))
+        },
+    )
     .await;
-    assert!(killed.get() >= 20, "backends were killed under the calls: {}", killed.get());
+    assert!(
+        killed.get() >= 20,
+        "backends were killed under the calls: {}",
+        killed.get()
+    );
     assert_each_answered_once(&w, id, 200).await;
     engine.stop().await;
 }

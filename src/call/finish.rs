@@ -197,7 +197,10 @@ pub async fn finish_call(
     let store = &env.store;
     if facts.opted_out {
         let add = || store.dnc_add(&outcome.phone, "opted out in a call", ended_at);
-        if let Err(e) = store.persist("add an opt-out to the do-not-call list", add).await {
+        if let Err(e) = store
+            .persist("add an opt-out to the do-not-call list", add)
+            .await
+        {
             tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
         }
     }

@@ -51,4 +51,3 @@ pub fn default_owner() -> String {
         .unwrap_or_else(|| "localhost".into());
     format!("outcall@{host}")
 }
-

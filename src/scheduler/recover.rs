@@ -130,7 +130,11 @@ impl Reconciler {
     /// The attempt's node, if this dialer drives it (else warned once and left to a dialer that
     /// does).
     fn node_of(&self, a: &OpenAttempt) -> Option<Arc<NodeRt>> {
-        let node = self.nodes.iter().find(|n| n.switch.name() == a.node).cloned();
+        let node = self
+            .nodes
+            .iter()
+            .find(|n| n.switch.name() == a.node)
+            .cloned();
         if node.is_none() {
             let mut warned = self.unknown.lock().unwrap_or_else(|e| e.into_inner());
             if warned.insert(a.attempt_id) {
@@ -146,11 +150,7 @@ impl Reconciler {
 
     /// Takes the attempt's lease and settles it; false when the channel could not be checked
     /// (the attempt stays open, its lease runs out, and a later pass tries again).
-    async fn adopt_and_settle(
-        &self,
-        a: &OpenAttempt,
-        node: &NodeRt,
-    ) -> Result<bool, EngineError> {
+    async fn adopt_and_settle(&self, a: &OpenAttempt, node: &NodeRt) -> Result<bool, EngineError> {
         let env = &self.env;
         let now = env.clock.now();
         if let Err(e) = env

@@ -48,7 +48,10 @@ pub async fn room(store: &Store, campaign_id: i64, caps: &SharedCaps, local: u32
 
 /// Lines left of `lines` when `held` are taken.
 pub fn free_lines(lines: u32, held: u64) -> u32 {
-    u64::from(lines).saturating_sub(held).try_into().unwrap_or(u32::MAX)
+    u64::from(lines)
+        .saturating_sub(held)
+        .try_into()
+        .unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
@@ -75,9 +78,15 @@ mod tests {
         assert_eq!(camp.lines, 3);
         assert_eq!(camp.rate.unwrap().calls, 5);
         let (name, g) = c.gateway.unwrap();
-        assert_eq!((name.as_str(), g.lines, g.rate.unwrap().calls), ("gw1", 7, 2));
+        assert_eq!(
+            (name.as_str(), g.lines, g.rate.unwrap().calls),
+            ("gw1", 7, 2)
+        );
         let other = caps_of(&def("sofia/gateway/gw2/{number}", 3, 5.0), &gws, 1.0);
-        assert!(other.gateway.is_none(), "a gateway without caps is unlimited");
+        assert!(
+            other.gateway.is_none(),
+            "a gateway without caps is unlimited"
+        );
     }
 
     #[test]

@@ -100,7 +100,10 @@ macro_rules! check_cap {
                 .await?;
         }
         let (open_sql, recent_sql) = $crate::store::caps::count_sql($gateway);
-        let (open,): (i64,) = sqlx::query_as(open_sql).bind($key).fetch_one(&mut *$tx).await?;
+        let (open,): (i64,) = sqlx::query_as(open_sql)
+            .bind($key)
+            .fetch_one(&mut *$tx)
+            .await?;
         let recent = match cap.rate {
             Some(r) => {
                 let since = $crate::store::caps::window_start(Some(r), $now);
@@ -114,7 +117,10 @@ macro_rules! check_cap {
             None => 0,
         };
         if let Some(limit) = $crate::store::caps::over(cap, open, recent) {
-            return Err($crate::store::StoreError::CapFull(format!("{} {}", $what, limit)));
+            return Err($crate::store::StoreError::CapFull(format!(
+                "{} {}",
+                $what, limit
+            )));
         }
     }};
 }
@@ -143,7 +149,10 @@ mod tests {
         assert_eq!(over(&cap, 2, 1), None);
         assert_eq!(over(&cap, 3, 0), Some("lines"));
         assert_eq!(over(&cap, 0, 2), Some("calls per second"));
-        let no_rate = Cap { lines: 3, rate: None };
+        let no_rate = Cap {
+            lines: 3,
+            rate: None,
+        };
         assert_eq!(over(&no_rate, 0, 99), None);
     }
 }

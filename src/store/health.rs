@@ -64,7 +64,10 @@ impl Health {
 
     /// How many "the store cannot write" warnings were said so far.
     pub fn warnings(&self) -> u64 {
-        self.state.lock().unwrap_or_else(|e| e.into_inner()).warnings
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .warnings
     }
 
     /// Whether the last write failed.
@@ -88,7 +91,9 @@ pub(crate) fn stuck_in_transaction<C: sqlx::Connection>(conn: &C) -> bool {
 }
 
 /// `opts` whose checkouts skip (and close) connections [`stuck_in_transaction`].
-pub(crate) fn discard_stuck<DB: sqlx::Database>(opts: sqlx::pool::PoolOptions<DB>) -> sqlx::pool::PoolOptions<DB> {
+pub(crate) fn discard_stuck<DB: sqlx::Database>(
+    opts: sqlx::pool::PoolOptions<DB>,
+) -> sqlx::pool::PoolOptions<DB> {
     opts.before_acquire(|conn, _| {
         let keep = !stuck_in_transaction(conn);
         Box::pin(async move { Ok(keep) })
@@ -115,7 +120,11 @@ mod tests {
         h.failed("claim", &"disk full");
         h.failed("claim", &"disk full");
         assert!(h.is_failing());
-        assert_eq!(h.warnings(), 1, "the second failure within the interval is not said");
+        assert_eq!(
+            h.warnings(),
+            1,
+            "the second failure within the interval is not said"
+        );
         h.worked();
         assert!(!h.is_failing());
     }

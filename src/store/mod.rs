@@ -25,8 +25,8 @@
 
 mod access;
 mod attempts;
-pub mod caps;
 mod campaigns;
+pub mod caps;
 mod change;
 mod contact_writer;
 mod contacts;

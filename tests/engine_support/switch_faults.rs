@@ -69,8 +69,7 @@ pub struct LiveView {
 impl LiveView {
     /// Starts watching the simulator `w` (before the engines place calls).
     pub async fn start(w: &super::World) -> LiveView {
-        let events =
-            super::switch_watcher(w, &["CHANNEL_CREATE", "CHANNEL_HANGUP_COMPLETE"]).await;
+        let events = super::switch_watcher(w, &["CHANNEL_CREATE", "CHANNEL_HANGUP_COMPLETE"]).await;
         LiveView {
             events,
             live: HashMap::new(),

@@ -17,54 +17,10 @@ use outcall::model::CampaignStatus;
 use support::switch_faults::{LiveView, Proxy};
 use support::*;
 
-/// Calls answer after 1 s and last 10 simulated minutes (30 s of tokio time at SCALE).
-const LONG: &str = r#"
-[media]
-default_playback = 600.0
-[[rule]]
-prefix = "7900800"
-outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
-"#;
-
-fn long_campaign(name: &str, lines: u32) -> String {
-    format!(
-        r#"
-name = "{name}"
-caller_id = "74950000000"
-dial = "sofia/gateway/demo/{{number}}"
-timezone = "Europe/Moscow"
-ring_timeout = "20s"
-[limits]
-lines = {lines}
-cps = 100
-[retry]
-max_attempts = 2
-recall_interval = "1s"
-[script]
-start = "long"
-[script.nodes.long]
-type = "play"
-file = "long.wav"
-next = "bye"
-[script.nodes.bye]
-type = "hangup"
-"#
-    )
-}
-
-fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
-    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
-}
-
-/// Waits `d` of tokio time, following the engine's passes.
-async fn pass_time(w: &World, d: Duration) {
-    assert!(!w.reaches(d, || async { false }).await);
-}
-
 async fn restart_while_unreachable(w: World) {
     let list = phones("7900800", 3);
     let id = w
-        .campaign(&long_campaign("restart", 10), &refs(&list))
+        .campaign(&long_call_campaign("restart", 10, 2), &refs(&list))
         .await;
     let mut view = LiveView::start(&w).await;
     let proxy = Proxy::start(w.sim.addr()).await;
@@ -79,7 +35,7 @@ async fn restart_while_unreachable(w: World) {
     proxy.set_up(false);
     let second = w.engine_unreachable("dialer", &[proxy.addr()]).await;
     // Several reconcile passes (every 5 s) while the node cannot be asked.
-    pass_time(&w, Duration::from_secs(20)).await;
+    w.pass_time(Duration::from_secs(20)).await;
     assert_eq!(w.store.open_attempts().await.unwrap().len(), 3, "left open");
     for c in w.contacts(id).await {
         assert_eq!(c.status, outcall::model::ContactStatus::Dialing, "{c:?}");
@@ -112,12 +68,12 @@ async fn restart_while_unreachable(w: World) {
 
 #[tokio::test(start_paused = true)]
 async fn restart_while_the_switch_is_unreachable_on_sqlite() {
-    restart_while_unreachable(World::new(LONG, None).await).await;
+    restart_while_unreachable(World::new(LONG_CALL_RULES, None).await).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn restart_while_the_switch_is_unreachable_on_postgres() {
-    if let Some(w) = World::on_postgres(LONG, "restart_unreachable").await {
+    if let Some(w) = World::on_postgres(LONG_CALL_RULES, "restart_unreachable").await {
         restart_while_unreachable(w).await;
     }
 }
@@ -125,7 +81,7 @@ async fn restart_while_the_switch_is_unreachable_on_postgres() {
 async fn survivor_takes_over(w: World) {
     let list = phones("7900800", 8);
     let id = w
-        .campaign(&long_campaign("takeover", 8), &refs(&list))
+        .campaign(&long_call_campaign("takeover", 8, 2), &refs(&list))
         .await;
     let mut view = LiveView::start(&w).await;
     let a = w.engine("dialer-a", 4).await;
@@ -176,12 +132,12 @@ async fn survivor_takes_over(w: World) {
 
 #[tokio::test(start_paused = true)]
 async fn a_dead_dialers_calls_are_taken_over_on_sqlite() {
-    survivor_takes_over(World::new(LONG, None).await).await;
+    survivor_takes_over(World::new(LONG_CALL_RULES, None).await).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_dead_dialers_calls_are_taken_over_on_postgres() {
-    if let Some(w) = World::on_postgres(LONG, "takeover").await {
+    if let Some(w) = World::on_postgres(LONG_CALL_RULES, "takeover").await {
         survivor_takes_over(w).await;
     }
 }

@@ -11,45 +11,13 @@ use std::time::Duration;
 use outcall::model::CampaignStatus;
 use support::*;
 
-const RULES: &str = r#"
-[media]
-default_playback = 600.0
-[[rule]]
-prefix = "7900800"
-outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
-[[rule]]
-prefix = "7900900"
-outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
-"#;
-
-const CAMPAIGN: &str = r#"
-name = "crash"
-caller_id = "74950000000"
-dial = "sofia/gateway/demo/{number}"
-timezone = "Europe/Moscow"
-ring_timeout = "20s"
-[limits]
-lines = 10
-cps = 100
-[retry]
-max_attempts = 1
-[script]
-start = "long"
-[script.nodes.long]
-type = "play"
-file = "long.wav"
-next = "bye"
-[script.nodes.bye]
-type = "hangup"
-"#;
-
 // Real time: the dialer here is another process, which a paused clock cannot hold.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_and_restart_with_calls_in_flight() {
-    let w = World::new(RULES, None).await;
+    let w = World::new(LONG_CALL_RULES, None).await;
     let id = w
         .campaign(
-            CAMPAIGN,
+            &long_call_campaign("crash", 10, 1),
             &[
                 ("Long 1", "+79008000001"),
                 ("Long 2", "+79008000002"),

@@ -19,10 +19,6 @@ prefix = "7900100"
 outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
 "#;
 
-fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
-    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
-}
-
 /// Runs two engines on `w` until the campaigns complete; returns each engine's originates.
 async fn two_engines(w: &World, ids: &[i64]) -> (u64, u64) {
     let a = w.engine("dialer-a", 100).await;

@@ -13,15 +13,6 @@ use outcall::model::{CampaignStatus, ContactStatus, Disposition};
 use support::store_faults::{Fail, StoreFault, Target};
 use support::*;
 
-fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
-    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
-}
-
-/// Waits `d` of tokio time, following the engine's passes (nothing is expected to happen).
-async fn pass_time(w: &World, d: Duration) {
-    assert!(!w.reaches(d, || async { false }).await);
-}
-
 /// Every contact answered, once, with one attempt and no attempt left open.
 async fn assert_each_answered_once(w: &World, id: i64, n: u64) {
     assert!(w.store.open_attempts().await.unwrap().is_empty());
@@ -58,7 +49,7 @@ async fn sqlite_full_disk_then_freed_resumes_calls() {
     )
     .await;
     let placed = w.sim.stats().originates;
-    pass_time(&w, Duration::from_secs(15)).await;
+    w.pass_time(Duration::from_secs(15)).await;
     assert_eq!(
         w.sim.stats().originates,
         placed,
@@ -103,7 +94,7 @@ async fn result_writes_are_retried_until_they_succeed() {
     })
     .await;
     // Longer than the engine's lease (60 s in these tests): nothing is taken over as lost.
-    pass_time(&w, Duration::from_secs(90)).await;
+    w.pass_time(Duration::from_secs(90)).await;
     assert_eq!(
         w.store.open_attempts().await.unwrap().len(),
         4,

@@ -231,6 +231,12 @@ impl World {
         );
     }
 
+    /// Lets `d` of tokio time pass, following the engine's passes (for checking afterwards that
+    /// nothing happened meanwhile).
+    pub async fn pass_time(&self, d: Duration) {
+        assert!(!self.reaches(d, || async { false }).await);
+    }
+
     /// Whether `cond` comes to hold within `limit` (see [`World::until`]).
     pub async fn reaches<F, Fut>(&self, limit: Duration, mut cond: F) -> bool
     where
@@ -388,6 +394,51 @@ pub const ANSWERED_RULES: &str = r#"
 prefix = "7900100"
 outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
 "#;
+
+/// Sim rules: numbers under +7900800 answer after 1 s and last 10 simulated minutes (the
+/// prompt plays that long too); under +7900900 they hang up after 30 s.
+pub const LONG_CALL_RULES: &str = r#"
+[media]
+default_playback = 600.0
+[[rule]]
+prefix = "7900800"
+outcome = [{ result = "answer", ring = 1, hangup_after = 600 }]
+[[rule]]
+prefix = "7900900"
+outcome = [{ result = "answer", ring = 1, hangup_after = 30 }]
+"#;
+
+/// A campaign whose calls play one long prompt, then hang up.
+pub fn long_call_campaign(name: &str, lines: u32, max_attempts: u32) -> String {
+    format!(
+        r#"
+name = "{name}"
+caller_id = "74950000000"
+dial = "sofia/gateway/demo/{{number}}"
+timezone = "Europe/Moscow"
+ring_timeout = "20s"
+[limits]
+lines = {lines}
+cps = 100
+[retry]
+max_attempts = {max_attempts}
+recall_interval = "1s"
+[script]
+start = "long"
+[script.nodes.long]
+type = "play"
+file = "long.wav"
+next = "bye"
+[script.nodes.bye]
+type = "hangup"
+"#
+    )
+}
+
+/// `(name, phone)` pairs as the borrowed form [`World::campaign`] takes.
+pub fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
+    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
 
 /// Numbered phones with a prefix: `+<prefix><0001..>`.
 pub fn phones(prefix: &str, n: usize) -> Vec<(String, String)> {

@@ -11,10 +11,6 @@ use outcall::model::{CampaignStatus, Disposition};
 use outcall::sim::{self, Rules, SimConfig};
 use support::*;
 
-fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
-    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
-}
-
 /// Every two simulated minutes (six real seconds at the tests' time scale) the completed
 /// campaign is reopened: each contact is called once per run, never twice in one.
 #[tokio::test(start_paused = true)]

@@ -212,10 +212,11 @@ pub async fn finish_call(
     };
     tracing::info!(disposition = %d, cause = %cause, billsec = facts.billsec, status = %next.status, "call finished");
     env.metrics.call_finished(d);
+    let store = &env.store;
     if facts.opted_out {
-        if let Err(e) = env
-            .store
-            .dnc_add(&outcome.phone, "opted out in a call", ended_at)
+        let add = || store.dnc_add(&outcome.phone, "opted out in a call", ended_at);
+        if let Err(e) = store
+            .persist("add an opt-out to the do-not-call list", add)
             .await
         {
             tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
@@ -230,10 +231,9 @@ pub async fn finish_call(
         contact: &update,
     };
     let hooks = hook_events::call_end(campaign.receivers(&env.webhooks), contact, &ended);
-    let recorded = env
-        .store
-        .finish_attempt(outcome.attempt_id, &env.owner, &result, &update, &hooks)
-        .await;
+    // Never dropped: a failing store is tried again (backoff to 5 s) until it takes the result.
+    let record = || store.finish_attempt(outcome.attempt_id, &env.owner, &result, &update, &hooks);
+    let recorded = store.persist("record a call's result", record).await;
     match recorded {
         Ok(done) => {
             let limit = policy.pause_after_technical_errors;
@@ -249,6 +249,10 @@ pub async fn finish_call(
         }
         Err(StoreError::LeaseLost { .. }) => {
             tracing::warn!("lease lost: another dialer owns this contact now; result not written");
+        }
+        Err(StoreError::AttemptNotOpen(_)) => {
+            // A try whose reply was lost (a backend killed at COMMIT) had written it.
+            tracing::info!("the call's result was already recorded");
         }
         Err(e) => tracing::error!(error = %e, "cannot record the call's result"),
     }

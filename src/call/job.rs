@@ -15,6 +15,7 @@ use super::retry::RetryState;
 use crate::campaign::definition::CampaignDef;
 use crate::model::{ClaimedContact, ContactStatus, Disposition, NewAttempt, WebhookUrls};
 use crate::script::{RunSettings, Script};
+use crate::store::caps::SharedCaps;
 use crate::store::StoreError;
 
 /// A campaign as the running engine holds it.
@@ -27,6 +28,8 @@ pub struct CampaignRt {
     pub settings: RunSettings,
     /// Cancelled when the campaign is stopped: live calls hang up.
     pub stop: CancellationToken,
+    /// Caps its attempts are checked against in the store, across every dialer (empty: none).
+    pub caps: SharedCaps,
 }
 
 impl CampaignRt {
@@ -72,9 +75,14 @@ pub enum NotStarted {
     Busy,
     /// The number may not be called (do-not-call list, no callable phone).
     Closed(&'static str),
-    /// The store failed; the lease runs out and the job is due again.
+    /// A cap counted across every dialer is reached: due again at once, for when a line frees.
+    Full(String),
+    /// The store failed and no attempt row was written: given back at once, due shortly.
     Store(StoreError),
 }
+
+/// How long a job whose attempt could not be written waits before it is due again.
+const AFTER_STORE_ERROR: chrono::Duration = chrono::Duration::seconds(5);
 
 impl Job {
     /// The key the engine's live set and leases use (the contact id).
@@ -197,15 +205,28 @@ impl Job {
     pub async fn start_attempt(&self, env: &CallEnv, a: &NewAttempt) -> Result<i64, NotStarted> {
         let hooks = hook_events::call_start(self.receivers(env), &self.subject(), a);
         match self {
-            Job::Contact { contact, .. } => {
-                match env
-                    .store
-                    .start_attempt(contact.id, &env.owner, a, &hooks)
+            Job::Contact { contact, campaign } => {
+                let store = &env.store;
+                let caps = &campaign.caps;
+                match store
+                    .start_attempt_capped(contact.id, &env.owner, a, &hooks, caps)
                     .await
                 {
                     Ok(id) => Ok(id),
                     Err(StoreError::PhoneBusy(_)) => Err(NotStarted::Busy),
                     Err(StoreError::DoNotCall(_)) => Err(NotStarted::Closed("do not call")),
+                    Err(StoreError::CapFull(what)) => Err(NotStarted::Full(what)),
+                    Err(e) if e.is_transient() => {
+                        // The row may have been committed with its reply lost (a backend
+                        // killed at COMMIT): then the call goes ahead as if nothing happened.
+                        let written = store
+                            .persist("look up an attempt", || store.attempt_id_by_uuid(&a.uuid))
+                            .await;
+                        match written {
+                            Ok(Some(id)) => Ok(id),
+                            _ => Err(NotStarted::Store(e)),
+                        }
+                    }
                     Err(e) => Err(NotStarted::Store(e)),
                 }
             }
@@ -214,22 +235,24 @@ impl Job {
 
     /// Gives the job back without a call: due again shortly, or closed.
     pub async fn give_back(&self, env: &CallEnv, why: NotStarted) {
-        let status = match &why {
-            NotStarted::Busy => ContactStatus::Pending,
-            NotStarted::Closed(_) => ContactStatus::Done,
+        let now = env.clock.now();
+        let (status, when) = match &why {
+            NotStarted::Busy => (ContactStatus::Pending, now + chrono::Duration::seconds(30)),
+            NotStarted::Closed(_) => (ContactStatus::Done, now + chrono::Duration::seconds(30)),
+            NotStarted::Full(what) => {
+                tracing::debug!(cap = %what, "cap reached across dialers; the contact waits");
+                (ContactStatus::Pending, now)
+            }
             NotStarted::Store(e) => {
-                tracing::warn!(error = %e, "cannot start the attempt");
-                return;
+                env.store.health().failed("open an attempt", e);
+                (ContactStatus::Pending, now + AFTER_STORE_ERROR)
             }
         };
         match self {
             Job::Contact { contact, .. } => {
-                let when = env.clock.now() + chrono::Duration::seconds(30);
-                if let Err(e) = env
-                    .store
-                    .release_contact(contact.id, &env.owner, status, when)
-                    .await
-                {
+                let store = &env.store;
+                let release = || store.release_contact(contact.id, &env.owner, status, when);
+                if let Err(e) = store.persist("give a contact back", release).await {
                     tracing::warn!(error = %e, why = ?why, "cannot give the contact back");
                 }
             }

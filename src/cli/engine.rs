@@ -65,6 +65,7 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         owner: args.owner.unwrap_or_else(default_owner),
         max_concurrent_calls: config.max_concurrent_calls,
         gateways: config.gateway.clone(),
+        shared_caps: config.shared_caps,
         webhooks: config.webhooks.urls(),
         ..EngineOptions::default()
     };

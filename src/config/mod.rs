@@ -119,6 +119,9 @@ pub struct Config {
     pub max_concurrent_calls: u32,
     /// Caps per SIP gateway (`[[gateway]]` name, lines, optional cps); others are unlimited.
     pub gateway: Vec<GatewayLimits>,
+    /// Campaign and gateway caps counted in the database, so they hold across every dialer
+    /// sharing it (default true); false: each dialer process paces on its own.
+    pub shared_caps: bool,
     /// The HTTP API of `outcall serve`.
     pub http: HttpSettings,
     /// Call webhooks: global receivers, signing secret, delivery (docs/webhooks.md).
@@ -135,6 +138,7 @@ impl Default for Config {
             freeswitch: vec![FreeswitchNode::default()],
             max_concurrent_calls: 5000,
             gateway: Vec::new(),
+            shared_caps: true,
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
             callbacks: CallbackSettings::default(),
@@ -434,6 +438,13 @@ mod tests {
             (n.probe_interval, n.probe_timeout),
             (Duration::from_secs(1), Duration::from_secs(2))
         );
+    }
+
+    #[test]
+    fn shared_caps_default_on() {
+        assert!(Config::from_parts("", "x", &[]).unwrap().shared_caps);
+        let off = Config::from_parts("shared_caps = false\n", "x", &[]).unwrap();
+        assert!(!off.shared_caps);
     }
 
     #[test]

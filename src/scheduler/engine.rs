@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 
 pub use super::handle::{DrainReport, EngineHandle};
+pub use super::options::{default_owner, EngineOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,9 +31,8 @@ use crate::campaign::definition::CampaignDef;
 use crate::campaign::record::CampaignHead;
 use crate::campaign::window;
 use crate::clock::Clock;
-use crate::config::GatewayLimits;
 use crate::esl::command::app::gateway_of;
-use crate::model::{CampaignStatus, WebhookUrls};
+use crate::model::CampaignStatus;
 use crate::ops::campaigns::pause_automatically;
 use crate::scheduler::pacing::{CapKey, NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
@@ -42,47 +42,6 @@ use crate::store::{Store, StoreError};
 pub enum EngineError {
     #[error("store: {0}")]
     Store(#[from] StoreError),
-}
-
-/// Engine settings.
-#[derive(Debug, Clone)]
-pub struct EngineOptions {
-    /// This dialer's lease owner name (stable across restarts of the same instance).
-    pub owner: String,
-    /// Lease length in real time (kept alive every third of it while a call lives).
-    pub lease: Duration,
-    /// Longest real time between two looks at the store.
-    pub poll: Duration,
-    /// Concurrent calls across every campaign and node.
-    pub max_concurrent_calls: u32,
-    /// Caps of named SIP gateways, across every campaign dialling through them.
-    pub gateways: Vec<GatewayLimits>,
-    /// Webhook receivers of every campaign's calls (each campaign may add its own).
-    pub webhooks: WebhookUrls,
-}
-
-impl Default for EngineOptions {
-    fn default() -> Self {
-        EngineOptions {
-            owner: default_owner(),
-            lease: Duration::from_secs(120),
-            poll: Duration::from_millis(400),
-            max_concurrent_calls: 5000,
-            gateways: Vec::new(),
-            webhooks: WebhookUrls::default(),
-        }
-    }
-}
-
-/// `outcall@<hostname>`: the same after a restart, so a restarted dialer takes its calls back.
-pub fn default_owner() -> String {
-    let host = std::env::var("HOSTNAME")
-        .ok()
-        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".into());
-    format!("outcall@{host}")
 }
 
 /// A FreeSWITCH node to drive, with its limits.
@@ -176,10 +135,13 @@ impl Engine {
         drain: Duration,
     ) -> Result<DrainReport, EngineError> {
         super::handle::release_own_leases(&self.env).await?;
-        super::recover::reconcile(&self).await?;
         super::callbacks_recover::settle_all(&self.env, &self.nodes, self.lease_span()).await?;
-        // The keep-alive, the node watchers and the orphan sweeper outlive the scheduler loop:
-        // they run through the drain.
+        // The reconciler (open attempts nobody follows, at start and then every few seconds)
+        // stops with the scheduler loop; the keep-alive, the node watchers and the orphan
+        // sweeper outlive it: they run through the drain.
+        let reconciler = tokio::spawn(
+            super::recover::Reconciler::new(&self).run(self.opts.reconcile_every, shutdown.clone()),
+        );
         let background = CancellationToken::new();
         let _stop_background = background.clone().drop_guard();
         let mut helpers = super::recover::watch_nodes(&self, background.clone());
@@ -192,8 +154,8 @@ impl Engine {
         let mut due = Instant::now();
         loop {
             let began = Instant::now();
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %e, "scheduler pass failed; retrying");
+            if let Err(EngineError::Store(e)) = self.tick().await {
+                self.env.store.health().failed("schedule calls", &e);
             }
             let metrics = &self.env.metrics;
             metrics.scheduler_pass(began.saturating_duration_since(due), began.elapsed());
@@ -211,6 +173,7 @@ impl Engine {
             }
             while self.calls.try_join_next().is_some() {}
         }
+        reconciler.abort();
         let report = super::handle::drain(&mut self.calls, &self.env, drain).await;
         background.cancel();
         for h in helpers {
@@ -306,11 +269,16 @@ impl Engine {
             .get(&id)
             .map(|rt| rt.stop.clone())
             .unwrap_or_default();
+        let caps = match self.opts.shared_caps {
+            true => super::shared::caps_of(def, &self.opts.gateways, self.env.clock.scale()),
+            false => Default::default(),
+        };
         let rt = Arc::new(CampaignRt {
             id,
             def: def.clone(),
             settings: def.run_settings(),
             stop,
+            caps,
         });
         let limits = &def.limits;
         self.pacer
@@ -339,7 +307,8 @@ impl Engine {
         for (zone, at) in &plan.deferred {
             store.defer_zone(rt.id, zone, *at).await?;
         }
-        let slots = self.pacer.free_slots(&caps, Instant::now());
+        let local = self.pacer.free_slots(&caps, Instant::now());
+        let slots = super::shared::room(store, rt.id, &rt.caps, local).await?;
         let mut claimed_n = 0;
         if slots > 0 && !plan.open.is_empty() {
             let until = now + self.lease_span();
@@ -347,6 +316,9 @@ impl Engine {
                 .claim_due(rt.id, now, &plan.open, slots, &self.opts.owner, until)
                 .await?;
             claimed_n = claimed.len();
+            if claimed_n > 0 {
+                store.health().worked();
+            }
             for contact in claimed {
                 self.spawn_call(rt, contact, &caps, now).await?;
             }

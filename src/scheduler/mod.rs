@@ -9,6 +9,8 @@ mod callbacks_recover;
 pub mod definitions;
 pub mod engine;
 pub mod handle;
+pub mod options;
 pub mod pacing;
 pub mod recover;
+pub mod shared;
 pub mod zones;

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::caps::{check_cap, SharedCaps};
 use super::outbox::enqueue_in;
 use super::{
     from_ms, is_unique_violation, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError,
@@ -27,6 +28,29 @@ struct OpenRow {
     started_at: i64,
     lease_owner: Option<String>,
     lease_until: Option<i64>,
+}
+
+/// An open attempt's columns (an [`OpenRow`]) with its contact's lease.
+const OPEN_SELECT: &str = "SELECT a.id, a.contact_id, a.campaign_id, a.uuid, a.phone, a.node, \
+    a.gateway, a.owner, a.started_at, c.lease_owner, c.lease_until \
+    FROM attempts a JOIN contacts c ON c.id = a.contact_id";
+
+impl OpenRow {
+    fn into_open(self) -> OpenAttempt {
+        OpenAttempt {
+            attempt_id: self.id,
+            contact_id: self.contact_id,
+            campaign_id: self.campaign_id,
+            uuid: self.uuid,
+            phone: self.phone,
+            node: self.node,
+            gateway: self.gateway,
+            owner: self.owner,
+            started_at: from_ms(self.started_at),
+            lease_owner: self.lease_owner,
+            lease_until: self.lease_until.map(from_ms),
+        }
+    }
 }
 
 /// The CDR's columns (a [`CdrRow`]), each attempt with its contact's name; callers add the
@@ -100,6 +124,21 @@ impl Store {
         a: &NewAttempt,
         outbox: &[NewDelivery],
     ) -> Result<i64> {
+        self.start_attempt_capped(contact_id, owner, a, outbox, &SharedCaps::default())
+            .await
+    }
+
+    /// [`Store::start_attempt`], refused with [`StoreError::CapFull`] (nothing written) when the
+    /// campaign's or gateway's live attempts or recent starts, counted across every dialer in
+    /// the same transaction, have reached `caps`.
+    pub async fn start_attempt_capped(
+        &self,
+        contact_id: i64,
+        owner: &str,
+        a: &NewAttempt,
+        outbox: &[NewDelivery],
+        caps: &SharedCaps,
+    ) -> Result<i64> {
         let dnc = "SELECT COUNT(*) FROM dnc WHERE phone = $1";
         let touch = "UPDATE contacts SET updated_at = $1 WHERE id = $2 AND lease_owner = $3 \
                      AND status = 'dialing' RETURNING campaign_id";
@@ -117,6 +156,14 @@ impl Store {
             let Some((campaign_id,)) = campaign else {
                 return Err(StoreError::LeaseLost { contact_id });
             };
+            if let Some(cap) = &caps.campaign {
+                let lock = format!("campaign:{campaign_id}");
+                check_cap!(self, tx, cap, false, campaign_id, &lock, a.started_at, "the campaign's");
+            }
+            if let Some((gateway, cap)) = &caps.gateway {
+                let lock = format!("gateway:{gateway}");
+                check_cap!(self, tx, cap, true, gateway, &lock, a.started_at, "the gateway's");
+            }
             let row: std::result::Result<(i64,), sqlx::Error> = sqlx::query_as(insert)
                 .bind(campaign_id).bind(contact_id).bind(&a.uuid).bind(&a.phone)
                 .bind(&a.node).bind(&a.gateway).bind(owner).bind(ms(a.started_at))
@@ -205,27 +252,9 @@ impl Store {
 
     /// Every attempt still open (calls placed and not finished), oldest first.
     pub async fn open_attempts(&self) -> Result<Vec<OpenAttempt>> {
-        let sql = "SELECT a.id, a.contact_id, a.campaign_id, a.uuid, a.phone, a.node, a.gateway, a.owner, \
-                   a.started_at, c.lease_owner, c.lease_until \
-                   FROM attempts a JOIN contacts c ON c.id = a.contact_id \
-                   WHERE a.ended_at IS NULL ORDER BY a.started_at, a.id";
-        let rows: Vec<OpenRow> = with_pool!(self, p => sqlx::query_as(sql).fetch_all(p).await)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OpenAttempt {
-                attempt_id: r.id,
-                contact_id: r.contact_id,
-                campaign_id: r.campaign_id,
-                uuid: r.uuid,
-                phone: r.phone,
-                node: r.node,
-                gateway: r.gateway,
-                owner: r.owner,
-                started_at: from_ms(r.started_at),
-                lease_owner: r.lease_owner,
-                lease_until: r.lease_until.map(from_ms),
-            })
-            .collect())
+        let sql = format!("{OPEN_SELECT} WHERE a.ended_at IS NULL ORDER BY a.started_at, a.id");
+        let rows: Vec<OpenRow> = with_pool!(self, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+        Ok(rows.into_iter().map(OpenRow::into_open).collect())
     }
 
     /// Takes over the contact of an open attempt (crash recovery): allowed when its lease has
@@ -248,6 +277,32 @@ impl Store {
             return Ok(());
         }
         Err(self.why_not_finished(attempt_id).await)
+    }
+
+    /// Open attempts that need reconciling by `owner`: those whose contact's lease has expired
+    /// (their dialer died) or that `owner` holds (the caller skips its own live calls).
+    pub async fn orphaned_attempts(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OpenAttempt>> {
+        let sql = format!(
+            "{OPEN_SELECT} WHERE a.ended_at IS NULL AND (c.lease_owner = $1 OR c.lease_owner IS NULL \
+             OR c.lease_until IS NULL OR c.lease_until < $2) ORDER BY a.started_at, a.id"
+        );
+        let rows: Vec<OpenRow> = with_pool!(self, p => {
+            sqlx::query_as(&sql).bind(owner).bind(ms(now)).fetch_all(p).await
+        })?;
+        Ok(rows.into_iter().map(OpenRow::into_open).collect())
+    }
+
+    /// The id of the attempt opened with this origination uuid, if its row was written (an
+    /// attempt start whose reply was lost may still have been committed).
+    pub async fn attempt_id_by_uuid(&self, uuid: &str) -> Result<Option<i64>> {
+        let sql = "SELECT id FROM attempts WHERE uuid = $1";
+        let row: Option<(i64,)> =
+            with_pool!(self, p => sqlx::query_as(sql).bind(uuid).fetch_optional(p).await)?;
+        Ok(row.map(|(id,)| id))
     }
 
     /// The CDR of a campaign, oldest first.

@@ -167,6 +167,14 @@ impl Store {
         Ok(total)
     }
 
+    /// How many of a campaign's contacts are leased now (claimed or in a call, by any dialer).
+    pub async fn dialing_count(&self, campaign_id: i64) -> Result<u64> {
+        let sql = "SELECT COUNT(*) FROM contacts WHERE campaign_id = $1 AND status = 'dialing'";
+        let (n,): (i64,) =
+            with_pool!(self, p => sqlx::query_as(sql).bind(campaign_id).fetch_one(p).await)?;
+        Ok(n.max(0) as u64)
+    }
+
     /// Contacts whose lease ended before `now` and that have no open attempt go back to pending
     /// (due as they were). Contacts with an open attempt are left for reconciliation. Returns how
     /// many were released.

@@ -29,13 +29,16 @@ mod busy;
 mod callback_legs;
 mod callbacks;
 mod campaigns;
+pub mod caps;
 mod change;
 mod contact_writer;
 mod contacts;
 mod dnc;
+pub mod health;
 mod leases;
 mod outbox;
 mod paused;
+pub mod retry;
 
 pub use paused::{hold_time, TimeGuard};
 
@@ -93,6 +96,9 @@ pub enum StoreError {
         name: String,
         status: CampaignStatus,
     },
+    /// A campaign's or gateway's cap, counted across every dialer, is reached (nothing written).
+    #[error("{0} cap is reached across the dialers sharing this database")]
+    CapFull(String),
     #[error("phone {0} already has a call in progress")]
     PhoneBusy(String),
     #[error("phone {0} is on the do-not-call list")]
@@ -157,6 +163,8 @@ impl WriteTx for PgPool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Whether writes are failing, shared by every clone.
+    pub(crate) health: std::sync::Arc<health::Health>,
 }
 
 impl Store {
@@ -227,7 +235,7 @@ impl Store {
             });
         let opts = match &hold {
             Some(h) => h.hook(opts),
-            None => opts,
+            None => health::discard_stuck(opts),
         };
         let pool = opts
             .connect_with(options)
@@ -238,6 +246,7 @@ impl Store {
         }
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            health: Default::default(),
         })
     }
 
@@ -266,7 +275,7 @@ impl Store {
             .acquire_timeout(Duration::from_secs(15));
         let opts = match &hold {
             Some(h) => h.hook(opts),
-            None => opts,
+            None => health::discard_stuck(opts),
         };
         let pool = opts
             .connect_with(options)
@@ -277,6 +286,7 @@ impl Store {
         }
         Ok(Store {
             pool: Pool::Postgres(pool),
+            health: Default::default(),
         })
     }
 
@@ -299,6 +309,11 @@ impl Store {
             Pool::Sqlite(_) => "sqlite",
             Pool::Postgres(_) => "postgres",
         }
+    }
+
+    /// Whether writes are failing (shared by every clone of this store).
+    pub fn health(&self) -> &health::Health {
+        &self.health
     }
 
     pub(crate) fn is_postgres(&self) -> bool {

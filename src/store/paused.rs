@@ -37,6 +37,10 @@ pub fn hold_time() -> TimeGuard {
 #[derive(Debug, Default)]
 pub(crate) struct TimeHold {
     holders: Mutex<Vec<TimeGuard>>,
+    /// Holds taken when a checkout discarded a connection (see `health::discard_stuck`): the
+    /// pool goes on to another idle connection or opens a fresh one, and whichever it hands
+    /// out takes this hold over as its checkout's.
+    replacing: Mutex<Vec<TimeGuard>>,
 }
 
 impl TimeHold {
@@ -45,6 +49,29 @@ impl TimeHold {
         let guard = hold_time();
         if let Ok(mut h) = self.holders.lock() {
             h.push(guard);
+        }
+    }
+
+    /// A checkout discarded a connection: hold the clock until its replacement is handed out.
+    fn replace(&self) {
+        let guard = hold_time();
+        if let Ok(mut r) = self.replacing.lock() {
+            r.push(guard);
+        }
+    }
+
+    /// A replacement (idle or fresh) is handed out: it takes over a replacing hold; true when
+    /// there was one.
+    fn replaced(&self) -> bool {
+        let guard = self.replacing.lock().ok().and_then(|mut r| r.pop());
+        match guard {
+            Some(g) => {
+                if let Ok(mut h) = self.holders.lock() {
+                    h.push(g);
+                }
+                true
+            }
+            None => false,
         }
     }
 
@@ -66,13 +93,26 @@ impl TimeHold {
     ) -> PoolOptions<DB> {
         let on_out = self.clone();
         let on_back = self.clone();
+        let on_new = self.clone();
         opts.test_before_acquire(false)
             .min_connections(0)
             .idle_timeout(None)
             .max_lifetime(None)
-            .before_acquire(move |_, _| {
-                on_out.enter();
+            .before_acquire(move |conn, _| {
+                // Same rule as `health::discard_stuck`, which this hook replaces.
+                if super::health::stuck_in_transaction(conn) {
+                    on_out.replace();
+                    return Box::pin(async { Ok(false) });
+                }
+                if !on_out.replaced() {
+                    on_out.enter();
+                }
                 Box::pin(async { Ok(true) })
+            })
+            .after_connect(move |_, _| {
+                // Only a replacement is opened after `warm`; outside one this does nothing.
+                on_new.replaced();
+                Box::pin(async { Ok(()) })
             })
             .after_release(move |_, _| {
                 on_back.leave();

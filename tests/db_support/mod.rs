@@ -6,7 +6,8 @@
 /// stderr as SKIPPED (past libtest's capture), so a run without PostgreSQL cannot pass for a
 /// full one. A set URL with no server behind it is a failure, not a skip. Schemas this test
 /// left in earlier runs (by processes that are gone) are dropped first, so the database does
-/// not grow run after run.
+/// not grow run after run. Its connections carry the schema's name as their
+/// `application_name`.
 pub async fn fresh_postgres_url(prefix: &str, test: &str) -> Option<String> {
     let Ok(base) = std::env::var("OUTCALL_TEST_POSTGRES_URL") else {
         use std::io::Write;
@@ -42,7 +43,11 @@ pub async fn fresh_postgres_url(prefix: &str, test: &str) -> Option<String> {
     }
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options[search_path]={schema}"))
+    // The schema names the test's connections too, so a test can find (and kill) its own
+    // backends in pg_stat_activity.
+    Some(format!(
+        "{base}{sep}options[search_path]={schema}&application_name={schema}"
+    ))
 }
 
 /// Schemas named `{stem}{pid}` whose process is no longer running on this machine.

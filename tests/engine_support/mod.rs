@@ -14,6 +14,8 @@ mod process;
 
 #[allow(unused_imports)]
 pub use process::*;
+pub mod store_faults;
+pub mod switch_faults;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -147,6 +149,25 @@ impl World {
         poll: Duration,
         addrs: &[std::net::SocketAddr],
     ) -> Running {
+        self.start_engine(owner, lines_global, poll, addrs, true)
+            .await
+    }
+
+    /// An engine on these nodes that starts whether or not they can be reached (a dialer
+    /// restarted while its switch is unreachable).
+    pub async fn engine_unreachable(&self, owner: &str, addrs: &[std::net::SocketAddr]) -> Running {
+        self.start_engine(owner, 100, Duration::from_millis(100), addrs, false)
+            .await
+    }
+
+    async fn start_engine(
+        &self,
+        owner: &str,
+        lines_global: u32,
+        poll: Duration,
+        addrs: &[std::net::SocketAddr],
+        wait_up: bool,
+    ) -> Running {
         let shutdown = CancellationToken::new();
         // The node connections close after the engine's drain, as in `outcall serve`.
         let node_stop = CancellationToken::new();
@@ -165,7 +186,7 @@ impl World {
                 node_stop.clone(),
             );
             assert!(
-                switch.wait_up(Duration::from_secs(5)).await,
+                !wait_up || switch.wait_up(Duration::from_secs(5)).await,
                 "the sim accepts the client"
             );
             first.get_or_insert_with(|| switch.clone());
@@ -188,8 +209,9 @@ impl World {
             max_concurrent_calls: lines_global,
             gateways: self.gateways.clone(),
             webhooks: self.webhooks.clone(),
+            ..EngineOptions::default()
         };
-        let engine = Engine::new(store, nodes, self.clock.clone(), opts);
+        let engine = Engine::new(store.clone(), nodes, self.clock.clone(), opts);
         let handle = engine.handle();
         self.engines.lock().unwrap().push(handle.clone());
         let stop = shutdown.clone();
@@ -204,6 +226,7 @@ impl World {
             task,
             handle,
             switch,
+            store,
         }
     }
 
@@ -219,6 +242,12 @@ impl World {
             self.reaches(limit, cond).await,
             "{what}: not reached within {limit:?}"
         );
+    }
+
+    /// Lets `d` of tokio time pass, following the engine's passes (for checking afterwards that
+    /// nothing happened meanwhile).
+    pub async fn pass_time(&self, d: Duration) {
+        assert!(!self.reaches(d, || async { false }).await);
     }
 
     /// Whether `cond` comes to hold within `limit` (see [`World::until`]).
@@ -301,12 +330,23 @@ pub struct Running {
     pub task: JoinHandle<DrainReport>,
     pub handle: EngineHandle,
     pub switch: Arc<EslSwitch>,
+    /// The engine's own store handle (its health is this engine's view of the database).
+    pub store: Store,
 }
 
 impl Running {
     pub async fn stop(self) -> DrainReport {
         self.shutdown.cancel();
         self.task.await.expect("the engine task")
+    }
+
+    /// Ends the engine as `kill -9` would: its calls are dropped mid-flight with nothing
+    /// recorded (their attempts stay open, their channels stay up on the switch), its leases
+    /// are no longer kept alive and its switch connections close.
+    pub async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+        self.shutdown.cancel();
     }
 }
 
@@ -327,9 +367,9 @@ prefix = "7900100"
 outcome = [{ result = "answer", ring = 1, hangup_after = 25 }]
 "#;
 
-/// Sim rules for the stop and crash tests: +7900800 answers for a 600 s message (the
-/// default playback), +7900900 answers and the callee hangs up after 30 s.
-pub const LONG_AND_SHORT_RULES: &str = r#"
+/// Sim rules: numbers under +7900800 answer after 1 s and last 10 simulated minutes (the
+/// prompt plays that long too); under +7900900 they hang up after 30 s.
+pub const LONG_CALL_RULES: &str = r#"
 [media]
 default_playback = 600.0
 [[rule]]
@@ -361,6 +401,25 @@ next = "bye"
 [script.nodes.bye]
 type = "hangup"
 "#;
+
+/// The stop and crash tests' rules (the same as [`LONG_CALL_RULES`]).
+pub const LONG_AND_SHORT_RULES: &str = LONG_CALL_RULES;
+
+/// A campaign whose calls play one long prompt, then hang up.
+pub fn long_call_campaign(name: &str, lines: u32, max_attempts: u32) -> String {
+    LONG_PROMPT_CAMPAIGN
+        .replace("name = \"crash\"", &format!("name = \"{name}\""))
+        .replace("lines = 10", &format!("lines = {lines}"))
+        .replace(
+            "max_attempts = 1",
+            &format!("max_attempts = {max_attempts}\nrecall_interval = \"1s\""),
+        )
+}
+
+/// `(name, phone)` pairs as the borrowed form [`World::campaign`] takes.
+pub fn refs(list: &[(String, String)]) -> Vec<(&str, &str)> {
+    list.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
 
 /// Numbered phones with a prefix: `+<prefix><0001..>`.
 pub fn phones(prefix: &str, n: usize) -> Vec<(String, String)> {

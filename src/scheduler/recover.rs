@@ -237,10 +237,12 @@ async fn check_channel(switch: &dyn Switch, uuid: &str, clock: &Clock) -> Channe
             return Channel::Unknown;
         }
     }
-    let mut state = CallProgress::default();
     // outcall ends this call, not the callee: it is `interrupted` (its script's progress died
     // with the process that ran it, so no success point is known).
-    state.interrupted = true;
+    let mut state = CallProgress {
+        interrupted: true,
+        ..CallProgress::default()
+    };
     if switch.kill(uuid, "NORMAL_CLEARING").await.is_ok() {
         let wait = async {
             while let Some(ev) = events.next().await {

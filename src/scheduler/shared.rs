@@ -60,7 +60,8 @@ mod tests {
 
     fn def(dial: &str, lines: u32, cps: f64) -> CampaignDef {
         let toml = format!(
-            "name = \"c\"\ncaller_id = \"74950000000\"\ntimezone = \"Europe/Moscow\"\ndial = \"{dial}\"\n[limits]\nlines = {lines}\ncps = {cps}\n\
+            "name = \"c\"\ncaller_id = \"74950000000\"\ntimezone = \"Europe/Moscow\"\n\
+             dial = \"{dial}\"\n[limits]\nlines = {lines}\ncps = {cps}\n\
              [script]\nstart = \"h\"\n[script.nodes.h]\ntype = \"hangup\"\n"
         );
         CampaignDef::from_toml_str(&toml, "t").unwrap()

@@ -46,7 +46,7 @@ async fn restart_while_unreachable(w: World) {
     proxy.set_up(true);
     w.until(
         "reconciled once the node answers",
-        Duration::from_secs(40),
+        Duration::from_secs(120),
         || async { w.store.open_attempts().await.unwrap().is_empty() },
     )
     .await;

@@ -409,7 +409,7 @@ async fn edit_rules_and_status_conflicts_over_http() {
     assert!(r.json()["detail"]
         .as_str()
         .unwrap()
-        .contains("only while scheduled or paused"));
+        .contains("only while draft, scheduled or paused"));
     let script = CAMPAIGN.replace("ТСЖ ХХХ", "ТСЖ «Ромашка»");
     assert_ne!(script, CAMPAIGN);
     let r = a

@@ -23,7 +23,7 @@ pub struct Args {
 enum Command {
     /// Create a campaign (status draft) from a TOML definition.
     Create { file: PathBuf },
-    /// Replace a campaign's definition (schedule, limits, retry: only while scheduled or paused).
+    /// Replace a campaign's definition (schedule, limits, retry: only while draft, scheduled or paused).
     Update { file: PathBuf },
     /// Validate a definition without touching the database.
     Check { file: PathBuf },

@@ -91,7 +91,7 @@ pub enum StoreError {
         from: CampaignStatus,
         to: CampaignStatus,
     },
-    #[error("campaign `{name}` is {status}: schedule, limits and retry rules can be edited only while scheduled or paused (the script may change any time)")]
+    #[error("campaign `{name}` is {status}: schedule, limits and retry rules can be edited only while draft, scheduled or paused (the script may change any time)")]
     NotEditable {
         name: String,
         status: CampaignStatus,

@@ -154,7 +154,10 @@ fn editing_follows_the_status() {
     let text = std::fs::read_to_string(example("debtors.toml")).unwrap();
     std::fs::write(&wider, text.replace("lines = 3 ", "lines = 5 ")).unwrap();
     let err = cli.fails(&["campaign", "update", wider.to_str().unwrap()]);
-    assert!(err.contains("only while draft, scheduled or paused"), "{err}");
+    assert!(
+        err.contains("only while draft, scheduled or paused"),
+        "{err}"
+    );
     cli.ok(&["campaign", "pause", "debtors"]);
     cli.ok(&["campaign", "update", wider.to_str().unwrap()]);
     assert!(cli.ok(&["campaign", "show", "debtors"]).contains("5 lines"));

@@ -536,7 +536,9 @@ contract!(do_not_call_list, |s: Store| async move {
         .await
         .unwrap_err();
     assert!(matches!(e, StoreError::DoNotCall(_)), "{e}");
-    assert!(s.dnc_remove("+79001000000").await.unwrap());
+    let mut change = s.change(t(12)).await.unwrap();
+    assert!(change.dnc_remove("+79001000000").await.unwrap());
+    change.commit().await.unwrap();
     assert!(!s.dnc_contains("+79001000000").await.unwrap());
     s.start_attempt(c.id, "w", &attempt("u", &c.phones[0], t(12)), &[])
         .await

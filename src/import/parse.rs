@@ -366,13 +366,12 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
 /// [`fingerprint`] (`u32`s: the duplicate set is the import's one per-contact memory).
 pub(super) type Seen = HashMap<u64, (u32, u32), phone::KeyBuild>;
 
-/// Who a row names: its name (without case and extra spaces) and variables. Two rows of one
+/// Who a row names: its [`NewContact::name_key`] and variables. Two rows of one
 /// file (the same columns) with one phone and different fingerprints are different people.
 fn fingerprint(c: &NewContact) -> u32 {
     use std::hash::{Hash, Hasher};
     let mut h = std::hash::DefaultHasher::new();
-    let name = c.name.split_whitespace().collect::<Vec<_>>().join(" ");
-    name.to_lowercase().hash(&mut h);
+    c.name_key().hash(&mut h);
     c.vars.hash(&mut h);
     h.finish() as u32
 }

@@ -187,6 +187,15 @@ pub struct DncEntry {
 }
 
 impl NewContact {
+    /// The name as people are compared by it: without case and extra spaces.
+    pub fn name_key(&self) -> String {
+        self.name
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    }
+
     /// Why `later` (a row with this contact's first phone) is not the same person, if it is
     /// not. `strict` (both rows come from one file, so they have the same columns): another
     /// name (compared without case and extra spaces) or any other value of a variable. Else
@@ -194,13 +203,7 @@ impl NewContact {
     /// so a list may update a person's values. Rows of different people are never merged: one
     /// would be told the other's data.
     pub fn conflict_with(&self, later: &NewContact, strict: bool) -> Option<String> {
-        let norm = |n: &str| {
-            n.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        };
-        let (a, b) = (norm(&self.name), norm(&later.name));
+        let (a, b) = (self.name_key(), later.name_key());
         let either_empty = a.is_empty() || b.is_empty();
         if a != b && (strict || !either_empty) {
             return Some(format!("another name ({}, not {})", later.name, self.name));

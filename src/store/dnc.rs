@@ -27,15 +27,6 @@ impl Store {
         Ok(added)
     }
 
-    /// Removes a number; returns whether it was listed.
-    pub async fn dnc_remove(&self, phone: &str) -> Result<bool> {
-        let n = with_pool!(self, p => {
-            sqlx::query("DELETE FROM dnc WHERE phone = $1").bind(phone).execute(p).await
-                .map(|r| r.rows_affected())
-        })?;
-        Ok(n == 1)
-    }
-
     /// Is this number listed?
     pub async fn dnc_contains(&self, phone: &str) -> Result<bool> {
         let (n,): (i64,) = with_pool!(self, p => {

@@ -195,6 +195,43 @@ impl Channel for LiveChannel<'_> {
             .await
             .map_err(|e| ChannelError::Failed(e.to_string()))
     }
+
+    async fn wait_custom(
+        &mut self,
+        subclass: &str,
+        timeout: Duration,
+    ) -> Result<bool, ChannelError> {
+        if self.state.ended() || self.state.cancelled || self.state.interrupted {
+            return Err(ChannelError::HungUp);
+        }
+        let until = tokio::time::sleep(self.clock.real(timeout));
+        tokio::pin!(until);
+        loop {
+            tokio::select! {
+                ev = self.events.next() => {
+                    let hit = ev.as_ref().is_some_and(|e| {
+                        e.name() == "CUSTOM" && e.get("Event-Subclass").as_deref() == Some(subclass)
+                    });
+                    if self.take(ev) {
+                        return Err(ChannelError::HungUp);
+                    }
+                    if hit {
+                        return Ok(true);
+                    }
+                }
+                _ = &mut until => return Ok(false),
+                _ = self.cancel.cancelled(), if !self.state.cancelled => {
+                    self.stop().await;
+                    return Err(ChannelError::HungUp);
+                }
+                _ = self.interrupt.cancelled(), if !self.state.interrupted => {
+                    self.state.interrupted = true;
+                    let _ = self.switch.hangup(self.uuid, "NORMAL_CLEARING").await;
+                    return Err(ChannelError::HungUp);
+                }
+            }
+        }
+    }
 }
 
 /// The facts of a finished call.
@@ -235,5 +272,6 @@ pub fn call_facts(
         cancelled: state.cancelled,
         interrupted: state.interrupted && !lost,
         script_disposition: script.disposition.filter(|_| !lost),
+        machine: script.machine() && !lost,
     }
 }

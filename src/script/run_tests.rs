@@ -15,6 +15,7 @@ struct Fake {
     hangups: Vec<String>,
     webhook_answer: Option<String>,
     hung_up: bool,
+    beep: bool,
 }
 
 impl Fake {
@@ -53,6 +54,15 @@ impl Channel for Fake {
     ) -> Result<Option<String>, ChannelError> {
         self.calls.push(("webhook".into(), url.into()));
         Ok(self.webhook_answer.clone())
+    }
+    async fn wait_custom(
+        &mut self,
+        subclass: &str,
+        timeout: std::time::Duration,
+    ) -> Result<bool, ChannelError> {
+        self.calls
+            .push(("wait".into(), format!("{subclass} {}", timeout.as_secs())));
+        Ok(self.beep)
     }
 }
 

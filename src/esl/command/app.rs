@@ -14,6 +14,10 @@
 
 use super::{line_safe, token, CommandError, Result};
 
+#[path = "app_timing.rs"]
+mod timing;
+pub use self::timing::{sched_hangup, sleep, wait_for_silence};
+
 /// An application with its argument, made only by the builders here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppCall {

@@ -178,12 +178,7 @@ pub(crate) async fn detect<C: Channel>(
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::script::test_vars as vars;
 
     #[test]
     fn verdicts_from_what_wait_for_silence_reported() {

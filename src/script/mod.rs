@@ -205,5 +205,14 @@ impl Script {
     }
 }
 
+/// Variables from pairs, for tests.
+#[cfg(test)]
+pub(crate) fn test_vars(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

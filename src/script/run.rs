@@ -186,16 +186,22 @@ pub(crate) fn render_dial(
 /// must be one the switch takes as one file (`esl::command::app::check_path`), so a space or a
 /// `+` in the configured part is reported by `campaign check`, not on every call.
 pub(crate) fn check_path_template(place: &str, template: &str) -> Result<(), String> {
+    let sample = sample_of(place, template, "x")?;
+    sw::check_path("path", &sample).map_err(|e| format!("{place}: `{template}`: {e}"))
+}
+
+/// A template with every `{{VAR}}` replaced by `stand_in`: what the configured part makes of a
+/// plain value, for the checks at load.
+pub(crate) fn sample_of(place: &str, template: &str, stand_in: &str) -> Result<String, String> {
     let parsed = super::Template::parse(template).map_err(|e| format!("{place}: {e}"))?;
-    let sample: String = parsed
+    Ok(parsed
         .parts
         .iter()
         .map(|p| match p {
             super::Part::Text(t) => t.as_str(),
-            super::Part::Var { .. } => "x",
+            super::Part::Var { .. } => stand_in,
         })
-        .collect();
-    sw::check_path("path", &sample).map_err(|e| format!("{place}: `{template}`: {e}"))
+        .collect())
 }
 
 /// Runs `script` on `channel` with the contact's variables; hangs up at the end.

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::esl::command::app as sw;
-use crate::script::run::{render_text, Channel, Cx, StepError};
-use crate::script::{exit, NodeSpec, Template};
+use crate::script::run::{render_text, sample_of, Channel, Cx, StepError};
+use crate::script::{exit, NodeSpec};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,15 +25,7 @@ impl NodeSpec for Dtmf {
     }
     fn check(&self, place: &str) -> Result<(), String> {
         // The configured part alone (values stand for one key each) must be keys.
-        let parsed = Template::parse(&self.digits).map_err(|e| format!("{place}.digits: {e}"))?;
-        let sample: String = parsed
-            .parts
-            .iter()
-            .map(|p| match p {
-                crate::script::Part::Text(t) => t.as_str(),
-                crate::script::Part::Var { .. } => "1",
-            })
-            .collect();
+        let sample = sample_of(&format!("{place}.digits"), &self.digits, "1")?;
         sw::send_dtmf(sample.trim())
             .map(|_| ())
             .map_err(|e| format!("{place}.digits: `{}`: {e}", self.digits))

@@ -23,6 +23,12 @@ fn shipped_examples_load() {
     assert_eq!(d.name, "debtors");
     assert_eq!(d.limits.lines, 3);
     assert_eq!(d.retry.min_success_seconds, 10);
+    assert_eq!(d.max_call_duration, std::time::Duration::from_secs(600));
+    assert!(d.retry.retry_on.contains(&Disposition::Machine));
+    assert_eq!(
+        d.run_settings().amd.map(|a| a.on_machine),
+        Some(crate::script::amd::OnMachine::Hangup)
+    );
     assert_eq!(d.script_vars.keys().collect::<Vec<_>>(), ["BALANCE"]);
     assert!(is_open(
         &d.schedule,

@@ -20,7 +20,9 @@ const AVMD_DELAY: f64 = 0.1;
 /// A wait without timeout that hears no silence gives up (and waits for the hangup) here.
 const MAX_FRAMES: u32 = 180_000;
 
-const AVMD: Origin = ("mod_avmd.c", "avmd_fire_event", 1115);
+/// Where mod_avmd fires its events (`switch_event_fire(&event_copy)` in `avmd_fire_event`);
+/// the line is placed from the source by hand, there is no capture of these events.
+const AVMD: Origin = ("mod_avmd.c", "avmd_fire_event", 695);
 
 /// A running avmd session on a channel.
 #[derive(Debug, Clone, Copy)]
@@ -200,15 +202,13 @@ pub fn beep_heard(a: &mut Actor) {
         );
         c.set_var("avmd_detect", Some("TRUE"));
     }
-    // "%f" of a frequency above 99 Hz does not fit AVMD_CHAR_BUF_LEN (10): mod_avmd logs it,
-    // adds "ERROR (TRUNCATED)", then adds the truncated text as a second header.
+    // Values as `avmd_fire_event` prints them ("%f" into AVMD_CHAR_BUF_LEN = 20 bytes).
     fire(
         a,
         "avmd::beep",
         vec![
             ("Beep-Status", "DETECTED".into()),
-            ("Frequency", "ERROR (TRUNCATED)".into()),
-            ("Frequency", "1000.0000".into()),
+            ("Frequency", "1000.000000".into()),
             ("Frequency-variance", "0.000000".into()),
             ("Amplitude", "0.000000".into()),
             ("Amplitude-variance", "0.000000".into()),

@@ -1,8 +1,38 @@
-//! Builders of the applications whose arguments are only numbers and a cause: `sleep`,
-//! `wait_for_silence` (answering-machine detection), `sched_hangup` (the longest a call may
-//! last). Numbers cannot carry syntax; the cause must be a plain token.
+//! Builders of the applications whose arguments are only numbers, DTMF keys or a cause:
+//! `send_dtmf`, `hangup`, applications without argument, `sleep`, `wait_for_silence`
+//! (answering-machine detection), `sched_hangup` (the longest a call may last). None of these
+//! can carry syntax; a cause or an application name must be a plain token.
 
 use super::{call, token, AppCall, CommandError, Result};
+
+/// `send_dtmf <keys>`: DTMF sent to the far end (an extension, once a PBX has answered). Only
+/// DTMF keys (0-9, *, #, A-D), at most 32.
+pub fn send_dtmf(keys: &str) -> Result<AppCall> {
+    let ok = !keys.is_empty()
+        && keys.len() <= 32
+        && keys
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D'));
+    if !ok {
+        return Err(CommandError::BadValue {
+            name: "send_dtmf keys".into(),
+            reason: "may hold only 0-9 * # A-D (at most 32)",
+        });
+    }
+    Ok(call("send_dtmf", keys.to_string()))
+}
+
+/// `hangup <cause>`.
+pub fn hangup(cause: &str) -> Result<AppCall> {
+    token("hangup cause", cause)?;
+    Ok(call("hangup", cause.to_string()))
+}
+
+/// `answer`, `park`, or another application that takes no argument.
+pub fn bare(app: &'static str) -> Result<AppCall> {
+    token("application", app)?;
+    Ok(call(app, String::new()))
+}
 
 /// `sleep <ms>` (mod_dptools; SAF_SUPPORT_NOMEDIA): the channel waits, its audio consumed.
 pub fn sleep(ms: u32) -> Result<AppCall> {

@@ -13,28 +13,16 @@ use axum::Router;
 
 use super::problem::Problem;
 
-/// The page and its assets, by file name.
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The page's assets, by file name: (name, content type, text).
 const ASSETS: &[(&str, &str, &str)] = &[
-    (
-        "i18n.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/i18n.js"),
-    ),
-    (
-        "core.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/core.js"),
-    ),
-    (
-        "campaigns.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/campaigns.js"),
-    ),
-    (
-        "work.js",
-        "text/javascript; charset=utf-8",
-        include_str!("assets/work.js"),
-    ),
+    ("i18n.js", JS, include_str!("assets/i18n.js")),
+    ("core.js", JS, include_str!("assets/core.js")),
+    ("campaigns.js", JS, include_str!("assets/campaigns.js")),
+    ("results.js", JS, include_str!("assets/results.js")),
+    ("work.js", JS, include_str!("assets/work.js")),
+    ("ops.js", JS, include_str!("assets/ops.js")),
     (
         "app.css",
         "text/css; charset=utf-8",

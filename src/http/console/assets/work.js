@@ -73,7 +73,8 @@ C.pages.upload = async (view) => {
         try {
           const done = await sendWithProgress(url, file, bar, label);
           bar.value = 100;
-          out.replaceChildren(reportView(done, file.name));
+          label.textContent = "100%";
+          out.replaceChildren(reportView(done, file.name), el("div", { class: "row" }, bar, label));
         } catch (e) { label.textContent = t("error", { why: e.message }); go.disabled = false; }
       });
       bar.hidden = true;

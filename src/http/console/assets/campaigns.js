@@ -207,8 +207,8 @@ C.pages.campaign = async (view, name) => {
     head.replaceChildren(
       el("p", { class: "status st-" + c.status, id: "campaign-status" }, tv("status", c.status), c.status_reason ? " — " + c.status_reason : ""),
       stackBar(c.contacts, "cs"),
-      el("p", {}, t("col.dispositions") + ": " + dispositions(c.attempts) + " · " + t("col.streak") + ": " + c.technical_streak),
-      can("live_read") ? null : el("p", {}, t("live.no_right", { n: c.contacts.dialing || 0 })));
+      el("p", {}, t("col.dispositions") + ": " + dispositions(c.attempts) + " · " + t("col.streak") + ": " + c.technical_streak,
+        can("live_read") ? null : " · " + t("live.no_right", { n: c.contacts.dialing || 0 })));
     setButtons(c.status);
   });
   if (plan.error) view.append(el("p", { class: "error" }, t("plan.bad", { why: plan.error })));

@@ -64,6 +64,7 @@ digits = {{ "1" = "bye" }}
 timeout = "600s"
 tries = 1
 on_timeout = "bye"
+on_invalid = "bye"
 [script.nodes.bye]
 type = "hangup"
 """

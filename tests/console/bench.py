@@ -135,6 +135,7 @@ rate_per_token = 100000
             page.fill("#token", token)
             page.click("#signin button[type=submit]")
             page.wait_for_selector("#who:not(:empty)")
+            print(f"signed in, campaigns page: renderer RSS {renderer_rss_mb()} MB (the baseline)")
             page.goto(base + "/#/campaign/load")
             page.wait_for_selector("#btn-start:not([disabled])")
             page.click("#btn-start")
@@ -151,9 +152,10 @@ rate_per_token = 100000
             cdp.send("Performance.enable")
             m = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
             heap = m["JSHeapUsedSize"] / 2**20
+            rss = renderer_rss_mb()
             print(f"campaign page at {live} live calls: JS heap used {heap:.1f} MB "
                   f"(total {m['JSHeapTotalSize'] / 2**20:.1f} MB), DOM nodes {int(m['Nodes'])}, "
-                  f"renderer RSS {renderer_rss_mb()} MB")
+                  f"renderer RSS {rss} MB")
             delays = []
             for _ in range(5):
                 delays.append(page.evaluate(DELAY_JS, ["paused"]))
@@ -165,7 +167,6 @@ rate_per_token = 100000
             time.sleep(5)
             m = {x["name"]: x["value"] for x in cdp.send("Performance.getMetrics")["metrics"]}
             print(f"wall page: JS heap used {m['JSHeapUsedSize'] / 2**20:.1f} MB, renderer RSS {renderer_rss_mb()} MB")
-            rss = renderer_rss_mb()
             ok = heap < 200 and rss < 200 and max(delays) < 1000
             browser.close()
         print("goal: JS heap and renderer RSS < 200 MB, every status change within 1000 ms:", "met" if ok else "NOT met")

@@ -65,6 +65,8 @@ def refused(page, method, path, body=None):
 
 def shot(page, name):
     page.screenshot(path=str(SHOTS / (name + ".png")), full_page=True)
+    # The top of the page only, for the README (docs/console-*.png are copies of a few).
+    page.screenshot(path=str(SHOTS / ("top-" + name + ".png")), clip={"x": 0, "y": 0, "width": 1280, "height": 760})
 
 
 def nav_visible(page):

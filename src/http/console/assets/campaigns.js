@@ -167,7 +167,8 @@ function planSection(plan) {
     el("h2", {}, t("plan.script")), scriptGraph(plan));
 }
 
-// Live calls of this campaign from /live (call events); at most 200 rows are drawn.
+// Live calls of this campaign from /live (call events); at most LIVE_SHOWN rows are drawn.
+const LIVE_SHOWN = 50;
 function liveCalls(name, box, tz) {
   const calls = new Map();
   const head = el("p", { id: "live-count" });
@@ -179,8 +180,8 @@ function liveCalls(name, box, tz) {
     if (!dirty) return;
     dirty = false;
     const all = [...calls.values()];
-    head.textContent = all.length ? t("live.count", { n: all.length }) + (all.length > 200 ? " (" + t("live.shown", { n: 200 }) + ")" : "") : t("live.none");
-    tbody.replaceChildren(...all.slice(-200).reverse().map((c) => el("tr", {},
+    head.textContent = all.length ? t("live.count", { n: all.length }) + (all.length > LIVE_SHOWN ? " (" + t("live.shown", { n: LIVE_SHOWN }) + ")" : "") : t("live.none");
+    tbody.replaceChildren(...all.slice(-LIVE_SHOWN).reverse().map((c) => el("tr", {},
       el("td", {}, c.phone), el("td", {}, c.contact), el("td", {}, c.node), el("td", {}, c.stage), el("td", {}, fmtTime(c.at, tz)))));
   };
   const timer = setInterval(draw, 500);

@@ -84,15 +84,7 @@ async fn read(st: &ApiState, nodes: bool) -> Option<StatusEvent> {
                 .collect(),
         });
     }
-    let nodes = nodes.then(|| {
-        st.nodes
-            .iter()
-            .map(|n| NodeView {
-                name: n.name().to_string(),
-                up: n.is_up(),
-            })
-            .collect()
-    });
+    let nodes = nodes.then(|| super::observe::node_views(st));
     Some(StatusEvent {
         at: st.clock.now(),
         campaigns,

@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import free_port
 from playwright.sync_api import expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,14 +31,6 @@ checks = []
 def check(what, ok):
     checks.append((what, ok))
     print(("ok    " if ok else "FAIL  ") + what, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def cli(env, *args):
@@ -80,12 +73,14 @@ def accountant(browser, base, token):
           not {"Editor", "Wall", "Audit", "Do not call"} & set(nav) and "Upload" in nav)
     page.goto(base + "/#/upload")
     page.get_by_label("Campaign", exact=True).select_option("demo")
-    # A real drop: a File built from the CSV's bytes, dropped on the drop zone.
+    # A real drop: a File built from the demo CSV's bytes, dropped on the drop zone; two bad rows
+    # are added so that the report has rejected lines to list.
+    text = CSV.read_text(encoding="utf-8") + '"Без телефона","","BALANCE=1"\n"Другой человек","79001000001","BALANCE=5"\n'
     page.evaluate(
         """([text, name]) => { const dt = new DataTransfer();
            dt.items.add(new File([text], name, {type: "text/csv"}));
            document.getElementById("drop").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true})); }""",
-        [CSV.read_text(encoding="utf-8"), CSV.name],
+        [text, CSV.name],
     )
     report = page.locator("#report[data-dry-run=true]")
     expect(report).to_be_visible()
@@ -95,8 +90,9 @@ def accountant(browser, base, token):
     rejected = int(page.locator("#r-rejected").inner_text())
     check(f"dry run: rows {rows} = accepted {accepted} + duplicates {dups} + rejected {rejected}",
           rows == accepted + dups + rejected and accepted > 0)
-    check("dry run: each rejected line listed with its reason",
-          page.locator("#rejected tbody tr").count() == rejected)
+    reasons = page.locator("#rejected tbody tr").all_inner_texts()
+    check(f"dry run: each rejected line listed with its reason {reasons}",
+          rejected == 2 and len(reasons) == 2 and all(len(r) > 8 for r in reasons))
     contacts = page.evaluate("async () => (await api('GET', '/campaigns/demo')).contacts")
     check("dry run wrote nothing", sum(contacts.values()) == 0)
     shot(page, "upload-report")

@@ -26,7 +26,11 @@ C.pages.campaigns = async (view) => {
       tbody));
   const rows = {};
   onStatus(async (st) => {
-    if (!st.campaigns.length) { tbody.replaceChildren(el("tr", {}, el("td", { colspan: 6 }, t("campaigns.none")))); return; }
+    if (!st.campaigns.length) { for (const k of Object.keys(rows)) delete rows[k]; tbody.replaceChildren(el("tr", {}, el("td", { colspan: 6 }, t("campaigns.none")))); return; }
+    for (const gone of Object.keys(rows).filter((n) => !st.campaigns.some((c) => c.name === n))) {
+      rows[gone].tr.remove();
+      delete rows[gone];
+    }
     for (const c of st.campaigns) {
       let r = rows[c.name];
       if (!r) {

@@ -172,6 +172,7 @@ impl CallOutcome {
             digits: self.script.digits.clone().unwrap_or_default(),
             recording: self.script.recording.clone(),
             tags: self.script.tags.clone(),
+            trace: self.script.heard.clone(),
             campaign_streak: StreakStep::of(d),
         }
     }

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub mod nodes;
 pub mod run;
 pub mod template;
+pub mod trace;
 pub mod words;
 
 pub use self::run::{run, AppResult, Channel, ChannelError, RunSettings, ScriptOutcome};

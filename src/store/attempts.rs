@@ -57,7 +57,7 @@ impl OpenRow {
 /// `WHERE` and `ORDER BY`.
 const CDR_SELECT: &str = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, \
     a.node, a.gateway, a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, \
-    a.disposition, a.billsec, a.digits, a.recording, a.tags \
+    a.disposition, a.billsec, a.digits, a.recording, a.tags, a.trace \
     FROM attempts a JOIN contacts c ON c.id = a.contact_id";
 
 #[derive(sqlx::FromRow)]
@@ -79,6 +79,7 @@ struct CdrRow {
     digits: Option<String>,
     recording: Option<String>,
     tags: Option<String>,
+    trace: Option<String>,
 }
 
 impl CdrRow {
@@ -106,6 +107,10 @@ impl CdrRow {
             recording: self.recording,
             tags: match self.tags {
                 Some(t) => parse_json(&t, "attempt tags")?,
+                None => Vec::new(),
+            },
+            trace: match self.trace {
+                Some(t) => parse_json(&t, "attempt trace")?,
                 None => Vec::new(),
             },
         })
@@ -209,11 +214,12 @@ impl Store {
              WHERE id = (SELECT contact_id FROM attempts WHERE id = $7 AND ended_at IS NULL) \
              AND lease_owner = $8 AND status = 'dialing' RETURNING id, campaign_id";
         let attempt = "UPDATE attempts SET answered_at = $1, ended_at = $2, hangup_cause = $3, sip_code = $4, \
-             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9 WHERE id = $10";
+             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9, trace = $11 WHERE id = $10";
         let streak = "UPDATE campaigns SET technical_streak = CASE $1 WHEN 'count' \
              THEN technical_streak + 1 WHEN 'keep' THEN technical_streak ELSE 0 END \
              WHERE id = $2 RETURNING technical_streak";
         let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into());
+        let trace = serde_json::to_string(&r.trace).unwrap_or_else(|_| "[]".into());
         let outcome = with_pool!(self, p => {
             let mut tx = p.begin_write().await?;
             let ids: Option<(i64, i64)> = sqlx::query_as(contact)
@@ -228,7 +234,7 @@ impl Store {
             sqlx::query(attempt)
                 .bind(r.answered_at.map(ms)).bind(ms(r.ended_at)).bind(&r.hangup_cause)
                 .bind(r.sip_code.map(i64::from)).bind(r.disposition.as_str()).bind(i64::from(r.billsec))
-                .bind(&r.digits).bind(&r.recording).bind(&tags).bind(attempt_id)
+                .bind(&r.digits).bind(&r.recording).bind(&tags).bind(attempt_id).bind(&trace)
                 .execute(&mut *tx).await?;
             let (streak,): (i64,) = sqlx::query_as(streak)
                 .bind(r.campaign_streak.as_str()).bind(campaign_id).fetch_one(&mut *tx).await?;

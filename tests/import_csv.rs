@@ -390,7 +390,7 @@ both!(
     script_variables_and_timezones_are_checked,
     |e: Env| async move {
         let c = e.demo().await;
-        let text = "phone,timezone,other\n9161230001,Asia/Yekaterinburg,x\n9161230002,,y\n9161230003,Mars/Base,z\n375291234567,,w\n";
+        let text = "phone,timezone,other\n9161230001,Asia/Yekaterinburg,1\n9161230002,,2\n9161230003,Mars/Base,3\n375291234567,,4\n";
         let r = e
             .import(&c, &e.file("v.csv", text.as_bytes()), false)
             .await

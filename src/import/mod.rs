@@ -165,6 +165,7 @@ pub async fn import_file_audited(
         normalizer,
         dnc,
         required_vars: campaign.definition.script_vars.clone(),
+        filtered_vars: campaign.definition.script.filtered_vars(),
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let parser = tokio::task::spawn_blocking(move || parse::run(setup, tx));

@@ -38,6 +38,8 @@ pub(super) struct Setup {
     pub dnc: HashSet<u64, phone::KeyBuild>,
     /// Variables every contact must have, with the place that uses each.
     pub required_vars: BTreeMap<String, String>,
+    /// Variables the script passes through a filter: (variable, filter, place).
+    pub filtered_vars: Vec<(String, String, String)>,
 }
 
 /// One batch, ready to write. `contacts` have distinct first phones.

@@ -182,6 +182,32 @@ impl Script {
         out
     }
 
+    /// Every `{{VAR|filter}}` of the script as (variable upper-cased, filter, the place that
+    /// uses it), so an import can reject a value the filter cannot read. Call after
+    /// [`Script::validate`].
+    pub fn filtered_vars(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for (name, node) in &self.nodes {
+            for (field, text) in node.spec().templates() {
+                let Ok(t) = Template::parse(text) else {
+                    continue;
+                };
+                for p in &t.parts {
+                    if let Part::Var {
+                        name: var,
+                        filter: Some(f),
+                        ..
+                    } = p
+                    {
+                        let place = format!("script.nodes.{name}.{field}");
+                        out.push((var.clone(), f.clone(), place));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// Variables in `required` that `present` (upper-cased keys) lacks, with their place.
     pub fn missing_vars<'a>(
         required: &'a BTreeMap<String, String>,

@@ -99,6 +99,7 @@ impl Env {
         let opts = ImportOptions {
             default_country: "RU".into(),
             dry_run,
+            ..Default::default()
         };
         let r = import_file(&self.store, c, path, &opts, Utc::now(), None).await;
         if let Ok(r) = &r {
@@ -600,6 +601,7 @@ async fn the_audit_entry_stands_or_falls_with_the_contacts() {
     let opts = ImportOptions {
         default_country: "RU".into(),
         dry_run: false,
+        ..Default::default()
     };
     let file = e.file("a.csv", b"phone,balance\n9161230001,1\n9161230002,2\n");
     let one = vec![ContactInput {

@@ -146,7 +146,10 @@ fn contact(
         .iter()
         .find(|(k, _)| !vars.contains_key(*k))
     {
-        return Err(format!("missing variable {var} (used by {place})"));
+        return Err(format!(
+            "missing variable {var} (used by {place}); the file's columns: {}; name one with --map \"COLUMN={var}\" or the campaign's [import] map",
+            cols.found.join(", ")
+        ));
     }
     for (var, filter, place) in &setup.filtered_vars {
         if let Some(v) = vars.get(var) {
@@ -171,6 +174,14 @@ fn contact(
         .into_iter()
         .map(|e| format!("phone dropped: {e}"))
         .collect();
+    if timezone.is_none() {
+        if let Some(cc) = setup.normalizer.foreign_country(&phones[0]) {
+            notes.push(format!(
+                "{} is a number of {cc}, another country than the campaign's: its calling windows follow the campaign's zone (a TIMEZONE column sets its own)",
+                phones[0]
+            ));
+        }
+    }
     notes.extend(
         blocked
             .into_iter()

@@ -104,6 +104,7 @@ async fn run_in(
     let opts = ImportOptions {
         default_country: "RU".into(),
         dry_run: false,
+        ..Default::default()
     };
     let imported = import_file(&store, &campaign, csv, &opts, now, None)
         .await

@@ -70,7 +70,11 @@ pub fn app_line(call: &AppCall, res: &Result<AppResult, ChannelError>) -> String
         "playback" => format!("play: {arg}"),
         "say" => format!("say: {arg}"),
         "play_and_get_digits" => {
-            let prompt = arg.split(' ').nth(5).unwrap_or("");
+            // A spoken prompt was sent before as `speak`; the collect then plays silence.
+            let prompt = match arg.split(' ').nth(5).unwrap_or("") {
+                p if p.starts_with("silence_stream://") => String::new(),
+                p => format!(" {p}"),
+            };
             let digits = match res {
                 Ok(r) => match r.vars.get(DIGITS_VAR).filter(|d| !d.is_empty()) {
                     Some(d) => format!("digits {d}"),
@@ -78,7 +82,7 @@ pub fn app_line(call: &AppCall, res: &Result<AppResult, ChannelError>) -> String
                 },
                 Err(_) => String::new(),
             };
-            format!("menu: {prompt}: {digits}")
+            format!("menu{prompt}: {digits}")
         }
         "bridge" => {
             let target = arg.rsplit_once('}').map_or(arg, |(_, t)| t);

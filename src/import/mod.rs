@@ -46,25 +46,6 @@ pub struct ImportOptions {
     pub map: Vec<(String, String)>,
 }
 
-/// The column mapping of an import: the campaign's `[import] map`, then `extra` (the command
-/// line's or the request's), which wins for a column both name.
-pub(crate) fn column_map(
-    campaign: &CampaignRecord,
-    extra: &[(String, String)],
-) -> Vec<(String, String)> {
-    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
-    let mut out: Vec<(String, String)> = campaign
-        .definition
-        .import
-        .map
-        .iter()
-        .filter(|(from, _)| !extra.iter().any(|(f, _)| same(f, from)))
-        .map(|(a, b)| (a.clone(), b.clone()))
-        .collect();
-    out.extend(extra.iter().cloned());
-    out
-}
-
 /// One rejected row: the 1-based physical line where it starts, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rejection {
@@ -188,7 +169,7 @@ pub async fn import_file_audited(
         dnc,
         required_vars: campaign.definition.script_vars.clone(),
         filtered_vars: campaign.definition.script.filtered_vars(),
-        map: column_map(campaign, &options.map),
+        map: rows::column_map(campaign, &options.map),
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let parser = tokio::task::spawn_blocking(move || parse::run(setup, tx));

@@ -144,6 +144,25 @@ pub fn apply_map(header: &mut [String], map: &[(String, String)]) -> Result<(), 
     Ok(())
 }
 
+/// The column mapping of an import: the campaign's `[import] map`, then `extra` (the command
+/// line's or the request's), which wins for a column both name.
+pub(crate) fn column_map(
+    campaign: &crate::campaign::record::CampaignRecord,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    let mut out: Vec<(String, String)> = campaign
+        .definition
+        .import
+        .map
+        .iter()
+        .filter(|(from, _)| !extra.iter().any(|(f, _)| same(f, from)))
+        .map(|(a, b)| (a.clone(), b.clone()))
+        .collect();
+    out.extend(extra.iter().cloned());
+    out
+}
+
 /// `KEY=VALUE` pairs separated by `;` or `,`; a piece without `=` belongs to the previous value
 /// (`BALANCE=-68,27` stays one value). Keys are upper-cased.
 pub fn parse_vars(text: &str, into: &mut BTreeMap<String, String>) -> Result<(), String> {

@@ -299,3 +299,36 @@ fn callback_add_list_show_cancel() {
     let pending = cli.ok(&["callback", "list", "--state", "pending"]);
     assert_eq!(pending.lines().count(), 2, "{pending}");
 }
+
+/// Each cause of an error is printed once ("(os error 2)" not twice), and a refused PostgreSQL
+/// connection says so at once, with where (issue 16, item 8).
+#[test]
+fn each_cause_is_printed_once() {
+    let cli = Cli::new();
+    cli.ok(&["campaign", "create", &example("debtors.toml")]);
+    let cases: [&[&str]; 3] = [
+        &["--config", "missing.toml", "campaign", "list"],
+        &["campaign", "check", "missing.toml"],
+        &["import", "missing.csv", "--campaign", "debtors"],
+    ];
+    for args in cases {
+        let err = cli.fails(args);
+        assert_eq!(err.matches("os error 2").count(), 1, "{args:?}: {err}");
+        assert_eq!(err.matches("No such file").count(), 1, "{args:?}: {err}");
+    }
+    let out = cli
+        .command(&["campaign", "list"])
+        .env(
+            "OUTCALL_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/test",
+        )
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("cannot connect to postgres at 127.0.0.1:1: connection refused"),
+        "{err}"
+    );
+    assert_eq!(err.matches("connection refused").count(), 1, "{err}");
+}

@@ -150,6 +150,7 @@ async fn hostile_csv_values_never_become_switch_syntax() {
     let opts = ImportOptions {
         default_country: "RU".into(),
         dry_run: false,
+        ..Default::default()
     };
     let report = import_file(&w.store, &rec, &path, &opts, now, None)
         .await

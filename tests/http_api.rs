@@ -613,6 +613,20 @@ async fn bad_uploads_are_refused_and_write_nothing() {
         (Some(2), Some(1)),
         "{v}"
     );
+    // An export with its own column names, mapped by the `map` query parameter.
+    let export = "Телефон;Сумма долга\n89161001002;10\n".as_bytes();
+    let path = "/campaigns/debtors/contacts?dry_run=true&map=%D0%A1%D1%83%D0%BC%D0%BC%D0%B0%20%D0%B4%D0%BE%D0%BB%D0%B3%D0%B0%3DBALANCE";
+    let mapped = a.admin(Method::POST, path, "text/csv", export).await;
+    assert_eq!(mapped.json()["accepted"], 1, "{}", mapped.body);
+    let unmapped = a
+        .admin(
+            Method::POST,
+            "/campaigns/debtors/contacts?dry_run=true",
+            "text/csv",
+            export,
+        )
+        .await;
+    assert_eq!(unmapped.json()["accepted"], 0, "{}", unmapped.body);
     assert_eq!(v["rejected"][0]["line"], 3);
     assert_eq!(a.contact_count().await, 21);
     let found = a

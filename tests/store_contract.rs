@@ -402,6 +402,11 @@ contract!(
             (cdr[0].sip_code, cdr[0].billsec, cdr[0].tags.clone()),
             (Some(200), Some(30), vec!["paid".to_string()])
         );
+        assert_eq!(
+            cdr[0].trace,
+            ["[greeting]", "speak: hello"],
+            "the call's trace is kept"
+        );
         assert!(cdr[0].contact_name.starts_with("Name "));
         let by = s.disposition_counts(id).await.unwrap();
         assert_eq!(

@@ -230,7 +230,7 @@ async fn drive(
         let (script, settings) = job.script();
         outcome = script::run(script, settings, &vars, &mut channel).await;
         if let Some(e) = &outcome.error {
-            tracing::warn!(error = %e, "call script problem");
+            tracing::debug!(error = %e, "call script problem");
         }
     }
     await_hangup(switch, uuid, &mut events, &mut state, env).await;

@@ -18,6 +18,7 @@ use super::job::CampaignRt;
 use super::metrics::Metrics;
 use super::orphans::Orphans;
 use super::retry::{self, RetryState};
+use super::script_health::Verdict;
 use super::switch::Switch;
 use crate::clock::Clock;
 use crate::model::{AttemptResult, ContactUpdate, Disposition, StreakStep, WebhookUrls};
@@ -172,6 +173,7 @@ impl CallOutcome {
             digits: self.script.digits.clone().unwrap_or_default(),
             recording: self.script.recording.clone(),
             tags: self.script.tags.clone(),
+            trace: self.script.heard.clone(),
             campaign_streak: StreakStep::of(d),
         }
     }
@@ -269,6 +271,7 @@ pub async fn finish_call(
         next_attempt_at: next.next_attempt_at,
     };
     tracing::info!(disposition = %d, cause = %cause, billsec = facts.billsec, status = %next.status, "call finished");
+    script_verdict(env, campaign, &outcome.script);
     env.metrics.call_finished(d);
     let store = &env.store;
     if facts.opted_out {
@@ -307,4 +310,26 @@ pub async fn finish_call(
         Err(e) => tracing::error!(error = %e, "cannot record the call's result"),
     }
     d
+}
+
+/// Notes how the script fared on an answered call: its campaign's first failure is logged, and
+/// most calls failing asks the engine to pause the campaign (`call::script_health`).
+fn script_verdict(env: &CallEnv, campaign: &CampaignRt, script: &ScriptOutcome) {
+    if script.trace.is_empty() {
+        return;
+    }
+    match campaign.script_health.record(script.error.as_deref()) {
+        Verdict::Quiet => {}
+        Verdict::FirstFailure => tracing::warn!(
+            campaign = %campaign.def.name,
+            error = script.error.as_deref().unwrap_or_default(),
+            "the call script failed (later failures of this campaign are logged at debug level)"
+        ),
+        Verdict::Pause(reason) => {
+            let _ = env.requests.send(EngineRequest::Pause {
+                campaign_id: campaign.id,
+                reason,
+            });
+        }
+    }
 }

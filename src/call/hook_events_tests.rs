@@ -173,6 +173,7 @@ fn call_end_of_an_answered_call_bridged_and_recorded() {
         digits: "1".into(),
         recording: Some("/var/lib/freeswitch/recordings/u-7.wav".into()),
         tags: vec!["promise".into()],
+        trace: vec![],
         campaign_streak: StreakStep::Reset,
     };
     let update = ContactUpdate {
@@ -237,6 +238,7 @@ fn call_end_of_a_busy_call_with_a_retry() {
         digits: String::new(),
         recording: None,
         tags: vec![],
+        trace: vec![],
         campaign_streak: StreakStep::Reset,
     };
     let update = ContactUpdate {

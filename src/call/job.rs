@@ -30,6 +30,8 @@ pub struct CampaignRt {
     pub stop: CancellationToken,
     /// Caps its attempts are checked against in the store, across every dialer (empty: none).
     pub caps: SharedCaps,
+    /// How its script fared on the recent answered calls (the automatic pause).
+    pub script_health: super::script_health::ScriptHealth,
 }
 
 impl CampaignRt {

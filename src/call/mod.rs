@@ -15,5 +15,6 @@ pub mod metrics;
 pub mod orphans;
 pub mod retry;
 pub mod say_watch;
+pub mod script_health;
 pub mod switch;
 pub mod webhook;

@@ -70,10 +70,7 @@ pub fn next_step(
 ) -> ContactOutcome {
     // outcall cut the call (drain, crash recovery): not the callee's doing, so it is retried
     // like a technical error (backoff; one attempt per `technical_errors_per_attempt` in a row).
-    if matches!(
-        disposition,
-        Disposition::Technical | Disposition::Interrupted
-    ) {
+    if disposition.is_technical() {
         return technical_step(policy, before, ended_at);
     }
     let state = RetryState {

@@ -79,7 +79,31 @@ struct Spec {
     retry: RetryPolicy,
     #[serde(default)]
     webhooks: WebhookUrls,
+    #[serde(default)]
+    import: ImportSpec,
     script: Script,
+}
+
+/// The campaign's `[import]` table: how its CSV files are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSpec {
+    /// Header columns renamed before they are read: `{ "Сумма долга" = "BALANCE" }`.
+    #[serde(default)]
+    pub map: BTreeMap<String, String>,
+}
+
+impl ImportSpec {
+    /// One mapping: a column of the file, then a name of letters, digits and `_`.
+    pub fn check_pair(from: &str, to: &str) -> Result<(), String> {
+        let ok = !to.is_empty() && to.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if from.trim().is_empty() || !ok {
+            return Err(format!(
+                "column mapping `{from}={to}`: a column of the file, then a name of letters, digits and _"
+            ));
+        }
+        Ok(())
+    }
 }
 
 fn yes() -> bool {
@@ -122,6 +146,8 @@ pub struct CampaignDef {
     pub retry: RetryPolicy,
     /// This campaign's own webhook receivers (besides outcall.toml's, which get every call).
     pub webhooks: WebhookUrls,
+    /// How its CSV files are read (`[import]`).
+    pub import: ImportSpec,
     pub script: Script,
     /// Variables the script needs from every contact, each with the first place it is used.
     pub script_vars: BTreeMap<String, String>,
@@ -175,6 +201,9 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
     check_limits(&spec.limits)?;
     check_retry(&spec.retry)?;
     spec.webhooks.check("webhooks")?;
+    for (from, to) in &spec.import.map {
+        ImportSpec::check_pair(from, to).map_err(|e| format!("import.map: {e}"))?;
+    }
     spec.script.validate()?;
     for (name, node) in &spec.script.nodes {
         if let Node::Bridge(crate::script::nodes::bridge::Bridge { to, .. }) = node {
@@ -207,6 +236,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
         limits: spec.limits,
         retry: spec.retry,
         webhooks: spec.webhooks,
+        import: spec.import,
         script: spec.script,
         script_vars,
         source: text.to_string(),

@@ -194,12 +194,8 @@ async fn show(store: &Store, name: &str) -> anyhow::Result<()> {
     if details.attempts.is_empty() {
         println!("attempts   none yet");
     } else {
-        let parts: Vec<String> = details
-            .attempts
-            .iter()
-            .map(|(d, n)| format!("{d} {n}"))
-            .collect();
-        println!("attempts   {}", parts.join(", "));
+        let calls = crate::ops::report::split_line(&details.attempts);
+        println!("attempts   {calls}");
     }
     Ok(())
 }

@@ -56,6 +56,12 @@ pub struct ReportArgs {
     /// Print the attempts (CDR) as CSV instead of tables.
     #[arg(long)]
     pub csv: bool,
+    /// With --csv: start with a UTF-8 byte order mark, so Excel shows Cyrillic names.
+    #[arg(long, requires = "csv")]
+    pub excel: bool,
+    /// Print what each call heard (nodes, spoken text, files, digits, bridges, webhooks).
+    #[arg(long)]
+    pub trace: bool,
 }
 
 pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
@@ -124,7 +130,7 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
             )
         })?;
         let mut state = ApiState::new(
-            store,
+            store.clone(),
             Clock::system(),
             config.http.clone(),
             &config.default_country,
@@ -145,6 +151,11 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
     if wait_any_up(&watched, Duration::from_secs(5)).await == 0 {
         eprintln!("warning: no FreeSWITCH node reachable yet; calls wait until one is (retrying)");
     }
+    let watch = tokio::spawn(crate::startup::watch::run(
+        store.clone(),
+        engine.handle().metrics,
+        nodes_stop.clone(),
+    ));
     let stop = shutdown.clone();
     let metrics = engine.handle().metrics;
     let drain = args.drain;
@@ -164,6 +175,7 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         .await;
     shutdown.cancel();
     nodes_stop.cancel();
+    let _ = watch.await;
     worker_stop.cancel();
     let delivered = deliveries.await;
     let drained = ran.context("the engine stopped")?;
@@ -223,6 +235,9 @@ pub async fn report(args: ReportArgs, config: &Config) -> anyhow::Result<ExitCod
         .context("cannot open the database (database_url)")?;
     let report = Report::load(&store, &args.name).await?;
     if args.csv {
+        if args.excel {
+            print!("{}", crate::ops::report::EXCEL_BOM);
+        }
         print!("{}", report.attempts_csv()?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -232,6 +247,9 @@ pub async fn report(args: ReportArgs, config: &Config) -> anyhow::Result<ExitCod
     }
     println!();
     print!("{}", report.attempts_table());
+    if args.trace {
+        print!("{}", report.traces_text());
+    }
     print!("{}", report.totals_text());
     Ok(ExitCode::SUCCESS)
 }

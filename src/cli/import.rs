@@ -1,4 +1,6 @@
-//! `outcall import FILE --campaign NAME [--dry-run] [--json] [--default-country RU]`.
+//! `outcall import FILE --campaign NAME [--dry-run] [--json] [--default-country RU] [--map ..]`.
+//! Exit codes: 0 imported (some rows may be rejected, each listed), 1 refused (nothing written),
+//! 3 every row rejected.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -24,7 +26,14 @@ pub struct Args {
     /// Country of numbers written without `+` (default: default_country from the config, RU).
     #[arg(long)]
     pub default_country: Option<String>,
+    /// Rename columns of the file: "Сумма долга=BALANCE,Телефон=PHONE" (over the campaign's
+    /// [import] map).
+    #[arg(long, value_name = "COLUMN=NAME,...")]
+    pub map: Option<String>,
 }
+
+/// The exit code when the file was read but every row was rejected (nothing imported).
+pub const EVERY_ROW_REJECTED: u8 = 3;
 
 pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::migrate::open(config).await?;
@@ -34,6 +43,10 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| config.default_country.clone()),
         dry_run: args.dry_run,
+        map: match &args.map {
+            Some(m) => crate::import::rows::parse_map(m).map_err(anyhow::Error::msg)?,
+            None => Vec::new(),
+        },
     };
     let bar = (!args.json && std::io::stderr().is_terminal()).then(progress_bar);
     let progress: Option<Progress> = bar.clone().map(|b| {
@@ -64,6 +77,13 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         }
     } else {
         print_human(&report, &args.campaign, args.dry_run);
+    }
+    if report.rows > 0 && report.accepted == 0 && report.duplicates == 0 {
+        eprintln!(
+            "error: every one of the {} rows was rejected; nothing was imported (exit code {EVERY_ROW_REJECTED})",
+            report.rows
+        );
+        return Ok(ExitCode::from(EVERY_ROW_REJECTED));
     }
     Ok(ExitCode::SUCCESS)
 }

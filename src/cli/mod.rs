@@ -6,6 +6,7 @@ mod callback;
 mod campaign;
 mod dnc;
 mod engine;
+mod errors;
 mod esl;
 mod import;
 mod migrate;
@@ -82,7 +83,7 @@ pub fn main() -> ExitCode {
     match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", errors::error_text(&e));
             ExitCode::FAILURE
         }
     }

@@ -37,6 +37,9 @@ pub struct UploadParams {
     pub dry_run: bool,
     /// Country of numbers written without `+` (default: the server's `default_country`).
     pub default_country: Option<String>,
+    /// Rename columns of a CSV: `Сумма долга=BALANCE,Телефон=PHONE` (over the campaign's
+    /// `[import] map`).
+    pub map: Option<String>,
 }
 
 /// The import report: `rows = accepted + duplicates + rejected`.
@@ -126,6 +129,10 @@ pub async fn add(
             .clone()
             .unwrap_or_else(|| st.default_country.clone()),
         dry_run: params.dry_run,
+        map: match &params.map {
+            Some(m) => crate::import::rows::parse_map(m).map_err(Problem::bad_request)?,
+            None => Vec::new(),
+        },
     };
     let kind = req
         .headers()

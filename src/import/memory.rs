@@ -53,6 +53,8 @@ pub async fn import_bytes(
         normalizer,
         dnc: HashSet::default(),
         required_vars: campaign.definition.script_vars.clone(),
+        filtered_vars: campaign.definition.script.filtered_vars(),
+        map: super::rows::column_map(campaign, &options.map),
     };
     let bad = |message: String| ImportError::BadFile {
         path: shown.to_path_buf(),

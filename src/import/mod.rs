@@ -35,12 +35,15 @@ use crate::store::{ContactWriter, NewAudit, RowFate, Store, StoreError};
 pub const BATCH_ROWS: usize = 2048;
 
 /// How to import.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ImportOptions {
     /// ISO country for numbers written without `+` (e.g. `RU`).
     pub default_country: String,
     /// Report only; write nothing.
     pub dry_run: bool,
+    /// Header columns to rename (file column, name), over the campaign's `[import] map`
+    /// (`--map "Сумма долга=BALANCE,Телефон=PHONE"`).
+    pub map: Vec<(String, String)>,
 }
 
 /// One rejected row: the 1-based physical line where it starts, and why.
@@ -165,6 +168,8 @@ pub async fn import_file_audited(
         normalizer,
         dnc,
         required_vars: campaign.definition.script_vars.clone(),
+        filtered_vars: campaign.definition.script.filtered_vars(),
+        map: rows::column_map(campaign, &options.map),
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let parser = tokio::task::spawn_blocking(move || parse::run(setup, tx));

@@ -38,6 +38,10 @@ pub(super) struct Setup {
     pub dnc: HashSet<u64, phone::KeyBuild>,
     /// Variables every contact must have, with the place that uses each.
     pub required_vars: BTreeMap<String, String>,
+    /// Variables the script passes through a filter: (variable, filter, place).
+    pub filtered_vars: Vec<(String, String, String)>,
+    /// Header columns renamed before they are read: (file column, name).
+    pub map: Vec<(String, String)>,
 }
 
 /// One batch, ready to write. `contacts` have distinct first phones.
@@ -127,7 +131,7 @@ fn read_all(
         .map_err(|e| format!("cannot read: {e}"))?;
     let mut csv = reader(input, setup.shape.delimiter);
     let mut enc = Encoding::default();
-    let cols = Arc::new(header(&mut csv, &mut enc)?);
+    let cols = Arc::new(header(&mut csv, &mut enc, &setup.map)?);
     for seq in 0.. {
         let Ok(mut chunk) = free.recv() else {
             return Ok(());
@@ -164,7 +168,7 @@ pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Vec<Batch>, Strin
     let body = bytes.get(setup.shape.bom..).unwrap_or_default();
     let mut csv = reader(body, setup.shape.delimiter);
     let mut enc = Encoding::default();
-    let cols = header(&mut csv, &mut enc)?;
+    let cols = header(&mut csv, &mut enc, &setup.map)?;
     let mut outs = Vec::new();
     let mut record = csv::ByteRecord::new();
     while let Some(line) = next(&mut csv, &mut record, &mut enc)? {
@@ -189,20 +193,25 @@ fn reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<CrlfToLf<R>> {
 }
 
 /// The header: the first non-blank record.
-fn header<R: Read>(csv: &mut csv::Reader<R>, enc: &mut Encoding) -> Result<Columns, String> {
+fn header<R: Read>(
+    csv: &mut csv::Reader<R>,
+    enc: &mut Encoding,
+    map: &[(String, String)],
+) -> Result<Columns, String> {
     let mut record = csv::ByteRecord::new();
     loop {
         if !read(csv, &mut record)? {
             return Err("the file has no header row".into());
         }
         if !is_blank(&record) {
-            let header: Vec<String> = record
+            let mut header: Vec<String> = record
                 .iter()
                 .map(|f| {
                     enc.decode(f)
                         .unwrap_or_else(|| String::from_utf8_lossy(f).into_owned())
                 })
                 .collect();
+            super::rows::apply_map(&mut header, map)?;
             return Columns::from_header(&header);
         }
     }

@@ -49,6 +49,9 @@ impl PhoneNormalizer {
         if digits.len() < 5 || digits.len() > 17 {
             return Err(format!("`{text}` is not a phone number (wrong length)"));
         }
+        if let Some(n) = toll_free_7(&digits, plus, self.calling_code) {
+            return Ok(n);
+        }
         if let Some(rest) = digits.strip_prefix("00").filter(|_| !plus) {
             if let Some(n) = international(rest) {
                 return Ok(n);
@@ -65,6 +68,35 @@ impl PhoneNormalizer {
                 format!("`{text}` is not a valid number (neither national nor international)")
             })
     }
+}
+
+impl PhoneNormalizer {
+    /// The country (ISO code) of an E.164 number when it is not the default country's, e.g.
+    /// `US` for +17605632123 with RU; `None` for the default country's own numbers (and numbers
+    /// of no single country).
+    pub fn foreign_country(&self, e164: &str) -> Option<String> {
+        let n = phonenumber::parse(None, e164).ok()?;
+        if n.code().value() == self.calling_code {
+            return None;
+        }
+        let id = n.country().id()?;
+        Some(format!("{id:?}"))
+    }
+}
+
+/// A Russian toll-free number (+7 800 and +7 804, libphonenumber's `tollFree` of RU) as E.164:
+/// `8 800 555-35-35`, `+78005553535`, and `800 555-35-35` with +7 the default. The
+/// `phonenumber` crate misreads these (it takes the `8` after the country code for the national
+/// prefix), so they are recognised here.
+fn toll_free_7(digits: &str, plus: bool, default_code: u16) -> Option<String> {
+    let rest = match (plus, digits.len()) {
+        (true, 11) => digits.strip_prefix('7')?,
+        (false, 11) if default_code == 7 => digits.strip_prefix('8').or(digits.strip_prefix('7'))?,
+        (false, 10) if default_code == 7 => digits,
+        _ => return None,
+    };
+    let free = rest.starts_with("800") || rest.starts_with("804");
+    free.then(|| format!("+7{rest}"))
 }
 
 fn national(country: Id, digits: &str) -> Option<String> {
@@ -162,6 +194,27 @@ mod tests {
         assert_eq!(ru.normalize("0079161234567").unwrap(), "+79161234567");
         assert_eq!(ru.normalize("79001001234").unwrap(), "+79001001234");
         assert_eq!(ru.normalize("7760569623").unwrap(), "+77760569623");
+    }
+
+    #[test]
+    fn toll_free_and_shared_cost_numbers_are_callable() {
+        let ru = PhoneNormalizer::new("RU").unwrap();
+        assert_eq!(ru.normalize("8 800 555-35-35").unwrap(), "+78005553535");
+        assert_eq!(ru.normalize("+78005553535").unwrap(), "+78005553535");
+        assert_eq!(ru.normalize("88005553535").unwrap(), "+78005553535");
+        assert_eq!(ru.normalize("8 804 333-22-11").unwrap(), "+78043332211");
+    }
+
+    #[test]
+    fn a_number_of_another_country_is_named() {
+        let ru = PhoneNormalizer::new("RU").unwrap();
+        assert_eq!(ru.foreign_country("+17605632123").as_deref(), Some("US"));
+        assert_eq!(ru.foreign_country("+79161234567"), None);
+        assert_eq!(
+            ru.foreign_country("+77760569623"),
+            None,
+            "+7 is shared with KZ"
+        );
     }
 
     #[test]

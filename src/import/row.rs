@@ -12,6 +12,7 @@ use super::Rejection;
 use crate::campaign::schedule::parse_tz;
 use crate::campaign::text::clean;
 use crate::model::NewContact;
+use crate::script::template::apply_filter;
 
 /// The longest value a CSV field may hold. A contact's values are spoken, shown and sent to the
 /// switch on every call; a field longer than this is a broken export, and the row is rejected.
@@ -145,7 +146,20 @@ fn contact(
         .iter()
         .find(|(k, _)| !vars.contains_key(*k))
     {
-        return Err(format!("missing variable {var} (used by {place})"));
+        return Err(format!(
+            "missing variable {var} (used by {place}); the file's columns: {}; name one with --map \"COLUMN={var}\" or the campaign's [import] map",
+            cols.found.join(", ")
+        ));
+    }
+    for (var, filter, place) in &setup.filtered_vars {
+        if let Some(v) = vars.get(var) {
+            if apply_filter(filter, v).is_none() {
+                return Err(format!(
+                    "{var} `{v}` cannot be read by {filter} (used by {place}): {}",
+                    what_filter_reads(filter)
+                ));
+            }
+        }
     }
     let timezone = match timezone {
         Some(t) => Some(
@@ -160,6 +174,14 @@ fn contact(
         .into_iter()
         .map(|e| format!("phone dropped: {e}"))
         .collect();
+    if timezone.is_none() {
+        if let Some(cc) = setup.normalizer.foreign_country(&phones[0]) {
+            notes.push(format!(
+                "{} is a number of {cc}, another country than the campaign's: its calling windows follow the campaign's zone (a TIMEZONE column sets its own)",
+                phones[0]
+            ));
+        }
+    }
     notes.extend(
         blocked
             .into_iter()
@@ -175,4 +197,14 @@ fn contact(
         },
         warning,
     ))
+}
+
+/// What a filter reads, for a rejected row's reason.
+fn what_filter_reads(filter: &str) -> &'static str {
+    match filter {
+        "money_ru" | "money_en" => "an amount such as 1234,56 or -68.27 is expected",
+        "number_ru" | "number_en" => "a number such as 12 or 3,5 is expected",
+        "date_ru" => "a date such as 2026-12-31 or 31.12.2026 is expected",
+        _ => "an unknown filter",
+    }
 }

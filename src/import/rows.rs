@@ -45,6 +45,8 @@ pub struct Columns {
     /// Every other column: (index, var name upper-cased).
     pub extra: Vec<(usize, String)>,
     pub width: usize,
+    /// The header as found (after the column mapping), for messages.
+    pub found: Vec<String>,
 }
 
 fn canon(header: &str) -> String {
@@ -73,6 +75,7 @@ impl Columns {
             timezone: None,
             extra: Vec::new(),
             width: header.len(),
+            found: header.iter().map(|h| h.trim().to_string()).collect(),
         };
         for (i, h) in header.iter().enumerate() {
             let c = canon(h);
@@ -97,6 +100,67 @@ impl Columns {
         }
         Ok(cols)
     }
+}
+
+/// A column mapping as written on the command line: `FILE COLUMN=NAME` pairs separated by `,`
+/// (`Сумма долга=BALANCE,Телефон=PHONE`). Names are what the import knows (`PHONE`, `NAME`,
+/// `TIMEZONE`, a script variable).
+pub fn parse_map(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((from, to)) = pair.split_once('=') else {
+            return Err(format!(
+                "column mapping `{pair}`: write FILE COLUMN=NAME, e.g. \"Сумма долга=BALANCE\""
+            ));
+        };
+        out.push((from.trim().to_string(), to.trim().to_string()));
+    }
+    check_map(&out)?;
+    Ok(out)
+}
+
+/// Every pair names a column and a name of letters, digits and `_`.
+pub fn check_map(map: &[(String, String)]) -> Result<(), String> {
+    map.iter()
+        .try_for_each(|(from, to)| crate::campaign::definition::ImportSpec::check_pair(from, to))
+}
+
+/// Renames the header's columns by `map` (file column, case and surrounding spaces aside ->
+/// name). A mapped column the header lacks is an error listing the columns found.
+pub fn apply_map(header: &mut [String], map: &[(String, String)]) -> Result<(), String> {
+    for (from, to) in map {
+        let key = from.trim().to_lowercase();
+        match header.iter_mut().find(|h| h.trim().to_lowercase() == key) {
+            Some(h) => *h = to.clone(),
+            None => {
+                let found: Vec<&str> = header.iter().map(|h| h.trim()).collect();
+                return Err(format!(
+                    "the column mapping names `{from}`, which the header does not have (found: {})",
+                    found.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The column mapping of an import: the campaign's `[import] map`, then `extra` (the command
+/// line's or the request's), which wins for a column both name.
+pub(crate) fn column_map(
+    campaign: &crate::campaign::record::CampaignRecord,
+    extra: &[(String, String)],
+) -> Vec<(String, String)> {
+    let same = |a: &str, b: &str| a.trim().to_lowercase() == b.trim().to_lowercase();
+    let mut out: Vec<(String, String)> = campaign
+        .definition
+        .import
+        .map
+        .iter()
+        .filter(|(from, _)| !extra.iter().any(|(f, _)| same(f, from)))
+        .map(|(a, b)| (a.clone(), b.clone()))
+        .collect();
+    out.extend(extra.iter().cloned());
+    out
 }
 
 /// `KEY=VALUE` pairs separated by `;` or `,`; a piece without `=` belongs to the previous value
@@ -175,6 +239,25 @@ mod tests {
             e.contains("no phone column") && e.contains("name, balance"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_column_mapping_renames_the_header() {
+        let map = parse_map("Сумма долга=BALANCE, Телефон=PHONE").unwrap();
+        assert_eq!(map[0], ("Сумма долга".to_string(), "BALANCE".to_string()));
+        let mut h: Vec<String> = ["ФИО", " сумма ДОЛГА ", "Телефон"]
+            .map(String::from)
+            .to_vec();
+        apply_map(&mut h, &map).unwrap();
+        assert_eq!(h, ["ФИО", "BALANCE", "PHONE"]);
+        let cols = Columns::from_header(&h).unwrap();
+        assert_eq!(cols.extra, vec![(1, "BALANCE".to_string())]);
+        let e = apply_map(&mut ["A".to_string()], &map).unwrap_err();
+        assert!(e.contains("`Сумма долга`") && e.contains("found: A"), "{e}");
+        assert!(parse_map("BALANCE")
+            .unwrap_err()
+            .contains("FILE COLUMN=NAME"));
+        assert!(parse_map("a=b c").is_err());
     }
 
     #[test]

@@ -158,6 +158,13 @@ impl Disposition {
             Disposition::Interrupted => "interrupted",
         }
     }
+
+    /// A call the callee had no part in ending (a technical error, or outcall cut it): retried
+    /// with backoff and free, using up one of the contact's attempts only per
+    /// `technical_errors_per_attempt` in a row. Reports show these apart from charged attempts.
+    pub fn is_technical(self) -> bool {
+        matches!(self, Disposition::Technical | Disposition::Interrupted)
+    }
 }
 
 impl fmt::Display for Disposition {

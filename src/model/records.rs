@@ -52,6 +52,8 @@ pub struct AttemptResult {
     pub digits: String,
     pub recording: Option<String>,
     pub tags: Vec<String>,
+    /// What the call heard, line by line (`script::trace`); empty when it was not answered.
+    pub trace: Vec<String>,
     /// What this result does to its campaign's run of technical errors in a row.
     pub campaign_streak: StreakStep,
 }
@@ -146,6 +148,8 @@ pub struct AttemptRecord {
     pub digits: Option<String>,
     pub recording: Option<String>,
     pub tags: Vec<String>,
+    /// What the call heard, line by line (`script::trace`).
+    pub trace: Vec<String>,
 }
 
 /// A contact to add (from a CSV row or the API).

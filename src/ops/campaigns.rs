@@ -50,7 +50,10 @@ pub async fn create(
 }
 
 /// Replaces a campaign's definition, found by the definition's name. Schedule, limits and
-/// retry rules change only while draft, scheduled or paused; the script any time.
+/// retry rules change only while draft, scheduled or paused; the script any time. A change of
+/// when contacts may be called (schedule, windows, holidays, zone, local time) re-plans the
+/// contacts a closed window had deferred, in the same transaction: they are due again as before
+/// the deferral and wait only for the new windows.
 pub async fn update(
     store: &Store,
     actor: &Actor,
@@ -61,9 +64,17 @@ pub async fn update(
     store.check_edit(&c, def)?;
     let mut change = store.change(now).await?;
     change.set_definition(c.id, def).await?;
+    let old = &c.definition;
+    let when_changed = old.schedule != def.schedule
+        || old.timezone != def.timezone
+        || old.subscriber_local_time != def.subscriber_local_time;
+    let replanned = match when_changed {
+        true => change.replan_deferred(c.id).await?,
+        false => 0,
+    };
     let object = format!("campaign:{}", c.name);
     let before = json!({ "definition": c.definition.source });
-    let after = json!({ "definition": def.source });
+    let after = json!({ "definition": def.source, "replanned": replanned });
     let action = "campaign.update";
     record(
         &mut change,

@@ -67,27 +67,33 @@ impl Report {
         out
     }
 
-    /// The per-contact results table and the totals.
+    /// The per-contact results table and the totals. `attempts` are the ones the retry policy
+    /// counted (of `max_attempts`: every call but a technical one, and one per
+    /// `technical_errors_per_attempt` technical errors in a row); `technical` are the calls that
+    /// ended by a technical error or that outcall cut, shown apart.
     pub fn contacts_table(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<28} {:<14} {:>8}  {:<16} status",
-            "name", "phone", "attempts", "result"
+            "{:<28} {:<14} {:>8} {:>9}  {:<16} status",
+            "name", "phone", "attempts", "technical", "result"
         );
         for c in &self.contacts {
             let result = c
                 .last_disposition
                 .map_or("-".to_string(), |d| d.to_string());
+            let technical = self
+                .attempts
+                .iter()
+                .filter(|a| a.contact_id == c.id && a.disposition.is_some_and(|d| d.is_technical()))
+                .count();
             let _ = writeln!(
                 s,
-                "{:<28} {:<14} {:>8}  {:<16} {}",
+                "{:<28} {:<14} {:>8} {:>9}  {:<16} {}",
                 clip(&c.name, 28),
                 c.phones.first().map_or("", String::as_str),
-                self.attempts
-                    .iter()
-                    .filter(|a| a.contact_id == c.id)
-                    .count(),
+                c.attempts,
+                technical,
                 result,
                 c.status
             );
@@ -99,11 +105,11 @@ impl Report {
     /// Totals by disposition, of attempts and of contacts.
     pub fn totals_text(&self) -> String {
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "\nattempts by disposition ({} attempts):",
-            self.attempts.len()
-        );
+        let counts: Vec<(Disposition, u64)> = Disposition::ALL
+            .iter()
+            .filter_map(|d| Some((*d, *self.totals().get(d.as_str())? as u64)))
+            .collect();
+        let _ = writeln!(s, "\ncalls by disposition ({}):", split_line(&counts));
         for d in Disposition::ALL {
             if let Some(n) = self.totals().get(d.as_str()) {
                 let _ = writeln!(s, "  {:<16} {n}", d.as_str());
@@ -144,7 +150,29 @@ impl Report {
         s
     }
 
-    /// The CDR as CSV.
+    /// What each answered call heard: the attempt, then its trace lines indented.
+    pub fn traces_text(&self) -> String {
+        let mut s = String::from("\nwhat each call heard:\n");
+        for a in &self.attempts {
+            let _ = writeln!(
+                s,
+                "#{} {} {} {}",
+                a.id,
+                clip(&a.contact_name, 24),
+                a.phone,
+                a.disposition.map_or("(open)".into(), |d| d.to_string()),
+            );
+            if a.trace.is_empty() {
+                let _ = writeln!(s, "    (not answered)");
+            }
+            for line in &a.trace {
+                let _ = writeln!(s, "    {}", printable(line));
+            }
+        }
+        s
+    }
+
+    /// The CDR as CSV; the `trace` column holds what the call heard, lines joined by ` | `.
     pub fn attempts_csv(&self) -> Result<String, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
         w.write_record([
@@ -164,6 +192,7 @@ impl Report {
             "billsec",
             "digits",
             "recording",
+            "trace",
         ])?;
         let t = |d: Option<chrono::DateTime<chrono::Utc>>| {
             d.map(|d| d.to_rfc3339()).unwrap_or_default()
@@ -186,11 +215,39 @@ impl Report {
                 a.billsec.map(|b| b.to_string()).unwrap_or_default(),
                 a.digits.clone().unwrap_or_default(),
                 a.recording.clone().unwrap_or_default(),
+                printable(&a.trace.join(" | ")).into_owned(),
             ])?;
         }
         let bytes = w.into_inner().map_err(|e| e.into_error())?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// What `report --csv --excel` writes first: a UTF-8 byte order mark, without which Excel
+/// reads a CSV in the system's code page and garbles Cyrillic.
+pub const EXCEL_BOM: &str = "\u{feff}";
+
+/// Calls by disposition with the charged ones apart from the technical ones:
+/// `12 calls: 3 charged (answered 1, busy 2), 9 technical (technical 8, interrupted 1)`.
+pub fn split_line(counts: &[(Disposition, u64)]) -> String {
+    let part = |technical: bool, label: &str| {
+        let of: Vec<&(Disposition, u64)> = counts
+            .iter()
+            .filter(|(d, _)| d.is_technical() == technical)
+            .collect();
+        let n: u64 = of.iter().map(|(_, n)| n).sum();
+        let each: Vec<String> = of.iter().map(|(d, n)| format!("{d} {n}")).collect();
+        match each.is_empty() {
+            true => format!("{n} {label}"),
+            false => format!("{n} {label} ({})", each.join(", ")),
+        }
+    };
+    let total: u64 = counts.iter().map(|(_, n)| n).sum();
+    format!(
+        "{total} calls: {}, {}",
+        part(false, "charged"),
+        part(true, "technical")
+    )
 }
 
 fn clip(s: &str, n: usize) -> String {
@@ -201,5 +258,86 @@ fn clip(s: &str, n: usize) -> String {
         let mut out: String = s.chars().take(n - 1).collect();
         out.push('…');
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charged_and_technical_calls_are_counted_apart() {
+        let counts = [
+            (Disposition::Answered, 1),
+            (Disposition::Busy, 2),
+            (Disposition::Technical, 8),
+            (Disposition::Interrupted, 1),
+        ];
+        assert_eq!(
+            split_line(&counts),
+            "12 calls: 3 charged (answered 1, busy 2), 9 technical (technical 8, interrupted 1)"
+        );
+        assert_eq!(split_line(&[]), "0 calls: 0 charged, 0 technical");
+    }
+
+    fn attempt(id: i64, d: Disposition) -> AttemptRecord {
+        AttemptRecord {
+            id,
+            contact_id: 7,
+            contact_name: "Иванов".into(),
+            uuid: format!("u{id}"),
+            phone: "+79161001001".into(),
+            node: "fs1".into(),
+            gateway: "carrier".into(),
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            answered_at: None,
+            ended_at: Some(chrono::DateTime::UNIX_EPOCH),
+            hangup_cause: None,
+            sip_code: None,
+            disposition: Some(d),
+            billsec: None,
+            digits: None,
+            recording: None,
+            tags: Vec::new(),
+            trace: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_contacts_table_shows_charged_attempts_beside_technical_calls() {
+        let mut attempts: Vec<AttemptRecord> = (1..=3)
+            .map(|i| attempt(i, Disposition::Technical))
+            .collect();
+        attempts.push(attempt(4, Disposition::Answered));
+        let contact = ContactRecord {
+            id: 7,
+            campaign_id: 1,
+            name: "Иванов".into(),
+            phones: vec!["+79161001001".into()],
+            vars: Default::default(),
+            timezone: "Europe/Moscow".into(),
+            status: crate::model::ContactStatus::Done,
+            attempts: 1,
+            technical_streak: 0,
+            next_attempt_at: chrono::DateTime::UNIX_EPOCH,
+            last_disposition: Some(Disposition::Answered),
+            lease_owner: None,
+            lease_until: None,
+        };
+        let report = Report {
+            campaign: "c".into(),
+            status: "completed".into(),
+            status_reason: None,
+            attempts,
+            contacts: vec![contact],
+        };
+        let table = report.contacts_table();
+        let row = table.lines().nth(1).unwrap();
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cols[2..5], ["1", "3", "answered"], "{table}");
+        assert!(
+            table.contains("4 calls: 1 charged (answered 1), 3 technical (technical 3)"),
+            "{table}"
+        );
     }
 }

@@ -279,6 +279,7 @@ impl Engine {
             settings: def.run_settings(),
             stop,
             caps,
+            script_health: Default::default(),
         });
         let limits = &def.limits;
         self.pacer

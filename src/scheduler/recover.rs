@@ -189,6 +189,7 @@ async fn settle(env: &CallEnv, a: &OpenAttempt, state: CallProgress) -> Result<(
         def: Arc::new(record.definition),
         stop: CancellationToken::new(),
         caps: Default::default(),
+        script_health: Default::default(),
     };
     let before = RetryState {
         attempts: contact.attempts,

@@ -29,6 +29,7 @@ pub mod amd;
 pub mod nodes;
 pub mod run;
 pub mod template;
+pub mod trace;
 pub mod words;
 
 pub use self::run::{run, AppResult, Channel, ChannelError, RunSettings, ScriptOutcome};
@@ -178,6 +179,32 @@ impl Script {
                     if !BUILTIN_VARS.contains(&v) {
                         out.entry(v.to_string())
                             .or_insert_with(|| format!("script.nodes.{name}.{field}"));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every `{{VAR|filter}}` of the script as (variable upper-cased, filter, the place that
+    /// uses it), so an import can reject a value the filter cannot read. Call after
+    /// [`Script::validate`].
+    pub fn filtered_vars(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        for (name, node) in &self.nodes {
+            for (field, text) in node.spec().templates() {
+                let Ok(t) = Template::parse(text) else {
+                    continue;
+                };
+                for p in &t.parts {
+                    if let Part::Var {
+                        name: var,
+                        filter: Some(f),
+                        ..
+                    } = p
+                    {
+                        let place = format!("script.nodes.{name}.{field}");
+                        out.push((var.clone(), f.clone(), place));
                     }
                 }
             }

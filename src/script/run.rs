@@ -10,6 +10,7 @@ use std::future::Future;
 use super::amd::{Amd, OnMachine, Verdict};
 use super::nodes::hangup::Hangup;
 use super::template::{render_with, TemplateError};
+use super::trace::Traced;
 use super::{Node, Script};
 use crate::esl::command::app as sw;
 use crate::esl::command::{AppCall, CommandError};
@@ -80,6 +81,9 @@ pub struct ScriptOutcome {
     pub error: Option<String>,
     /// Nodes run, in order.
     pub trace: Vec<String>,
+    /// What the call heard, line by line ([`super::trace`]): nodes, spoken text, files,
+    /// digits, bridges, webhook exits, the script's error if any.
+    pub heard: Vec<String>,
     /// The answering-machine detection's verdict, when the campaign has `[amd]`.
     pub amd: Option<Verdict>,
     /// A `voicemail` node heard the beep (Some(false): it waited in vain).
@@ -212,8 +216,9 @@ pub async fn run<C: Channel>(
     channel: &mut C,
 ) -> ScriptOutcome {
     let mut out = ScriptOutcome::default();
+    let mut traced = Traced::new(channel);
     let mut cx = Cx {
-        ch: channel,
+        ch: &mut traced,
         vars,
         settings,
         out: &mut out,
@@ -253,6 +258,7 @@ pub async fn run<C: Channel>(
             break;
         };
         cx.out.trace.push(name.clone());
+        cx.ch.note(format!("[{name}]"));
         if let Node::Hangup(h) = node {
             h.set_cause(&mut cx);
             break;
@@ -261,6 +267,8 @@ pub async fn run<C: Channel>(
             Ok(next) => current = next,
             Err(StepError::HungUp) => {
                 cx.out.callee_hung_up = true;
+                cx.ch.note("the callee hung up".into());
+                cx.out.heard = std::mem::take(&mut cx.ch.lines);
                 return out;
             }
             Err(StepError::Script(e)) => {
@@ -269,10 +277,14 @@ pub async fn run<C: Channel>(
             }
         }
     }
+    if let Some(e) = &cx.out.error {
+        cx.ch.note(format!("script error: {e}"));
+    }
     let cause = std::mem::take(&mut cx.hangup_cause);
     if cx.ch.hangup(&cause).await == Err(ChannelError::HungUp) {
         cx.out.callee_hung_up = true;
     }
+    cx.out.heard = std::mem::take(&mut cx.ch.lines);
     out
 }
 

@@ -84,6 +84,11 @@ fn parse_placeholder(inner: &str) -> Result<Part, String> {
                     FILTERS.join(", ")
                 ));
             }
+            if let Some(a) = &arg {
+                return Err(format!(
+                    "`{{{{{inner}}}}}`: filter `{f}` takes no argument (remove `:{a}`)"
+                ));
+            }
             (Some(f.to_string()), arg)
         }
     };
@@ -176,19 +181,28 @@ fn expand(inner: &str, vars: &HashMap<String, String>) -> Result<String, Templat
     let Some(filter) = filter else {
         return Ok(value.to_string());
     };
-    let rendered = match filter {
+    if !FILTERS.contains(&filter) {
+        return Err(TemplateError::UnknownFilter(filter.to_string()));
+    }
+    apply_filter(filter, value).ok_or_else(|| TemplateError::BadValue {
+        var: name.to_string(),
+        value: value.to_string(),
+        filter: filter.to_string(),
+    })
+}
+
+/// `value` through one of [`FILTERS`]; `None` when the filter cannot read it (a `money_*` of
+/// something that is not an amount, a `date_ru` of something that is not a date) or is unknown.
+/// The import uses it to reject such a row before any call.
+pub fn apply_filter(filter: &str, value: &str) -> Option<String> {
+    match filter {
         "money_ru" => words_ru::money(value),
         "money_en" => words_en::money(value),
         "number_ru" => words_ru::number_text(value),
         "number_en" => words_en::number_text(value),
         "date_ru" => words_ru::date(value),
-        other => return Err(TemplateError::UnknownFilter(other.to_string())),
-    };
-    rendered.ok_or_else(|| TemplateError::BadValue {
-        var: name.to_string(),
-        value: value.to_string(),
-        filter: filter.to_string(),
-    })
+        _ => None,
+    }
 }
 
 /// Exact name first, then case-insensitive (CSV headers are case-insensitive).

@@ -45,7 +45,7 @@ fn good_script_loads_and_lists_variables() {
 
 #[test]
 fn template_parts_carry_filters() {
-    let t = Template::parse("Долг {{BALANCE|money_ru}} на {{ DUE | date_ru:long }}!").unwrap();
+    let t = Template::parse("Долг {{BALANCE|money_ru}} на {{ DUE | date_ru }}!").unwrap();
     assert_eq!(t.parts.len(), 5);
     assert_eq!(
         t.parts[1],
@@ -60,9 +60,12 @@ fn template_parts_carry_filters() {
         Part::Var {
             name: "DUE".into(),
             filter: Some("date_ru".into()),
-            arg: Some("long".into())
+            arg: None
         }
     );
+    // No filter takes an argument: one is a typo, caught at `campaign check`.
+    let e = Template::parse("{{ DUE | date_ru:long }}").unwrap_err();
+    assert!(e.contains("takes no argument (remove `:long`)"), "{e}");
     assert!(Template::parse("{{BALANCE")
         .unwrap_err()
         .contains("never closed"));

@@ -20,7 +20,8 @@ macro_rules! close_attempt {
     ($tx:ident, $r:expr, $tags:expr, $attempt_id:expr) => {
         sqlx::query(
             "UPDATE attempts SET answered_at = $1, ended_at = $2, hangup_cause = $3, sip_code = $4, \
-             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9 WHERE id = $10",
+             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9, trace = $11 \
+             WHERE id = $10",
         )
         .bind($r.answered_at.map(ms))
         .bind(ms($r.ended_at))
@@ -32,6 +33,7 @@ macro_rules! close_attempt {
         .bind(&$r.recording)
         .bind(&$tags)
         .bind($attempt_id)
+        .bind(serde_json::to_string(&$r.trace).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *$tx)
         .await?;
     };
@@ -79,7 +81,7 @@ impl OpenRow {
 /// `WHERE` and `ORDER BY`.
 const CDR_SELECT: &str = "SELECT a.id, a.contact_id, c.name AS contact_name, a.uuid, a.phone, \
     a.node, a.gateway, a.started_at, a.answered_at, a.ended_at, a.hangup_cause, a.sip_code, \
-    a.disposition, a.billsec, a.digits, a.recording, a.tags \
+    a.disposition, a.billsec, a.digits, a.recording, a.tags, a.trace \
     FROM attempts a JOIN contacts c ON c.id = a.contact_id";
 
 #[derive(sqlx::FromRow)]
@@ -101,6 +103,7 @@ struct CdrRow {
     digits: Option<String>,
     recording: Option<String>,
     tags: Option<String>,
+    trace: Option<String>,
 }
 
 impl CdrRow {
@@ -128,6 +131,10 @@ impl CdrRow {
             recording: self.recording,
             tags: match self.tags {
                 Some(t) => parse_json(&t, "attempt tags")?,
+                None => Vec::new(),
+            },
+            trace: match self.trace {
+                Some(t) => parse_json(&t, "attempt trace")?,
                 None => Vec::new(),
             },
         })

@@ -165,6 +165,7 @@ impl Store {
         let mut only_script = current.definition.clone();
         only_script.script = def.script.clone();
         only_script.script_vars = def.script_vars.clone();
+        only_script.import = def.import.clone();
         only_script.source = def.source.clone();
         if !editable && &only_script != def {
             return Err(StoreError::NotEditable {

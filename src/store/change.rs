@@ -90,6 +90,19 @@ impl Change {
         Ok(())
     }
 
+    /// Re-plans the campaign's contacts a closed window had deferred: each is due again when it
+    /// was before the deferral, and the engine defers it anew under the current windows on its
+    /// next pass. Returns how many.
+    pub async fn replan_deferred(&mut self, campaign_id: i64) -> Result<u64> {
+        let sql = "UPDATE contacts SET next_attempt_at = deferred_from, deferred_from = NULL, updated_at = $1 \
+                   WHERE campaign_id = $2 AND status = 'pending' AND deferred_from IS NOT NULL";
+        let now = ms(self.now);
+        let n = with_txn!(&mut self.txn, c => {
+            sqlx::query(sql).bind(now).bind(campaign_id).execute(c).await?.rows_affected()
+        });
+        Ok(n)
+    }
+
     /// Changes the status if [`CampaignStatus::can_become`] allows it; `reason` is stored beside
     /// it (`None` clears it). The status and reason it had. The row is locked from the read to
     /// the write (SQLite's write transaction, PostgreSQL's `FOR UPDATE`).

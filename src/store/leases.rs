@@ -57,13 +57,13 @@ fn claim_sql(postgres: bool) -> String {
     if postgres {
         format!(
             "WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) \
-             UPDATE contacts SET status = 'dialing', lease_owner = $1, lease_until = $2, updated_at = $3 \
-             FROM picked WHERE contacts.id = picked.id {RETURNING_PG}"
+             UPDATE contacts SET status = 'dialing', lease_owner = $1, lease_until = $2, updated_at = $3, \
+             deferred_from = NULL FROM picked WHERE contacts.id = picked.id {RETURNING_PG}"
         )
     } else {
         format!(
-            "UPDATE contacts SET status = 'dialing', lease_owner = $1, lease_until = $2, updated_at = $3 \
-             WHERE id IN ({pick}) {RETURNING}"
+            "UPDATE contacts SET status = 'dialing', lease_owner = $1, lease_until = $2, updated_at = $3, \
+             deferred_from = NULL WHERE id IN ({pick}) {RETURNING}"
         )
     }
 }
@@ -106,14 +106,16 @@ impl Store {
         rows.into_iter().map(ClaimRow::into_claimed).collect()
     }
 
-    /// Pushes due pending contacts of a closed zone to `until` (its next opening). Returns how many.
+    /// Pushes due pending contacts of a closed zone to `until` (its next opening), keeping the
+    /// time each was due in `deferred_from` for a re-plan ([`super::Change::replan_deferred`]).
+    /// Returns how many.
     pub async fn defer_zone(
         &self,
         campaign_id: i64,
         zone: &str,
         until: DateTime<Utc>,
     ) -> Result<u64> {
-        let sql = "UPDATE contacts SET next_attempt_at = $1 \
+        let sql = "UPDATE contacts SET deferred_from = COALESCE(deferred_from, next_attempt_at), next_attempt_at = $1 \
                    WHERE campaign_id = $2 AND status = 'pending' AND timezone = $3 AND next_attempt_at < $1";
         let n = with_pool!(self, p => {
             sqlx::query(sql).bind(ms(until)).bind(campaign_id).bind(zone)

@@ -131,6 +131,7 @@ pub fn result(d: Disposition, at: DateTime<Utc>) -> AttemptResult {
         digits: "1".into(),
         recording: None,
         tags: vec!["paid".into()],
+        trace: vec!["[greeting]".into(), "speak: hello".into()],
         campaign_streak: StreakStep::of(d),
     }
 }

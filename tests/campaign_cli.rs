@@ -86,7 +86,7 @@ fn campaign_lifecycle_through_the_cli() {
     ]);
     assert_eq!(
         out.trim(),
-        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[],"merged":[]}"#
+        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[],"merged":[],"zones":{"column":0,"user_table":0,"builtin":20,"country":0,"campaign":0}}"#
     );
     let list = cli.ok(&["campaign", "list"]);
     assert!(
@@ -298,4 +298,30 @@ fn callback_add_list_show_cancel() {
         .contains("no callback #99"));
     let pending = cli.ok(&["callback", "list", "--state", "pending"]);
     assert_eq!(pending.lines().count(), 2, "{pending}");
+}
+
+#[test]
+fn import_takes_a_zone_table_and_refuses_a_bad_one() {
+    let cli = Cli::new();
+    cli.ok(&["campaign", "create", &example("demo.toml")]);
+    let bad = cli.dir.path().join("bad-zones.csv");
+    std::fs::write(&bad, "prefix,zone\n7900,Mars/Base\n").unwrap();
+    let csv = example("demo-debtors.csv");
+    let args = ["import", &csv, "--campaign", "demo", "--zones"];
+    let err = cli.fails(&[&args[..], &[bad.to_str().unwrap()]].concat());
+    assert!(
+        err.contains("bad-zones.csv") && err.contains("line 2") && err.contains("Mars/Base"),
+        "{err}"
+    );
+    assert!(
+        cli.ok(&["campaign", "list"]).contains("pending 0")
+            || !cli.ok(&["campaign", "list"]).contains("pending 20")
+    );
+    let good = cli.dir.path().join("zones.csv");
+    std::fs::write(&good, "prefix,zone\n7900,Asia/Omsk\n").unwrap();
+    let out = cli.ok(&[&args[..], &[good.to_str().unwrap()]].concat());
+    assert!(
+        out.contains("20 from the zone table, 0 from the number"),
+        "{out}"
+    );
 }

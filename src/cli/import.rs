@@ -24,9 +24,14 @@ pub struct Args {
     /// Country of numbers written without `+` (default: default_country from the config, RU).
     #[arg(long)]
     pub default_country: Option<String>,
+    /// A `prefix,zone` CSV whose rows beat the built-in numbering-plan table for rows without
+    /// a TIMEZONE value (default: zone_table from the config).
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
 }
 
 pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
+    let zones = contacts::zone_table(args.zones.as_deref().or(config.zone_table.as_deref()))?;
     let store = super::migrate::open(config).await?;
     let options = ImportOptions {
         default_country: args
@@ -34,6 +39,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| config.default_country.clone()),
         dry_run: args.dry_run,
+        zones,
     };
     let bar = (!args.json && std::io::stderr().is_terminal()).then(progress_bar);
     let progress: Option<Progress> = bar.clone().map(|b| {
@@ -92,6 +98,11 @@ fn print_human(r: &ImportReport, campaign: &str, dry_run: bool) {
         } else {
             ""
         }
+    );
+    let z = &r.zones;
+    println!(
+        "  zones of the new contacts: {} from the TIMEZONE column, {} from the zone table, {} from the number (built-in table), {} from the country, {} the campaign's",
+        z.column, z.user_table, z.builtin, z.country, z.campaign
     );
     const SHOWN: usize = 50;
     for x in r.rejected.iter().take(SHOWN) {

@@ -50,6 +50,8 @@ pub struct ApiState {
     pub tokens: auth::TokenCache,
     /// Wakes the engine in this process (a callback job was queued: call it now).
     pub wake: Option<Arc<tokio::sync::Notify>>,
+    /// Prefix -> zone tables of uploads (the built-in one plus outcall.toml's `zone_table`).
+    pub zones: crate::numbering::ZoneTable,
 }
 
 impl ApiState {
@@ -70,6 +72,7 @@ impl ApiState {
             default_country: default_country.to_string(),
             tokens: auth::TokenCache::default(),
             wake: None,
+            zones: crate::numbering::ZoneTable::builtin(),
         }
     }
 }

@@ -53,6 +53,8 @@ pub async fn import_bytes(
         normalizer,
         dnc: HashSet::default(),
         required_vars: campaign.definition.script_vars.clone(),
+        zones: options.zones.clone(),
+        now,
     };
     let bad = |message: String| ImportError::BadFile {
         path: shown.to_path_buf(),

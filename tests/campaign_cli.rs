@@ -313,10 +313,8 @@ fn import_takes_a_zone_table_and_refuses_a_bad_one() {
         err.contains("bad-zones.csv") && err.contains("line 2") && err.contains("Mars/Base"),
         "{err}"
     );
-    assert!(
-        cli.ok(&["campaign", "list"]).contains("pending 0")
-            || !cli.ok(&["campaign", "list"]).contains("pending 20")
-    );
+    let list = cli.ok(&["campaign", "list"]);
+    assert!(!list.contains("pending 20"), "nothing imported: {list}");
     let good = cli.dir.path().join("zones.csv");
     std::fs::write(&good, "prefix,zone\n7900,Asia/Omsk\n").unwrap();
     let out = cli.ok(&[&args[..], &[good.to_str().unwrap()]].concat());

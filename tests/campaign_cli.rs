@@ -323,3 +323,44 @@ fn import_takes_a_zone_table_and_refuses_a_bad_one() {
         "{out}"
     );
 }
+
+#[test]
+fn why_a_campaign_and_a_contact_are_not_dialling() {
+    let cli = Cli::new();
+    // A switch address nothing listens on (port 1), so the probe's answer is known.
+    let toml = "[[freeswitch]]\nname = \"fs1\"\naddress = \"127.0.0.1:1\"\n";
+    std::fs::write(cli.dir.path().join("outcall.toml"), toml).unwrap();
+    cli.ok(&["campaign", "create", &example("demo.toml")]);
+    cli.ok(&["import", &example("demo-debtors.csv"), "--campaign", "demo"]);
+    let out = cli.ok(&["campaign", "why", "demo"]);
+    assert!(
+        out.contains("campaign `demo`: draft")
+            && out.contains("not dialling now, because:")
+            && out.contains("draft: not started; start it with `outcall campaign start demo`")
+            && out.contains("campaign lines: 0 of 3"),
+        "{out}"
+    );
+    cli.ok(&["campaign", "start", "demo"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["campaign", "why", "demo", "--json"])).unwrap();
+    // Running, window always open, 20 contacts due: only the switch (none listening) is down.
+    assert_eq!(json["status"], "running");
+    assert_eq!(json["callable_now"], 20, "{json}");
+    assert_eq!(json["switches"][0]["name"], "fs1", "{json}");
+    assert_eq!(json["switches"][0]["up"], false, "{json}");
+    assert_eq!(json["blockers"].as_array().unwrap().len(), 1, "{json}");
+    cli.ok(&["dnc", "add", "+79001000001"]);
+    let out = cli.ok(&["contact", "why", "9001000001", "--campaign", "demo"]);
+    assert!(
+        out.contains("+79001000001")
+            && out.contains("on the do-not-call list: +79001000001")
+            && out.contains("rule: first attempt")
+            && out.contains("attempts used: 0 of 3"),
+        "{out}"
+    );
+    let err = cli.fails(&["contact", "why", "+79990000000"]);
+    assert!(
+        err.contains("no contact of any campaign has +79990000000"),
+        "{err}"
+    );
+}

@@ -204,6 +204,20 @@ fn cases() -> Vec<Case> {
         ),
         (
             Method::GET,
+            "/campaigns/debtors/why",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/contacts/+79161112233/why",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
             "/campaigns/debtors/attempts",
             "",
             vec![],
@@ -1096,4 +1110,70 @@ async fn callbacks_over_http() {
         audit.contains("callback.add") && audit.contains("callback.cancel"),
         "{audit}"
     );
+}
+
+#[tokio::test]
+async fn why_a_campaign_and_a_contact_are_not_dialling() {
+    let a = api().await;
+    let created = a
+        .admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let up = a
+        .admin(Method::POST, "/campaigns/debtors/contacts", "text/csv", CSV)
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+    let why = a
+        .admin(Method::GET, "/campaigns/debtors/why", "", b"")
+        .await;
+    assert_eq!(why.status, StatusCode::OK, "{}", why.body);
+    let w = why.json();
+    assert_eq!(w["status"], "draft");
+    assert_eq!(w["dialling"], false);
+    assert!(
+        w["blockers"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("draft: not started"),
+        "{w}"
+    );
+    assert_eq!(w["caps"][0]["level"], "campaign lines");
+    assert!(w["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|z| z["pending"].as_u64() > Some(0)));
+    // The first demo contact, written as in the CSV (without +).
+    let c = a
+        .admin(Method::GET, "/contacts/79001000001/why", "", b"")
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let c = &c.json()[0];
+    assert_eq!(c["phone"], "+79001000001");
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["attempts_used"], 0);
+    assert!(
+        c["rule"].as_str().unwrap().starts_with("first attempt"),
+        "{c}"
+    );
+    assert!(
+        c["blockers"][0]
+            .as_str()
+            .unwrap()
+            .contains("campaign is draft"),
+        "{c}"
+    );
+    let none = a
+        .admin(Method::GET, "/contacts/79990000000/why", "", b"")
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
+    let bad = a.admin(Method::GET, "/contacts/12/why", "", b"").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let missing = a.admin(Method::GET, "/campaigns/nope/why", "", b"").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

@@ -13,6 +13,7 @@ mod observe;
 mod openapi;
 mod problem;
 mod results;
+mod why;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct ApiState {
     pub wake: Option<Arc<tokio::sync::Notify>>,
     /// Prefix -> zone tables of uploads (the built-in one plus outcall.toml's `zone_table`).
     pub zones: crate::numbering::ZoneTable,
+    /// outcall.toml's caps for the `why` endpoints (the switches come from `nodes`).
+    pub why: crate::ops::why::WhyEnv,
 }
 
 impl ApiState {
@@ -73,6 +76,10 @@ impl ApiState {
             tokens: auth::TokenCache::default(),
             wake: None,
             zones: crate::numbering::ZoneTable::builtin(),
+            why: crate::ops::why::WhyEnv {
+                default_country: default_country.to_string(),
+                ..Default::default()
+            },
         }
     }
 }
@@ -98,6 +105,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
             get(campaigns::show).put(campaigns::update),
         )
         .route("/campaigns/{name}/start", post(campaigns::start))
+        .route("/campaigns/{name}/why", get(why::campaign))
+        .route("/contacts/{phone}/why", get(why::contact))
         .route("/campaigns/{name}/pause", post(campaigns::pause))
         .route("/campaigns/{name}/resume", post(campaigns::resume))
         .route("/campaigns/{name}/stop", post(campaigns::stop))

@@ -21,7 +21,8 @@ pub struct WhyEnv {
     pub gateways: Vec<GatewayLimits>,
     /// Each node's name and `max_sessions`.
     pub nodes: Vec<(String, u32)>,
-    pub max_concurrent_calls: u32,
+    /// `max_concurrent_calls` of the dialer; None: not known here.
+    pub max_concurrent_calls: Option<u32>,
     pub switches: Vec<SwitchState>,
     /// Country of a phone asked about without `+`.
     pub default_country: String,
@@ -92,12 +93,14 @@ fn caps(env: &WhyEnv, id: i64, dial: &str, lines: u32, open: &[OpenAttempt]) -> 
             binds: false,
         });
     }
-    out.push(CapUse {
-        level: "all calls of a dialer (max_concurrent_calls)".into(),
-        in_use: open.len() as u32,
-        limit: Some(env.max_concurrent_calls),
-        binds: false,
-    });
+    if let Some(max) = env.max_concurrent_calls {
+        out.push(CapUse {
+            level: "all calls of a dialer (max_concurrent_calls)".into(),
+            in_use: open.len() as u32,
+            limit: Some(max),
+            binds: false,
+        });
+    }
     out
 }
 

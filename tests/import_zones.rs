@@ -1,20 +1,35 @@
 //! A contact's zone at import when its row has none: the user's prefix table, the built-in
 //! numbering-plan table, the country's one zone, else the campaign's; the report counts each,
-//! and the campaign's zone groups are what the scheduler plans over.
+//! and the campaign's zone groups are what the scheduler plans over. Then `why` reads those
+//! groups back, on SQLite and (when OUTCALL_TEST_POSTGRES_URL is set) PostgreSQL.
+
+mod db_support;
 
 use chrono::Utc;
 use outcall::campaign::definition::CampaignDef;
 use outcall::import::{import_file, ImportOptions};
 use outcall::numbering::ZoneTable;
+use outcall::ops::why::{self, WhyEnv};
 use outcall::store::Store;
 
 const DEMO: &str = include_str!("../campaigns/demo.toml");
 
 #[tokio::test]
-async fn zones_come_from_the_number_and_the_report_counts_them() {
+async fn zones_come_from_the_number_and_the_report_counts_them_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    let store = Store::connect(&url).await.unwrap();
+    zones_and_why(Store::connect(&url).await.unwrap(), dir).await;
+}
+
+#[tokio::test]
+async fn zones_come_from_the_number_and_the_report_counts_them_postgres() {
+    if let Some(url) = db_support::fresh_postgres_url("z", "zones_and_why").await {
+        let dir = tempfile::tempdir().unwrap();
+        zones_and_why(Store::connect(&url).await.unwrap(), dir).await;
+    }
+}
+
+async fn zones_and_why(store: Store, dir: tempfile::TempDir) {
     let def = CampaignDef::from_toml_str(DEMO, "demo.toml").unwrap();
     let campaign = store.create_campaign(&def, Utc::now()).await.unwrap();
     let csv = "phone,timezone,balance\n\
@@ -70,4 +85,25 @@ async fn zones_come_from_the_number_and_the_report_counts_them() {
         groups.contains(&"Asia/Khandyga,Asia/Srednekolymsk,Asia/Ust-Nera,Asia/Yakutsk".to_string()),
         "{groups:?}"
     );
+    // `why` over these groups a minute later; the demo window is always open.
+    let now = Utc::now() + chrono::Duration::minutes(1);
+    let env = WhyEnv {
+        default_country: "RU".into(),
+        ..WhyEnv::default()
+    };
+    let c = why::campaign(&store, &env, "demo", now).await.unwrap();
+    assert_eq!(c.status, "draft");
+    assert_eq!(c.zones.iter().map(|z| z.pending).sum::<u64>(), 8);
+    assert_eq!(c.callable_now, 8, "{c:?}");
+    assert_eq!(c.last_technical_cause, None);
+    let k = why::contact(&store, &env, "8 383 212-34-56", None, now)
+        .await
+        .unwrap();
+    assert_eq!(k.len(), 1);
+    assert_eq!(
+        (k[0].zone.as_str(), k[0].status.as_str()),
+        ("Asia/Novosibirsk", "pending")
+    );
+    let only = why::contact(&store, &env, "+73832123456", Some("demo"), now).await;
+    assert_eq!(only.unwrap().len(), 1);
 }

@@ -96,7 +96,9 @@ mod tests {
     fn open_only_where_every_zone_is_open() {
         // 09:00-20:00 local. Moscow UTC+3, Yekaterinburg UTC+5, Vladivostok UTC+10.
         let s = hours("09:00-20:00");
-        let cases: &[(&[Tz], (u32, u32), bool, Option<(u32, u32)>)] = &[
+        /// Zones, the instant (UTC h:m), open then, the next opening (None: 06:00 tomorrow).
+        type Case<'a> = (&'a [Tz], (u32, u32), bool, Option<(u32, u32)>);
+        let cases: &[Case] = &[
             // 06:00 UTC: 09:00 Moscow, 11:00 Yekaterinburg: both open.
             (
                 &[Europe::Moscow, Asia::Yekaterinburg],

@@ -104,7 +104,15 @@ mod tests {
     fn sources_in_order() {
         let user = ZoneTable::with_user_csv("prefix,zone\n7916555,Asia/Omsk\n").unwrap();
         let builtin = ZoneTable::builtin();
-        let cases: &[(&ZoneTable, Option<&str>, &str, Option<&str>, ZoneFrom)] = &[
+        /// Table, column value, phone, the zone key wanted (None: the campaign's), its source.
+        type Case<'a> = (
+            &'a ZoneTable,
+            Option<&'a str>,
+            &'a str,
+            Option<&'a str>,
+            ZoneFrom,
+        );
+        let cases: &[Case] = &[
             // The column wins over everything, the user table over the built-in one.
             (&user, Some("Asia/Tokyo"), "+79165551234", Some("Asia/Tokyo"), ZoneFrom::Column),
             (&user, Some(" "), "+79165551234", Some("Asia/Omsk"), ZoneFrom::UserTable),

@@ -1,6 +1,7 @@
 //! End-to-end against the simulator on paused time: a campaign started before its
 //! `schedule.start` waits as `scheduled` and the engine runs it at its start; a `keep_open`
-//! campaign stays running when every contact is final and calls contacts added later.
+//! campaign stays running when every contact is final and calls contacts added later; a contact
+//! whose number spans several zones is called only while the window is open in all of them.
 
 #[path = "engine_support/mod.rs"]
 mod support;
@@ -105,5 +106,44 @@ async fn keep_open_stays_running_and_calls_contacts_added_later() {
         w.store.campaign_status(id).await.unwrap().0,
         CampaignStatus::Running
     );
+    engine.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_contact_of_several_zones_is_called_only_while_all_are_open() {
+    // 06:30 UTC: 15:30 in Yakutsk and Khandyga, 16:30 in Ust-Nera (open), 17:30 in
+    // Srednekolymsk (closed). All four are open together again at 00:00 UTC (09:00 Yakutsk).
+    let t0 = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 6, 30, 0)
+        .unwrap();
+    let overlap = chrono::Utc.with_ymd_and_hms(2026, 11, 24, 0, 0, 0).unwrap();
+    let w = World::at(RULES, None, t0).await;
+    let toml = campaign_toml(
+        "sakha",
+        2,
+        1,
+        "[schedule]\nwindows = [{ days = \"mon-sun\", hours = [\"09:00-17:00\"] }]\n",
+    );
+    let sakha = "Asia/Khandyga,Asia/Srednekolymsk,Asia/Ust-Nera,Asia/Yakutsk";
+    let list = [
+        contact("Yakutsk", "+79001000001", Some("Asia/Yakutsk")),
+        contact("Sakha", "+79001000002", Some(sakha)),
+    ];
+    let id = w.campaign_with(&toml, &list).await;
+    let engine = w.engine("e1", 100).await;
+    w.until("Yakutsk called", Duration::from_secs(20), || async {
+        w.contact(id, "+79001000001").await.status == ContactStatus::Done
+    })
+    .await;
+    let waiting = w.contact(id, "+79001000002").await;
+    assert_eq!(waiting.status, ContactStatus::Pending);
+    assert_eq!(waiting.next_attempt_at, overlap, "deferred to the overlap");
+    assert_eq!(w.sim.stats().originates, 1);
+    w.clock.advance(Duration::from_secs(18 * 3600));
+    w.wait_status(id, CampaignStatus::Completed, Duration::from_secs(30))
+        .await;
+    let cdr = w.store.campaign_attempts(id).await.unwrap();
+    let call = cdr.iter().find(|a| a.phone == "+79001000002").unwrap();
+    assert!(call.started_at >= overlap, "called at {}", call.started_at);
     engine.stop().await;
 }

@@ -1177,3 +1177,63 @@ async fn why_a_campaign_and_a_contact_are_not_dialling() {
     let missing = a.admin(Method::GET, "/campaigns/nope/why", "", b"").await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn uploads_use_the_servers_zone_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let t = tokens::create(
+        &store,
+        &Actor::cli(),
+        "admin",
+        Role::Admin,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut state = ApiState::new(
+        store.clone(),
+        Clock::system(),
+        HttpSettings::default(),
+        "RU",
+    );
+    // As `zone_table = "..."` in outcall.toml gives it: the demo numbers (+7900...) are Omsk's.
+    state.zones =
+        outcall::numbering::ZoneTable::with_user_csv("prefix,zone\n7900,Asia/Omsk\n").unwrap();
+    let app = router(Arc::new(state));
+    let send = |method: Method, path: &str, kind: &str, body: Vec<u8>| {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body))
+            .unwrap();
+        app.clone().oneshot(req)
+    };
+    let created = send(
+        Method::POST,
+        "/campaigns",
+        "application/toml",
+        CAMPAIGN.into(),
+    )
+    .await;
+    assert_eq!(created.unwrap().status(), StatusCode::CREATED);
+    let up = send(
+        Method::POST,
+        "/campaigns/debtors/contacts",
+        "text/csv",
+        CSV.to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(up.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(up.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(report["zones"]["user_table"], 20, "{report}");
+    let c = store.campaign_by_name("debtors").await.unwrap();
+    assert_eq!(store.campaign_zones(c.id).await.unwrap(), ["Asia/Omsk"]);
+}

@@ -204,6 +204,7 @@ str_enum!(ContactStatus { Pending => "pending", Dialing => "dialing", Done => "d
 // After `str_enum!`, which it uses.
 mod webhooks;
 pub use self::webhooks::*;
+pub mod durations;
 pub mod recall;
 
 /// Retry rules of a campaign (DESIGN.md "Retry policy"; seeds/003 give the defaults).
@@ -231,14 +232,11 @@ pub struct RetryPolicy {
     pub pause_after_technical_errors: u32,
     /// Waits by attempt number: the wait after attempt 1, after attempt 2, ...; the last one
     /// repeats. Empty: `recall_interval` after every attempt.
-    #[serde(with = "duration_text::list", skip_serializing_if = "Vec::is_empty")]
+    #[serde(with = "durations::list", skip_serializing_if = "Vec::is_empty")]
     pub intervals: Vec<Duration>,
     /// Waits by disposition name (`busy = "10m"`, `no_answer = "2h"`), beating `intervals`
     /// and `recall_interval` for that disposition. Checked by the campaign definition.
-    #[serde(
-        with = "duration_text::map",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(with = "durations::map", skip_serializing_if = "BTreeMap::is_empty")]
     pub by_disposition: BTreeMap<String, Duration>,
 }
 
@@ -344,42 +342,6 @@ pub mod duration_text {
         match Raw::deserialize(d)? {
             Raw::Secs(s) => Ok(Duration::from_secs(s)),
             Raw::Text(t) => parse(&t).map_err(de::Error::custom),
-        }
-    }
-
-    /// One duration in a list or a map, read and written as above.
-    #[derive(Deserialize, serde::Serialize)]
-    struct Item(#[serde(with = "super::duration_text")] Duration);
-
-    /// A list of durations (`["10m", "2h"]`).
-    pub mod list {
-        use super::*;
-        pub fn serialize<S: Serializer>(v: &[Duration], s: S) -> Result<S::Ok, S::Error> {
-            s.collect_seq(v.iter().map(|d| Item(*d)))
-        }
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
-            Ok(Vec::<Item>::deserialize(d)?
-                .into_iter()
-                .map(|i| i.0)
-                .collect())
-        }
-    }
-
-    /// A map of names to durations (`{ busy = "10m" }`).
-    pub mod map {
-        use super::*;
-        use std::collections::BTreeMap;
-        pub fn serialize<S: Serializer>(
-            v: &BTreeMap<String, Duration>,
-            s: S,
-        ) -> Result<S::Ok, S::Error> {
-            s.collect_map(v.iter().map(|(k, d)| (k, Item(*d))))
-        }
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            d: D,
-        ) -> Result<BTreeMap<String, Duration>, D::Error> {
-            let raw = BTreeMap::<String, Item>::deserialize(d)?;
-            Ok(raw.into_iter().map(|(k, i)| (k, i.0)).collect())
         }
     }
 }

@@ -1,7 +1,7 @@
 # outcall: the commands the README promises. Each works on a fresh machine with only the Rust toolchain.
 CARGO ?= cargo
 
-.PHONY: demo test bench lint sim interop fmt chaos
+.PHONY: demo test bench lint sim interop fmt chaos console-test console-bench
 
 ## Run the demo debtors campaign against the built-in simulator and print its results.
 demo:
@@ -37,3 +37,14 @@ interop:
 
 fmt:
 	$(CARGO) fmt
+
+## The web console in a real browser: Debian's chromium (apt-get install chromium) driven by
+## playwright from PyPI, one scenario against `outcall serve` + `outcall sim`; screenshots to
+## target/console-screenshots/.
+console-test:
+	bash tests/console/run.sh scenario.py
+
+## The console under load (100,000 contacts, 1,000 live calls): the tab's memory and how soon
+## a status change shows. Not in CI.
+console-bench:
+	bash tests/console/run.sh bench.py

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # API conformance: PyPI's schemathesis against `outcall serve` (SQLite store, the simulator as
 # its switch), driven by the server's own /openapi.json with an admin token (except the endless
-# SSE stream /live, which tests/http_live.rs covers). Passes when no
+# SSE streams /live and /live/status, which tests/http_live.rs and tests/http_console.rs cover). Passes when no
 # response is a server error and every response matches the document.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -47,4 +47,5 @@ done
   --max-examples "${SCHEMATHESIS_EXAMPLES:-30}" \
   --seed 1 \
   --exclude-path /live \
+  --exclude-path /live/status \
   "$@"

@@ -191,6 +191,8 @@ async fn hostile_csv_values_never_become_switch_syntax() {
         let names: Vec<&str> = ran.iter().map(|(n, _)| n.as_str()).collect();
         let want = vec![
             "park",
+            // The longest call (max_call_duration), scheduled on the switch at the answer.
+            "sched_hangup",
             "speak",
             "say",
             "playback",
@@ -211,12 +213,12 @@ async fn hostile_csv_values_never_become_switch_syntax() {
                 "{app} {data:?}"
             );
         }
-        let speak = &ran[1].1;
+        let speak = &ran[2].1;
         assert!(
             speak.starts_with("tts_commandline|ru|Здравствуйте, "),
             "{speak}"
         );
-        let rec_arg = &ran[4].1;
+        let rec_arg = &ran[5].1;
         assert_eq!(
             Some(rec_arg.trim_end_matches(" +60")),
             a.recording.as_deref(),
@@ -228,7 +230,7 @@ async fn hostile_csv_values_never_become_switch_syntax() {
     assert!(seen_ivanov);
     let spoken: Vec<&str> = apps
         .values()
-        .filter_map(|r| r.get(1).map(|(_, d)| d.as_str()))
+        .filter_map(|r| r.get(2).map(|(_, d)| d.as_str()))
         .collect();
     for want in [
         "tts_commandline|ru|Здравствуйте, $ {system(touch pwned_by_csv)} $ {uuid} из $ {sofia_profile_name}.",

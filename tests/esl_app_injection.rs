@@ -152,6 +152,26 @@ proptest! {
     }
 
     #[test]
+    fn sched_hangup_cause_is_one_token_or_refused(cause in data(), secs in 1u64..100_000) {
+        if let Ok(call) = app::sched_hangup(secs, &cause) {
+            inert(call.arg());
+            let words = fs::split_blank(call.arg().as_bytes(), 4);
+            prop_assert_eq!(words.len(), 2);
+            prop_assert_eq!(&words[1], cause.as_bytes());
+        }
+    }
+
+    #[test]
+    fn timing_apps_are_numbers(ms in 0u32..1_000_000, hits in 0u32..100) {
+        if let Ok(call) = app::sleep(ms) {
+            prop_assert_eq!(call.arg(), ms.to_string());
+        }
+        if let Ok(call) = app::wait_for_silence(256, hits, hits, ms) {
+            prop_assert!(call.arg().bytes().all(|b| b.is_ascii_digit() || b == b' '));
+        }
+    }
+
+    #[test]
     fn digit_prompt_files_are_single_words(file in data()) {
         let p = DigitsPrompt {
             min: 1, max: 1, tries: 1, timeout_ms: 5000, terminators: "#",

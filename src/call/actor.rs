@@ -18,9 +18,9 @@ use super::job::{Job, NotStarted};
 use super::metrics::{CallEvent, CallStage, LiveKey};
 use super::say_watch::SayWatch;
 use super::switch::{Events, Switch};
-use crate::esl::command::app::{dial_target, gateway_of};
+use crate::esl::command::app::{dial_target, gateway_of, sched_hangup};
 use crate::model::{Disposition, NewAttempt};
-use crate::script::{self, ScriptOutcome};
+use crate::script::{self, Channel as _, ScriptOutcome};
 
 /// A FreeSWITCH node and what the engine keeps beside it.
 pub struct NodeRt {
@@ -66,24 +66,50 @@ pub async fn run_call(env: Arc<CallEnv>, call: CallJob) {
 
 async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
     let job = &call.job;
-    let Some(phone) = job.phone() else {
+    let phones = job.phones();
+    if phones.is_empty() {
         job.give_back(env, NotStarted::Closed("no phone")).await;
         return;
-    };
+    }
+    // `sequential`: the next phone in the same attempt while a call moves on (busy, no
+    // answer, ...); each call placed has its own attempt row and channel.
+    let last = phones.len() - 1;
+    for (i, phone) in phones.iter().enumerate() {
+        let fresh;
+        let uuid = if i == 0 {
+            uuid
+        } else {
+            fresh = uuid::Uuid::new_v4().to_string();
+            tracing::info!(phone = %phone, call_uuid = %fresh, "calling the contact's next phone");
+            &fresh
+        };
+        if !place_one(env, call, uuid, phone, i < last).await {
+            return;
+        }
+    }
+}
+
+/// Places one call to `phone`; true when it moved on and the contact's next phone is called
+/// (`more`: there is one).
+async fn place_one(env: &CallEnv, call: &CallJob, uuid: &str, phone: &str, more: bool) -> bool {
+    let job = &call.job;
     let endpoint = match dial_target(job.dial_pattern(), phone) {
         Ok(e) => e,
         Err(e) => {
             tracing::warn!(phone = %phone, error = %e, "number cannot be dialled");
+            if more {
+                return true;
+            }
             job.give_back(env, NotStarted::Closed("number cannot be dialled"))
                 .await;
-            return;
+            return false;
         }
     };
     if env.orphans.holds(phone) {
         // Its last call was lost with a node whose channel may still be up there.
         tracing::info!(phone = %phone, "number may still be in a call on a lost node; retrying later");
         job.give_back(env, NotStarted::Busy).await;
-        return;
+        return false;
     }
     let attempt = NewAttempt {
         uuid: uuid.to_string(),
@@ -99,7 +125,7 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
                 tracing::info!(phone = %phone, "number already in a call; retrying later");
             }
             job.give_back(env, why).await;
-            return;
+            return false;
         }
     };
     tracing::Span::current().record("attempt", attempt_id);
@@ -123,9 +149,17 @@ async fn place_call(env: &CallEnv, call: &CallJob, uuid: &str) {
         before: job.retry_state(),
     };
     let outcome = CallOutcome::of(placed, &state, script, rang);
+    if more {
+        if let Some(d) = job.finish_to_next_phone(env, &outcome).await {
+            env.metrics
+                .publish(call_event(env, call, phone, CallStage::Ended, Some(d)));
+            return true;
+        }
+    }
     let d = job.finish(env, outcome).await;
     env.metrics
         .publish(call_event(env, call, phone, CallStage::Ended, Some(d)));
+    false
 }
 
 /// A live event about this call.
@@ -192,6 +226,7 @@ async fn drive(
             clock: &env.clock,
             say_watch: &call.node.say_watch,
         };
+        limit_length(&mut channel, job.max_call_duration()).await;
         let (script, settings) = job.script();
         outcome = script::run(script, settings, &vars, &mut channel).await;
         if let Some(e) = &outcome.error {
@@ -200,6 +235,21 @@ async fn drive(
     }
     await_hangup(switch, uuid, &mut events, &mut state, env).await;
     (state, outcome, rang_for)
+}
+
+/// Has the switch hang the answered call up once it has lasted `max` (`sched_hangup`, cause
+/// ALLOTTED_TIMEOUT): a script stuck in a long bridge or a silent line cannot hold a line.
+async fn limit_length(channel: &mut LiveChannel<'_>, max: Duration) {
+    let call = match sched_hangup(max.as_secs().max(1), "ALLOTTED_TIMEOUT") {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "no maximum call duration");
+            return;
+        }
+    };
+    if let Err(e) = channel.execute(&call).await {
+        tracing::warn!(error = %e, "cannot schedule the maximum call duration");
+    }
 }
 
 /// Follows the ringing phase; true once answered and parked (the first application may be

@@ -115,6 +115,42 @@ impl LiveChannel<'_> {
         self.state.cancelled = true;
         let _ = self.switch.hangup(self.uuid, "NORMAL_CLEARING").await;
     }
+
+    /// Drives `work` while following the call's events: Some(its output), or None once a
+    /// CUSTOM event of subclass `watch` about the channel came first; Err(HungUp) when the
+    /// call ended, or was withdrawn (campaign stopped, drain over) and hung up.
+    async fn follow<T>(
+        &mut self,
+        work: impl std::future::Future<Output = T>,
+        watch: Option<&str>,
+    ) -> Result<Option<T>, ChannelError> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                r = &mut work => return Ok(Some(r)),
+                ev = self.events.next() => {
+                    let seen = ev.as_ref().is_some_and(|e| {
+                        e.name() == "CUSTOM" && e.get("Event-Subclass").as_deref() == watch
+                    });
+                    if self.take(ev) {
+                        return Err(ChannelError::HungUp);
+                    }
+                    if seen {
+                        return Ok(None);
+                    }
+                }
+                _ = self.cancel.cancelled(), if !self.state.cancelled => {
+                    self.stop().await;
+                    return Err(ChannelError::HungUp);
+                }
+                _ = self.interrupt.cancelled(), if !self.state.interrupted => {
+                    self.state.interrupted = true;
+                    let _ = self.switch.hangup(self.uuid, "NORMAL_CLEARING").await;
+                    return Err(ChannelError::HungUp);
+                }
+            }
+        }
+    }
 }
 
 fn channel_error(e: SwitchError) -> ChannelError {
@@ -141,32 +177,19 @@ impl Channel for LiveChannel<'_> {
             self.say_watch.started(self.uuid, self.campaign_id, after);
         }
         let switch = self.switch;
-        let uuid = self.uuid;
-        let exec = switch.execute(uuid, call);
-        tokio::pin!(exec);
         let mut end_seq = None;
-        let result = loop {
-            tokio::select! {
-                r = &mut exec => break r.map_err(channel_error).map(|ev| {
-                    end_seq = ev.sequence();
-                    AppResult {
-                        response: ev.get("Application-Response").unwrap_or_default().into_owned(),
-                        vars: ev.variables().into_iter().collect(),
-                    }
-                }),
-                ev = self.events.next() => if self.take(ev) {
-                    break Err(ChannelError::HungUp);
-                },
-                _ = self.cancel.cancelled(), if !self.state.cancelled => {
-                    self.stop().await;
-                    break Err(ChannelError::HungUp);
+        let result = match self.follow(switch.execute(self.uuid, call), None).await {
+            Ok(Some(r)) => r.map_err(channel_error).map(|ev| {
+                end_seq = ev.sequence();
+                AppResult {
+                    response: ev
+                        .get("Application-Response")
+                        .unwrap_or_default()
+                        .into_owned(),
+                    vars: ev.variables().into_iter().collect(),
                 }
-                _ = self.interrupt.cancelled(), if !self.state.interrupted => {
-                    self.state.interrupted = true;
-                    let _ = self.switch.hangup(self.uuid, "NORMAL_CLEARING").await;
-                    break Err(ChannelError::HungUp);
-                }
-            }
+            }),
+            Ok(None) | Err(_) => Err(ChannelError::HungUp),
         };
         if watching {
             self.say_watch.finished(self.uuid, end_seq);
@@ -194,6 +217,18 @@ impl Channel for LiveChannel<'_> {
         webhook::ask(url, &payload, timeout)
             .await
             .map_err(|e| ChannelError::Failed(e.to_string()))
+    }
+
+    async fn wait_custom(
+        &mut self,
+        subclass: &str,
+        timeout: Duration,
+    ) -> Result<bool, ChannelError> {
+        if self.state.ended() || self.state.cancelled || self.state.interrupted {
+            return Err(ChannelError::HungUp);
+        }
+        let until = tokio::time::sleep(self.clock.real(timeout));
+        Ok(self.follow(until, Some(subclass)).await?.is_none())
     }
 }
 
@@ -235,5 +270,6 @@ pub fn call_facts(
         cancelled: state.cancelled,
         interrupted: state.interrupted && !lost,
         script_disposition: script.disposition.filter(|_| !lost),
+        machine: script.machine() && !lost,
     }
 }

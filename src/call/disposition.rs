@@ -32,6 +32,8 @@ pub struct CallFacts {
     pub interrupted: bool,
     /// A `set` node of the script chose the disposition itself.
     pub script_disposition: Option<Disposition>,
+    /// The campaign's answering-machine detection found a machine (`call::amd`).
+    pub machine: bool,
 }
 
 /// The disposition of a finished call.
@@ -52,6 +54,11 @@ pub fn disposition(facts: &CallFacts, min_success_seconds: u32) -> Disposition {
     // cut is not what the callee did with it, answered or not.
     if facts.interrupted {
         return Disposition::Interrupted;
+    }
+    // A machine answered: whatever the script then did (hung up, left a message, went on),
+    // no person was reached, unless a `set` node, an opt-out or a bridge above says otherwise.
+    if facts.machine && (facts.answered || facts.billsec > 0) {
+        return Disposition::Machine;
     }
     if facts.answered || facts.billsec > 0 {
         return if facts.billsec >= min_success_seconds {
@@ -297,6 +304,28 @@ mod tests {
         assert_eq!(disposition(&f, 10), OptedOut);
         f.cancelled = true;
         assert_eq!(disposition(&f, 10), Cancelled, "a stop by hand wins");
+    }
+
+    #[test]
+    fn a_machine_is_machine_unless_the_script_or_a_stop_decided() {
+        let mut f = CallFacts {
+            hangup_cause: "NORMAL_CLEARING".into(),
+            answered: true,
+            billsec: 40,
+            machine: true,
+            ..CallFacts::default()
+        };
+        assert_eq!(disposition(&f, 10), Machine, "a long greeting");
+        f.billsec = 3;
+        assert_eq!(disposition(&f, 10), Machine, "hung up at once: not short");
+        f.script_disposition = Some(Answered);
+        assert_eq!(disposition(&f, 10), Answered, "a `set` node wins");
+        f.script_disposition = None;
+        f.interrupted = true;
+        assert_eq!(disposition(&f, 10), Interrupted);
+        f.interrupted = false;
+        f.cancelled = true;
+        assert_eq!(disposition(&f, 10), Cancelled);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::esl::command::app::uuid_kill_args;
 use crate::esl::command::{originate_args, AppCall};
 
 /// The events the dialer subscribes to.
-pub const EVENTS: [&str; 12] = [
+pub const EVENTS: [&str; 13] = [
     "CHANNEL_CREATE",
     "CHANNEL_ANSWER",
     "CHANNEL_PARK",
@@ -34,8 +34,11 @@ pub const EVENTS: [&str; 12] = [
     "DTMF",
     "BACKGROUND_JOB",
     "HEARTBEAT",
+    // Every word after CUSTOM is a subclass (mod_event_socket's `event` parser).
     "CUSTOM",
     "filestring::fail",
+    // mod_avmd's beep, routed by its Unique-ID to the call (a `voicemail` node waits for it).
+    "avmd::beep",
 ];
 
 /// The liveness probe of a node: `api status` every `interval`; no reply within `timeout`

@@ -176,6 +176,25 @@ impl CallOutcome {
         }
     }
 
+    /// The call_end webhooks of this call, recorded with `result` and the contact's `update`.
+    fn end_hooks(
+        &self,
+        env: &CallEnv,
+        campaign: &CampaignRt,
+        contact: &Subject<'_>,
+        (result, update): (&AttemptResult, &ContactUpdate),
+    ) -> Vec<crate::model::NewDelivery> {
+        let ended = Ended {
+            attempt_id: self.attempt_id,
+            call_uuid: &self.uuid,
+            number: &self.phone,
+            timeline: self.timeline(result.ended_at),
+            result,
+            contact: update,
+        };
+        hook_events::call_end(campaign.receivers(&env.webhooks), contact, &ended)
+    }
+
     /// The call's instants, ended at `ended_at` (ring, IVR and talk seconds in its webhooks).
     fn timeline(&self, ended_at: DateTime<Utc>) -> Timeline {
         Timeline {
@@ -184,6 +203,45 @@ impl CallOutcome {
             bridged_at: self.bridged_at,
             unbridged_at: self.unbridged_at,
             ended_at,
+        }
+    }
+}
+
+/// For a contact with another phone to call in this attempt (`phone_strategy =
+/// "sequential"`): when the call's disposition moves on ([`retry::moves_to_next_phone`]),
+/// records its attempt row (and call_end webhooks, the contact shown still `dialing`) with the
+/// contact kept leased and its retry state untouched, and returns the disposition; `None`
+/// when the call ends the attempt (record it with [`finish_call`]).
+pub async fn finish_to_next_phone(
+    env: &CallEnv,
+    campaign: &CampaignRt,
+    contact: &Subject<'_>,
+    outcome: &CallOutcome,
+) -> Option<Disposition> {
+    let facts = &outcome.facts;
+    let d = disposition(facts, campaign.def.retry.min_success_seconds);
+    if !retry::moves_to_next_phone(d) {
+        return None;
+    }
+    let ended_at = env.clock.now();
+    let cause = normalise_cause(&facts.hangup_cause, facts.sip_code);
+    let result = outcome.result(d, &cause, ended_at);
+    let update = ContactUpdate {
+        status: crate::model::ContactStatus::Dialing,
+        attempts: outcome.before.attempts,
+        technical_streak: outcome.before.technical_streak,
+        next_attempt_at: None,
+    };
+    tracing::info!(disposition = %d, cause = %cause, "call finished; the contact's next phone is called");
+    env.metrics.call_finished(d);
+    let hooks = outcome.end_hooks(env, campaign, contact, (&result, &update));
+    let store = &env.store;
+    let record = || store.finish_call_keep_lease(outcome.attempt_id, &env.owner, &result, &hooks);
+    match store.persist("record a call's result", record).await {
+        Ok(()) => Some(d),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot record the call's result; the next phone is not called");
+            None
         }
     }
 }
@@ -222,15 +280,7 @@ pub async fn finish_call(
             tracing::warn!(error = %e, "cannot add the number to the do-not-call list");
         }
     }
-    let ended = Ended {
-        attempt_id: outcome.attempt_id,
-        call_uuid: &outcome.uuid,
-        number: &outcome.phone,
-        timeline: outcome.timeline(ended_at),
-        result: &result,
-        contact: &update,
-    };
-    let hooks = hook_events::call_end(campaign.receivers(&env.webhooks), contact, &ended);
+    let hooks = outcome.end_hooks(env, campaign, contact, (&result, &update));
     // Never dropped: a failing store is tried again (backoff to 5 s) until it takes the result.
     let record = || store.finish_attempt(outcome.attempt_id, &env.owner, &result, &update, &hooks);
     let recorded = store.persist("record a call's result", record).await;

@@ -9,10 +9,10 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::finish::{finish_call, CallEnv, CallOutcome};
+use super::finish::{finish_call, finish_to_next_phone, CallEnv, CallOutcome};
 use super::hook_events::{self, Receivers, Subject};
 use super::retry::RetryState;
-use crate::campaign::definition::CampaignDef;
+use crate::campaign::definition::{CampaignDef, PhoneStrategy};
 use crate::model::{ClaimedContact, ContactStatus, Disposition, NewAttempt, WebhookUrls};
 use crate::script::{RunSettings, Script};
 use crate::store::caps::SharedCaps;
@@ -127,16 +127,28 @@ impl Job {
         }
     }
 
-    /// The number for this attempt: a contact's phones round robin across attempts.
-    pub fn phone(&self) -> Option<&str> {
+    /// The numbers this attempt calls, in order: `round_robin` one phone per attempt (the
+    /// next on the next attempt); `sequential` every phone from the first, the next one called
+    /// while a call moves on ([`super::retry::moves_to_next_phone`]).
+    pub fn phones(&self) -> Vec<&str> {
         match self {
-            Job::Contact { contact, .. } => {
+            Job::Contact { contact, campaign } => {
                 if contact.phones.is_empty() {
-                    return None;
+                    return Vec::new();
+                }
+                if campaign.def.phone_strategy == PhoneStrategy::Sequential {
+                    return contact.phones.iter().map(String::as_str).collect();
                 }
                 let i = contact.attempts as usize % contact.phones.len();
-                Some(contact.phones[i].as_str())
+                vec![contact.phones[i].as_str()]
             }
+        }
+    }
+
+    /// The longest an answered call may last (the campaign's `max_call_duration`).
+    pub fn max_call_duration(&self) -> Duration {
+        match self {
+            Job::Contact { campaign, .. } => campaign.def.max_call_duration,
         }
     }
 
@@ -266,6 +278,20 @@ impl Job {
                 attempts: contact.attempts,
                 technical_streak: contact.technical_streak,
             },
+        }
+    }
+
+    /// For a contact whose next phone may be called: records a call that moved on and says
+    /// so (its disposition); `None` when the call ends the attempt.
+    pub async fn finish_to_next_phone(
+        &self,
+        env: &CallEnv,
+        outcome: &CallOutcome,
+    ) -> Option<Disposition> {
+        match self {
+            Job::Contact { campaign, .. } => {
+                finish_to_next_phone(env, campaign, &self.subject(), outcome).await
+            }
         }
     }
 

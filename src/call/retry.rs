@@ -44,6 +44,23 @@ pub fn is_never_retried(d: Disposition) -> bool {
     )
 }
 
+/// Whether a `sequential` contact's next phone is called in the same attempt after a call
+/// with this disposition: the callee's line did not give a person (busy, no answer, rejected,
+/// a number that does not exist, a failure, a machine). A technical error does not move on
+/// (the next call would meet the same broken trunk; the technical backoff applies), nor does
+/// anything that reached a person or was ended by outcall.
+pub fn moves_to_next_phone(d: Disposition) -> bool {
+    matches!(
+        d,
+        Disposition::Busy
+            | Disposition::NoAnswer
+            | Disposition::Rejected
+            | Disposition::InvalidNumber
+            | Disposition::Failed
+            | Disposition::Machine
+    )
+}
+
 /// Applies the policy to one finished attempt that ended at `ended_at`.
 pub fn next_step(
     policy: &RetryPolicy,
@@ -280,6 +297,33 @@ mod tests {
         assert_eq!(o.state.attempts, 1);
         let o = next_step(&policy(3), o.state, Technical, t0());
         assert_eq!(o.next_attempt_at, Some(t0() + chrono::Duration::minutes(1)));
+    }
+
+    #[test]
+    fn which_outcomes_move_to_the_next_phone() {
+        let table = [
+            (Busy, true),
+            (NoAnswer, true),
+            (Rejected, true),
+            (InvalidNumber, true),
+            (Failed, true),
+            (Machine, true),
+            (Answered, false),
+            (ShortCall, false),
+            (Transferred, false),
+            (OptedOut, false),
+            (Technical, false),
+            (Cancelled, false),
+            (Interrupted, false),
+        ];
+        assert_eq!(
+            table.len(),
+            Disposition::ALL.len(),
+            "every disposition decided"
+        );
+        for (d, want) in table {
+            assert_eq!(moves_to_next_phone(d), want, "{d}");
+        }
     }
 
     #[test]

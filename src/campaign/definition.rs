@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::schedule::{parse_tz, Schedule, ScheduleSpec};
 use crate::model::{duration_text, Disposition, Limits, RetryPolicy, WebhookUrls};
+use crate::script::amd::Amd;
 use crate::script::{Node, RunSettings, Script};
 
 /// Why a definition was refused; the message names the place.
@@ -67,6 +68,9 @@ struct Spec {
     operator: Option<String>,
     #[serde(with = "duration_text", default = "default_ring")]
     ring_timeout: Duration,
+    #[serde(with = "duration_text", default = "default_max_call")]
+    max_call_duration: Duration,
+    amd: Option<Amd>,
     #[serde(default)]
     schedule: ScheduleSpec,
     #[serde(default)]
@@ -83,6 +87,9 @@ fn yes() -> bool {
 }
 fn default_ring() -> Duration {
     Duration::from_secs(30)
+}
+fn default_max_call() -> Duration {
+    Duration::from_secs(30 * 60)
 }
 
 /// A validated campaign definition.
@@ -105,6 +112,11 @@ pub struct CampaignDef {
     pub operator: Option<String>,
     /// How long an originate rings before it is given up (no answer).
     pub ring_timeout: Duration,
+    /// The longest an answered call may last: the switch hangs it up then (`sched_hangup`,
+    /// cause ALLOTTED_TIMEOUT), a bridge to an operator included.
+    pub max_call_duration: Duration,
+    /// Answering-machine detection before the script's first node (`[amd]`; none: off).
+    pub amd: Option<Amd>,
     pub schedule: Schedule,
     pub limits: Limits,
     pub retry: RetryPolicy,
@@ -145,6 +157,7 @@ impl CampaignDef {
     pub fn run_settings(&self) -> RunSettings {
         RunSettings {
             operator: self.operator.clone(),
+            amd: self.amd.clone(),
             ..RunSettings::default()
         }
     }
@@ -175,6 +188,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
             }
         }
     }
+    check_call_limits(&spec)?;
     let script_vars = spec.script.variables();
     Ok(CampaignDef {
         name: spec.name,
@@ -187,6 +201,8 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
         phone_strategy: spec.phone_strategy,
         operator: spec.operator,
         ring_timeout: spec.ring_timeout,
+        max_call_duration: spec.max_call_duration,
+        amd: spec.amd,
         schedule,
         limits: spec.limits,
         retry: spec.retry,
@@ -239,6 +255,35 @@ fn check_dial(place: &str, dial: &str, needs_number: bool) -> Result<(), String>
         return Err(format!(
             "{place}: `{dial}`: only `{{number}}` may appear in braces"
         ));
+    }
+    Ok(())
+}
+
+/// The call's own bounds: the longest call, and the answering-machine detection's settings
+/// (its voicemail node must exist and be a `voicemail` node).
+fn check_call_limits(spec: &Spec) -> Result<(), String> {
+    let max = spec.max_call_duration;
+    if max < Duration::from_secs(10) || max > Duration::from_secs(24 * 3600) {
+        return Err(format!(
+            "max_call_duration: `{}` (allowed 10s..24h)",
+            duration_text::format(max)
+        ));
+    }
+    let Some(amd) = &spec.amd else {
+        return Ok(());
+    };
+    amd.check("amd")?;
+    if let Some(vm) = &amd.voicemail {
+        match spec.script.nodes.get(vm) {
+            Some(Node::Voicemail(_)) => {}
+            Some(other) => {
+                return Err(format!(
+                    "amd.voicemail: node `{vm}` is a {} node; name a `voicemail` node (it waits for the beep)",
+                    other.kind()
+                ))
+            }
+            None => return Err(format!("amd.voicemail: unknown node `{vm}`")),
+        }
     }
     Ok(())
 }

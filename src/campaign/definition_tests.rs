@@ -23,6 +23,12 @@ fn shipped_examples_load() {
     assert_eq!(d.name, "debtors");
     assert_eq!(d.limits.lines, 3);
     assert_eq!(d.retry.min_success_seconds, 10);
+    assert_eq!(d.max_call_duration, std::time::Duration::from_secs(600));
+    assert!(d.retry.retry_on.contains(&Disposition::Machine));
+    assert_eq!(
+        d.run_settings().amd.map(|a| a.on_machine),
+        Some(crate::script::amd::OnMachine::Hangup)
+    );
     assert_eq!(d.script_vars.keys().collect::<Vec<_>>(), ["BALANCE"]);
     assert!(is_open(
         &d.schedule,
@@ -184,6 +190,50 @@ fn campaign_webhooks_are_http_urls() {
         ("[webhooks]\nsecret = \"x\"", "unknown field"),
     ] {
         let e = load(&with(table)).unwrap_err();
+        assert!(e.contains(says), "{table}: {e}");
+    }
+}
+
+#[test]
+fn amd_and_the_longest_call_are_checked() {
+    let with = |table: &str| DEMO.replacen("[script]", &format!("{table}\n[script]"), 1);
+    let d = load(DEMO).unwrap();
+    assert_eq!(
+        d.max_call_duration,
+        Duration::from_secs(1800),
+        "30 min by default"
+    );
+    assert!(d.amd.is_none() && d.run_settings().amd.is_none());
+    let d = load(&with(
+        "[amd]\non_machine = \"continue\"\ngreeting_ms = 2000",
+    ))
+    .unwrap();
+    let amd = d.run_settings().amd.unwrap();
+    assert_eq!((amd.greeting_ms, amd.initial_silence_ms), (2000, 2500));
+    let vm = "[script.nodes.vm]\ntype = \"voicemail\"\nnext = \"bye\"\n";
+    let text = with("[amd]\non_machine = \"voicemail\"\nvoicemail = \"vm\"")
+        .replace("[script.nodes.bye]", &format!("{vm}[script.nodes.bye]"));
+    assert!(load(&text).is_ok(), "{:?}", load(&text).err());
+    for (table, says) in [
+        ("[amd]\non_machine = \"voicemail\"", "amd.voicemail"),
+        (
+            "[amd]\non_machine = \"voicemail\"\nvoicemail = \"nope\"",
+            "unknown node `nope`",
+        ),
+        (
+            "[amd]\non_machine = \"voicemail\"\nvoicemail = \"greeting\"",
+            "name a `voicemail` node",
+        ),
+        ("[amd]\nmin_word_ms = 0", "amd.min_word_ms"),
+        ("[amd]\non_machine = \"beep\"", "unknown variant"),
+        ("max_call_duration = \"5s\"", "max_call_duration"),
+    ] {
+        let text = if table.starts_with('[') {
+            with(table)
+        } else {
+            DEMO.replacen("[limits]", &format!("{table}\n[limits]"), 1)
+        };
+        let e = load(&text).unwrap_err();
         assert!(e.contains(says), "{table}: {e}");
     }
 }

@@ -41,6 +41,12 @@ pub struct DemoArgs {
     /// Give up after this many real seconds.
     #[arg(long, default_value_t = 120)]
     pub timeout: u64,
+    /// Where the web console listens while the demo runs (a free port when this one is taken).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Keep the web console open after the campaign ends, until Ctrl-C.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[derive(clap::Args)]
@@ -130,7 +136,9 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         state.why = super::why::why_env(config, Vec::new());
         state.metrics = Some(engine.handle().metrics.clone());
         state.wake = Some(engine.handle().wake.clone());
-        eprintln!("outcall serve: HTTP API on http://{addr} (OpenAPI at /openapi.json)");
+        eprintln!(
+            "outcall serve: HTTP API on http://{addr} (OpenAPI at /openapi.json), web console at http://{addr}/"
+        );
         let stop = shutdown.clone();
         tokio::spawn(async move {
             if let Err(e) = crate::http::serve(listener, Arc::new(state), stop).await {
@@ -233,8 +241,13 @@ pub async fn report(args: ReportArgs, config: &Config) -> anyhow::Result<ExitCod
 }
 
 pub async fn demo(args: DemoArgs, _config: &Config) -> anyhow::Result<ExitCode> {
-    let outcome =
-        crate::startup::demo::run(args.time_scale, Duration::from_secs(args.timeout)).await?;
+    let outcome = crate::startup::demo::run(
+        args.time_scale,
+        Duration::from_secs(args.timeout),
+        &args.listen,
+        args.keep,
+    )
+    .await?;
     Ok(if outcome.finished {
         ExitCode::SUCCESS
     } else {

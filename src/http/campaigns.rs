@@ -87,7 +87,7 @@ fn counts<K: ToString>(v: Vec<(K, u64)>) -> BTreeMap<String, u64> {
 
 /// A definition from a request body: JSON (`application/json`, the TOML's structure) or TOML
 /// (anything else: `application/toml`, `text/plain`).
-fn definition(headers: &HeaderMap, body: &Bytes) -> ApiResult<CampaignDef> {
+pub(super) fn definition(headers: &HeaderMap, body: &Bytes) -> ApiResult<CampaignDef> {
     let text = std::str::from_utf8(body)
         .map_err(|_| Problem::bad_request("the definition is not UTF-8 text"))?;
     let json = headers

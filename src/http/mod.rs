@@ -1,18 +1,22 @@
 //! The HTTP API of `outcall serve`: axum routes over the service layer (`ops`, which holds
 //! every rule), bearer tokens checked against one permission table (`model::Role::may`),
 //! errors as RFC 9457 problems, the OpenAPI document at `/openapi.json`. One file per family
-//! of routes; `ApiState` is what every handler shares with the engine.
+//! of routes; `ApiState` is what every handler shares with the engine. The web console
+//! (`console`) is served beside it at `/` and calls these routes like any client.
 
 mod auth;
 mod callbacks;
 mod campaigns;
+mod console;
 mod contacts;
 mod lists;
 mod live;
 mod observe;
 mod openapi;
+mod plan;
 mod problem;
 mod results;
+mod status;
 mod why;
 
 use std::net::SocketAddr;
@@ -126,6 +130,11 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/callbacks/{id}/cancel", post(callbacks::cancel))
         .route("/nodes", get(observe::nodes))
         .route("/live", get(live::live))
+        .route("/live/status", get(status::status))
+        .route("/me", get(plan::me))
+        .route("/campaigns/{name}/plan", get(plan::show))
+        .route("/definitions/check", post(plan::check))
+        .merge(console::router())
         .layer(DefaultBodyLimit::max(state.settings.max_body))
         .merge(uploads)
         .fallback(|| async { Problem::not_found("no such endpoint (see /openapi.json)") })

@@ -78,15 +78,18 @@ pub async fn nodes(
     auth: Authed,
 ) -> ApiResult<Json<Vec<NodeView>>> {
     auth.require(Action::NodesRead)?;
-    Ok(Json(
-        st.nodes
-            .iter()
-            .map(|n| NodeView {
-                name: n.name().to_string(),
-                up: n.is_up(),
-            })
-            .collect(),
-    ))
+    Ok(Json(node_views(&st)))
+}
+
+/// Each switch's health now.
+pub(super) fn node_views(st: &ApiState) -> Vec<NodeView> {
+    st.nodes
+        .iter()
+        .map(|n| NodeView {
+            name: n.name().to_string(),
+            up: n.is_up(),
+        })
+        .collect()
 }
 
 #[utoipa::path(get, path = "/metrics", tag = "health",

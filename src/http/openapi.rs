@@ -5,7 +5,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{callbacks, campaigns, contacts, lists, live, observe, problem, results, why};
+use super::{
+    callbacks, campaigns, contacts, lists, live, observe, plan, problem, results, status, why,
+};
 
 struct Bearer;
 
@@ -87,7 +89,8 @@ impl Modify for Problems {
         results::attempts, results::attempts_csv, results::results, results::results_csv,
         lists::dnc_list, lists::dnc_add, lists::dnc_remove,
         lists::tokens, lists::token_create, lists::token_revoke, lists::audit,
-        live::live,
+        live::live, status::status,
+        plan::me, plan::show, plan::check,
         callbacks::add, callbacks::show, callbacks::list, callbacks::cancel,
     ),
     components(schemas(problem::Problem))

@@ -31,6 +31,17 @@ fn default_limit() -> u32 {
     500
 }
 
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct AttemptParams {
+    /// Records with an id above this (the previous page's `next`).
+    #[serde(default)]
+    pub after: i64,
+    #[serde(default = "default_limit")]
+    pub limit: u32,
+    /// Only this contact's attempts (all of them, on one page).
+    pub contact: Option<i64>,
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptView {
     pub id: i64,
@@ -82,17 +93,30 @@ fn attempt_view(a: AttemptRecord) -> AttemptView {
 }
 
 #[utoipa::path(get, path = "/campaigns/{name}/attempts", tag = "results",
-    params(("name" = String, Path), PageParams),
+    params(("name" = String, Path), AttemptParams),
     responses((status = 200, body = AttemptPage), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 pub async fn attempts(
     State(st): State<Arc<ApiState>>,
     auth: Authed,
     Path(name): Path<String>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<AttemptParams>,
 ) -> ApiResult<Json<AttemptPage>> {
     auth.require(Action::ResultsRead)?;
     let c = st.store.campaign_by_name(&name).await?;
+    if let Some(id) = p.contact {
+        let theirs = st.store.contact(id).await?;
+        if theirs.is_none_or(|x| x.campaign_id != c.id) {
+            return Err(Problem::not_found(format!(
+                "campaign `{name}` has no contact {id}"
+            )));
+        }
+        let rows = st.store.contact_attempts(&[id]).await?;
+        return Ok(Json(AttemptPage {
+            attempts: rows.into_iter().map(attempt_view).collect(),
+            next: None,
+        }));
+    }
     let limit = p.limit.clamp(1, 5000);
     let rows = st.store.attempts_page(c.id, p.after, limit).await?;
     let next = super::next_after(&rows, limit, |a| a.id);

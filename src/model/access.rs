@@ -125,6 +125,47 @@ pub enum Action {
     CallbacksRead,
 }
 
+impl Action {
+    pub const ALL: [Action; 15] = [
+        Action::CampaignRead,
+        Action::CampaignWrite,
+        Action::Control,
+        Action::PauseAll,
+        Action::ContactsRead,
+        Action::ContactsWrite,
+        Action::ResultsRead,
+        Action::DncRead,
+        Action::DncWrite,
+        Action::NodesRead,
+        Action::LiveRead,
+        Action::AuditRead,
+        Action::Tokens,
+        Action::CallbacksWrite,
+        Action::CallbacksRead,
+    ];
+
+    /// The name `GET /me` lists (the console shows a control only when its action is listed).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::CampaignRead => "campaign_read",
+            Action::CampaignWrite => "campaign_write",
+            Action::Control => "control",
+            Action::PauseAll => "pause_all",
+            Action::ContactsRead => "contacts_read",
+            Action::ContactsWrite => "contacts_write",
+            Action::ResultsRead => "results_read",
+            Action::DncRead => "dnc_read",
+            Action::DncWrite => "dnc_write",
+            Action::NodesRead => "nodes_read",
+            Action::LiveRead => "live_read",
+            Action::AuditRead => "audit_read",
+            Action::Tokens => "tokens",
+            Action::CallbacksWrite => "callbacks_write",
+            Action::CallbacksRead => "callbacks_read",
+        }
+    }
+}
+
 /// Who made a change: a token's name and role, or a shell user.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
@@ -180,6 +221,13 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
         }
         assert!("root".parse::<Role>().unwrap_err().contains("unknown role"));
+    }
+
+    #[test]
+    fn every_action_is_listed_once_with_its_own_name() {
+        let names: std::collections::BTreeSet<&str> =
+            Action::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), Action::ALL.len());
     }
 
     #[test]

@@ -103,6 +103,9 @@ pub enum Disposition {
     Answered,
     /// Answered but shorter than `min_success_seconds`.
     ShortCall,
+    /// Answered by an answering machine or voicemail (the campaign's `[amd]` detection);
+    /// retried per policy like a busy line.
+    Machine,
     Busy,
     NoAnswer,
     Rejected,
@@ -123,9 +126,10 @@ pub enum Disposition {
 }
 
 impl Disposition {
-    pub const ALL: [Disposition; 12] = [
+    pub const ALL: [Disposition; 13] = [
         Disposition::Answered,
         Disposition::ShortCall,
+        Disposition::Machine,
         Disposition::Busy,
         Disposition::NoAnswer,
         Disposition::Rejected,
@@ -142,6 +146,7 @@ impl Disposition {
         match self {
             Disposition::Answered => "answered",
             Disposition::ShortCall => "short_call",
+            Disposition::Machine => "machine",
             Disposition::Busy => "busy",
             Disposition::NoAnswer => "no_answer",
             Disposition::Rejected => "rejected",
@@ -250,6 +255,7 @@ impl Default for RetryPolicy {
                 Disposition::NoAnswer,
                 Disposition::ShortCall,
                 Disposition::Failed,
+                Disposition::Machine,
             ],
             min_success_seconds: 10,
             technical_backoff: Duration::from_secs(60),

@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub mod amd;
 pub mod nodes;
 pub mod run;
 pub mod template;
@@ -104,6 +105,9 @@ node_types! {
     Set(set::Set) = "set",
     Webhook(webhook::Webhook) = "webhook",
     Hangup(hangup::Hangup) = "hangup",
+    Pause(pause::Pause) = "pause",
+    Dtmf(dtmf::Dtmf) = "dtmf",
+    Voicemail(voicemail::Voicemail) = "voicemail",
 }
 
 /// A whole script: the start node and the nodes by name.
@@ -199,6 +203,15 @@ impl Script {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Variables from pairs, for tests.
+#[cfg(test)]
+pub(crate) fn test_vars(pairs: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use super::amd::{Amd, OnMachine, Verdict};
 use super::nodes::hangup::Hangup;
 use super::template::{render_with, TemplateError};
 use super::{Node, Script};
@@ -52,6 +53,13 @@ pub trait Channel: Send {
         payload: serde_json::Value,
         timeout_ms: u32,
     ) -> impl Future<Output = Result<Option<String>, ChannelError>> + Send;
+    /// Waits up to `timeout` for a CUSTOM event of `subclass` about this channel (mod_avmd's
+    /// `avmd::beep`); true when it came.
+    fn wait_custom(
+        &mut self,
+        subclass: &str,
+        timeout: std::time::Duration,
+    ) -> impl Future<Output = Result<bool, ChannelError>> + Send;
 }
 
 /// What the script did, for the disposition and the attempt row.
@@ -72,6 +80,17 @@ pub struct ScriptOutcome {
     pub error: Option<String>,
     /// Nodes run, in order.
     pub trace: Vec<String>,
+    /// The answering-machine detection's verdict, when the campaign has `[amd]`.
+    pub amd: Option<Verdict>,
+    /// A `voicemail` node heard the beep (Some(false): it waited in vain).
+    pub beep: Option<bool>,
+}
+
+impl ScriptOutcome {
+    /// The detection found a machine.
+    pub fn machine(&self) -> bool {
+        matches!(self.amd, Some(Verdict::Machine(_)))
+    }
 }
 
 /// What a script runs with besides its nodes: defaults its nodes may override.
@@ -82,6 +101,8 @@ pub struct RunSettings {
     pub tts_voice: String,
     /// The dial string a `bridge` node without `to` uses (the campaign's operator).
     pub operator: Option<String>,
+    /// Answering-machine detection before the first node (the campaign's `[amd]`).
+    pub amd: Option<Amd>,
 }
 
 impl Default for RunSettings {
@@ -90,6 +111,7 @@ impl Default for RunSettings {
             tts_engine: super::nodes::speak::DEFAULT_TTS_ENGINE.into(),
             tts_voice: super::nodes::speak::DEFAULT_TTS_VOICE.into(),
             operator: None,
+            amd: None,
         }
     }
 }
@@ -164,16 +186,22 @@ pub(crate) fn render_dial(
 /// must be one the switch takes as one file (`esl::command::app::check_path`), so a space or a
 /// `+` in the configured part is reported by `campaign check`, not on every call.
 pub(crate) fn check_path_template(place: &str, template: &str) -> Result<(), String> {
+    let sample = sample_of(place, template, "x")?;
+    sw::check_path("path", &sample).map_err(|e| format!("{place}: `{template}`: {e}"))
+}
+
+/// A template with every `{{VAR}}` replaced by `stand_in`: what the configured part makes of a
+/// plain value, for the checks at load.
+pub(crate) fn sample_of(place: &str, template: &str, stand_in: &str) -> Result<String, String> {
     let parsed = super::Template::parse(template).map_err(|e| format!("{place}: {e}"))?;
-    let sample: String = parsed
+    Ok(parsed
         .parts
         .iter()
         .map(|p| match p {
             super::Part::Text(t) => t.as_str(),
-            super::Part::Var { .. } => "x",
+            super::Part::Var { .. } => stand_in,
         })
-        .collect();
-    sw::check_path("path", &sample).map_err(|e| format!("{place}: `{template}`: {e}"))
+        .collect())
 }
 
 /// Runs `script` on `channel` with the contact's variables; hangs up at the end.
@@ -192,6 +220,29 @@ pub async fn run<C: Channel>(
         hangup_cause: Hangup::DEFAULT_CAUSE.to_string(),
     };
     let mut current = Some(script.start.clone());
+    if let Some(amd) = &settings.amd {
+        match super::amd::detect(amd, &mut cx).await {
+            Ok(verdict) => {
+                tracing::info!(verdict = ?verdict, "answering-machine detection");
+                cx.out.amd = Some(verdict);
+                if matches!(verdict, Verdict::Machine(_)) {
+                    current = match amd.on_machine {
+                        OnMachine::Hangup => None,
+                        OnMachine::Voicemail => amd.voicemail.clone(),
+                        OnMachine::Continue => current,
+                    };
+                }
+            }
+            Err(StepError::HungUp) => {
+                cx.out.callee_hung_up = true;
+                return out;
+            }
+            Err(StepError::Script(e)) => {
+                cx.out.error = Some(format!("answering-machine detection: {e}"));
+                current = None;
+            }
+        }
+    }
     while let Some(name) = current.take() {
         if cx.out.trace.len() >= MAX_STEPS {
             cx.out.error = Some(format!("script ran {MAX_STEPS} steps without ending"));

@@ -15,6 +15,7 @@ struct Fake {
     hangups: Vec<String>,
     webhook_answer: Option<String>,
     hung_up: bool,
+    beep: bool,
 }
 
 impl Fake {
@@ -54,7 +55,19 @@ impl Channel for Fake {
         self.calls.push(("webhook".into(), url.into()));
         Ok(self.webhook_answer.clone())
     }
+    async fn wait_custom(
+        &mut self,
+        subclass: &str,
+        timeout: std::time::Duration,
+    ) -> Result<bool, ChannelError> {
+        self.calls
+            .push(("wait".into(), format!("{subclass} {}", timeout.as_secs())));
+        Ok(self.beep)
+    }
 }
+
+#[path = "run_tests_reach.rs"]
+mod reach;
 
 fn s(v: &str) -> Option<String> {
     Some(v.to_string())
@@ -138,10 +151,23 @@ async fn listened_and_timed_out_ends_with_goodbye() {
             "tts_commandline|ru|Нажмите 1 для связи с оператором".into()
         )
     );
-    assert_eq!(ch.calls[2].0, "play_and_get_digits");
+    // Two tries of a spoken prompt: said before each, digits collected one try at a time.
+    let apps: Vec<&str> = ch.calls.iter().map(|c| c.0.as_str()).collect();
+    assert_eq!(
+        apps,
+        [
+            "speak",
+            "speak",
+            "play_and_get_digits",
+            "speak",
+            "play_and_get_digits",
+            "speak"
+        ]
+    );
+    assert_eq!(ch.calls[3], ch.calls[1], "the prompt is said again");
     assert_eq!(
         ch.calls[2].1,
-        "1 1 2 5000 # silence_stream://250 silence_stream://250 outcall_digits ^(1|9)$"
+        "1 1 1 5000 # silence_stream://250 silence_stream://250 outcall_digits ^(1|9)$"
     );
     assert_eq!(ch.hangups, vec!["NORMAL_CLEARING"]);
     assert!(!out.bridged && !out.opted_out && out.error.is_none());

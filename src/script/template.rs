@@ -212,12 +212,7 @@ fn single_line(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
+    use crate::script::test_vars as vars;
 
     #[test]
     fn renders_vars_and_filters() {

@@ -3,6 +3,7 @@
 //! then CHANNEL_EXECUTE_COMPLETE with its response and result variables, as PROTOCOL.md §12
 //! records them. While the originate still owns the channel, [`nomedia`] decides instead.
 
+pub mod amd;
 mod nomedia;
 
 use super::leg::{origin, Actor, Exec, Wake};
@@ -97,6 +98,10 @@ const KNOWN: &[&str] = &[
     "stop_dtmf",
     "displace_session",
     "send_dtmf",
+    "sched_hangup",
+    "wait_for_silence",
+    "avmd_start",
+    "avmd_stop",
 ];
 
 /// Fires CHANNEL_EXECUTE_COMPLETE.
@@ -195,6 +200,22 @@ async fn dispatch(a: &mut Actor, app: &str, arg: &str, app_uuid: &str) -> Option
             a.wait(None, false).await;
             none()
         }
+        "wait_for_silence" => {
+            Box::pin(amd::wait_for_silence(a, arg)).await;
+            none()
+        }
+        "avmd_start" => {
+            amd::avmd_start(a);
+            none()
+        }
+        "avmd_stop" => {
+            amd::avmd_stop(a);
+            none()
+        }
+        "sched_hangup" => {
+            sched_hangup(a, arg);
+            none()
+        }
         "hangup" => {
             let cause = if arg.trim().is_empty() {
                 "NORMAL_CLEARING"
@@ -216,6 +237,26 @@ async fn dispatch(a: &mut Actor, app: &str, arg: &str, app_uuid: &str) -> Option
         }
         _ => none(), // log, info, event, dtmf detection, displace, send_dtmf: no effect on the call
     }
+}
+
+/// `sched_hangup [+]<time> [<cause>]`: `+N` is N seconds from now, a bare number an epoch
+/// time; the switch hangs the channel up then (the cause defaults to ALLOTTED_TIMEOUT).
+fn sched_hangup(a: &mut Actor, arg: &str) {
+    let mut words = arg.split_whitespace();
+    let Some(when) = words.next() else {
+        return;
+    };
+    let cause = words
+        .next()
+        .map_or("ALLOTTED_TIMEOUT", super::causes::canonical);
+    let secs = match when.strip_prefix('+') {
+        Some(rel) => rel.parse::<f64>().unwrap_or(0.0),
+        None => {
+            let epoch: i64 = when.parse().unwrap_or(0);
+            (epoch * 1_000_000 - a.now()) as f64 / 1e6
+        }
+    };
+    a.sched_hangup(secs.max(0.0), cause);
 }
 
 fn pre_answer(a: &mut Actor) {

@@ -234,6 +234,11 @@ pub struct Actor {
     pub socket_closed: bool,
     /// This leg fires CHANNEL_BRIDGE/UNBRIDGE (the bridging side).
     pub a_side: bool,
+    /// mod_avmd's session (`avmd_start`) and when it will hear the machine's beep.
+    pub avmd: Option<crate::sim::apps::amd::Avmd>,
+    pub avmd_beep_at: Option<Instant>,
+    /// `sched_hangup`: when the switch hangs the channel up, and the cause.
+    pub sched_hangup_at: Option<(Instant, &'static str)>,
 }
 
 impl Actor {
@@ -263,6 +268,9 @@ impl Actor {
             holding: None,
             socket_closed: false,
             a_side: false,
+            avmd: None,
+            avmd_beep_at: None,
+            sched_hangup_at: None,
         }
     }
 

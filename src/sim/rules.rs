@@ -11,7 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::Deserialize;
 
 mod outcome;
-pub use self::outcome::{DtmfOn, Kind, Outcome};
+pub use self::outcome::{DtmfOn, Kind, Outcome, BEEP_LEN};
 
 /// Errors reading a rules file.
 #[derive(Debug, thiserror::Error)]
@@ -225,9 +225,14 @@ fn build_rule(index: usize, r: RuleDef) -> Result<Rule, RulesError> {
             return Err(err("keys: `at` must be non-negative seconds".into()));
         }
         let bad = |x: f64| x.is_nan() || x < 0.0;
-        if bad(o.ring) || o.hangup_after.is_some_and(bad) || bad(o.park_delay) {
+        let voice = [o.initial_silence, o.greeting];
+        if bad(o.ring)
+            || o.hangup_after.is_some_and(bad)
+            || bad(o.park_delay)
+            || voice.into_iter().flatten().any(bad)
+        {
             return Err(err(
-                "ring, hangup_after and park_delay must be non-negative seconds".into(),
+                "ring, hangup_after, park_delay, initial_silence and greeting must be non-negative seconds".into(),
             ));
         }
     }

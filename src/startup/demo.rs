@@ -3,7 +3,8 @@
 //! (`campaigns/demo.toml`) and its contacts (`campaigns/demo-debtors.csv`, imported like any
 //! CSV) run with the engine's clock and the simulator sped up by the same time scale; progress
 //! lines show live counts from the engine and the store, and the results table is read back from
-//! the store at the end. Nothing is invented: every figure is what the run recorded.
+//! the store at the end. Nothing is invented: every figure is what the run recorded. The web
+//! console (`startup::console`) is served while it runs, with its URL and an admin token printed.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -61,8 +62,14 @@ fn demo_file(name: &str) -> Result<PathBuf, DemoError> {
     Err(DemoError::Missing(local.display().to_string()))
 }
 
-/// Runs the demo and prints progress and results to stdout.
-pub async fn run(time_scale: f64, limit: Duration) -> Result<DemoOutcome, DemoError> {
+/// Runs the demo and prints progress and results to stdout; the web console is served on
+/// `listen` while it runs (and after it, until Ctrl-C, with `keep`).
+pub async fn run(
+    time_scale: f64,
+    limit: Duration,
+    listen: &str,
+    keep: bool,
+) -> Result<DemoOutcome, DemoError> {
     let rules_path = demo_file("demo-rules.toml")?;
     let def = CampaignDef::from_file(&demo_file("demo.toml")?).map_err(setup("demo.toml"))?;
     let csv = demo_file("demo-debtors.csv")?;
@@ -72,7 +79,8 @@ pub async fn run(time_scale: f64, limit: Duration) -> Result<DemoOutcome, DemoEr
         Utc::now().timestamp_millis()
     ));
     std::fs::create_dir_all(&dir).map_err(setup("temporary directory"))?;
-    let result = run_in(&dir, time_scale, limit, &rules_path, def, &csv).await;
+    let console = (listen, keep);
+    let result = run_in(&dir, time_scale, limit, &rules_path, def, &csv, console).await;
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -84,6 +92,7 @@ async fn run_in(
     rules_path: &Path,
     def: CampaignDef,
     csv: &Path,
+    (listen, keep): (&str, bool),
 ) -> Result<DemoOutcome, DemoError> {
     let url = format!("sqlite://{}", dir.join("demo.db").display());
     let store = Store::connect(&url).await.map_err(setup("database"))?;
@@ -140,6 +149,11 @@ async fn run_in(
     };
     let engine = Engine::new(store.clone(), vec![node], clock.clone(), opts);
     let handle = engine.handle();
+    let nodes: Vec<std::sync::Arc<dyn crate::call::switch::Switch>> = vec![switch.clone()];
+    let console = super::console::start(&store, &clock, nodes, handle.metrics.clone(), listen)
+        .await
+        .map_err(DemoError::Setup)?;
+    println!("web console: {}  token: {}", console.url, console.token);
     let stop = shutdown.clone();
     let task = tokio::spawn(async move { engine.run(stop, Duration::from_secs(5)).await });
     let started = tokio::time::Instant::now();
@@ -180,6 +194,7 @@ async fn run_in(
             limit.as_secs()
         );
     }
+    console.close(keep).await;
     Ok(DemoOutcome {
         finished,
         status,

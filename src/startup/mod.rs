@@ -2,6 +2,7 @@
 //! delivery worker (`webhooks`) and the demo run (`demo`: a temporary store, the simulator
 //! in-process, a campaign, a report).
 
+pub mod console;
 pub mod demo;
 pub mod nodes;
 pub mod webhooks;

@@ -15,6 +15,28 @@ use crate::model::{
 };
 use crate::model::{ContactStatus, Disposition};
 
+/// Writes a finished call's result into its attempt row, inside the caller's transaction.
+macro_rules! close_attempt {
+    ($tx:ident, $r:expr, $tags:expr, $attempt_id:expr) => {
+        sqlx::query(
+            "UPDATE attempts SET answered_at = $1, ended_at = $2, hangup_cause = $3, sip_code = $4, \
+             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9 WHERE id = $10",
+        )
+        .bind($r.answered_at.map(ms))
+        .bind(ms($r.ended_at))
+        .bind(&$r.hangup_cause)
+        .bind($r.sip_code.map(i64::from))
+        .bind($r.disposition.as_str())
+        .bind(i64::from($r.billsec))
+        .bind(&$r.digits)
+        .bind(&$r.recording)
+        .bind(&$tags)
+        .bind($attempt_id)
+        .execute(&mut *$tx)
+        .await?;
+    };
+}
+
 #[derive(sqlx::FromRow)]
 struct OpenRow {
     id: i64,
@@ -208,8 +230,6 @@ impl Store {
              lease_owner = NULL, lease_until = NULL, updated_at = $6 \
              WHERE id = (SELECT contact_id FROM attempts WHERE id = $7 AND ended_at IS NULL) \
              AND lease_owner = $8 AND status = 'dialing' RETURNING id, campaign_id";
-        let attempt = "UPDATE attempts SET answered_at = $1, ended_at = $2, hangup_cause = $3, sip_code = $4, \
-             disposition = $5, billsec = $6, digits = $7, recording = $8, tags = $9 WHERE id = $10";
         let streak = "UPDATE campaigns SET technical_streak = CASE $1 WHEN 'count' \
              THEN technical_streak + 1 WHEN 'keep' THEN technical_streak ELSE 0 END \
              WHERE id = $2 RETURNING technical_streak";
@@ -225,11 +245,7 @@ impl Store {
                 drop(tx);
                 return Err(self.why_not_finished(attempt_id).await);
             };
-            sqlx::query(attempt)
-                .bind(r.answered_at.map(ms)).bind(ms(r.ended_at)).bind(&r.hangup_cause)
-                .bind(r.sip_code.map(i64::from)).bind(r.disposition.as_str()).bind(i64::from(r.billsec))
-                .bind(&r.digits).bind(&r.recording).bind(&tags).bind(attempt_id)
-                .execute(&mut *tx).await?;
+            close_attempt!(tx, r, tags, attempt_id);
             let (streak,): (i64,) = sqlx::query_as(streak)
                 .bind(r.campaign_streak.as_str()).bind(campaign_id).fetch_one(&mut *tx).await?;
             enqueue_in!(tx, outbox, attempt_id, ms(r.ended_at));
@@ -237,6 +253,37 @@ impl Store {
             FinishOutcome { contact_id, campaign_id, campaign_technical_streak: streak.max(0) as u32 }
         });
         Ok(outcome)
+    }
+
+    /// Closes an attempt row while its contact stays leased and dialing: one phone of a
+    /// `sequential` contact did not answer and the next one is called in the same attempt.
+    /// Fenced like [`Store::finish_attempt`]; the contact's retry state is left as it is.
+    pub async fn finish_call_keep_lease(
+        &self,
+        attempt_id: i64,
+        owner: &str,
+        r: &AttemptResult,
+        outbox: &[NewDelivery],
+    ) -> Result<()> {
+        let fence =
+            "UPDATE contacts SET last_disposition = $1, last_attempt_at = $2, updated_at = $2 \
+             WHERE id = (SELECT contact_id FROM attempts WHERE id = $3 AND ended_at IS NULL) \
+             AND lease_owner = $4 AND status = 'dialing' RETURNING id";
+        let tags = serde_json::to_string(&r.tags).unwrap_or_else(|_| "[]".into());
+        with_pool!(self, p => {
+            let mut tx = p.begin_write().await?;
+            let id: Option<(i64,)> = sqlx::query_as(fence)
+                .bind(r.disposition.as_str()).bind(ms(r.ended_at)).bind(attempt_id).bind(owner)
+                .fetch_optional(&mut *tx).await?;
+            if id.is_none() {
+                drop(tx);
+                return Err(self.why_not_finished(attempt_id).await);
+            }
+            close_attempt!(tx, r, tags, attempt_id);
+            enqueue_in!(tx, outbox, attempt_id, ms(r.ended_at));
+            tx.commit().await?;
+        });
+        Ok(())
     }
 
     async fn why_not_finished(&self, attempt_id: i64) -> StoreError {

@@ -14,6 +14,10 @@
 
 use super::{line_safe, token, CommandError, Result};
 
+#[path = "app_plain.rs"]
+mod plain;
+pub use self::plain::{bare, hangup, sched_hangup, send_dtmf, sleep, wait_for_silence};
+
 /// An application with its argument, made only by the builders here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AppCall {
@@ -171,23 +175,6 @@ pub fn speak(engine: &str, voice: &str, text: &str) -> Result<AppCall> {
         return Err(CommandError::Empty { what: "speak text" });
     }
     Ok(call("speak", format!("{engine}|{voice}|{text}")))
-}
-
-/// `send_dtmf <keys>`: DTMF sent to the far end (an extension, once a PBX has answered). Only
-/// DTMF keys (0-9, *, #, A-D), at most 32.
-pub fn send_dtmf(keys: &str) -> Result<AppCall> {
-    let ok = !keys.is_empty()
-        && keys.len() <= 32
-        && keys
-            .chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | 'A'..='D'));
-    if !ok {
-        return Err(CommandError::BadValue {
-            name: "send_dtmf keys".into(),
-            reason: "may hold only 0-9 * # A-D (at most 32)",
-        });
-    }
-    Ok(call("send_dtmf", keys.to_string()))
 }
 
 /// `playback <file>`.
@@ -377,18 +364,6 @@ pub fn record_session(path: &str, max_secs: Option<u32>) -> Result<AppCall> {
 pub fn set(name: &str, value: &str) -> Result<AppCall> {
     token("variable name", name)?;
     Ok(call("set", format!("{name}={}", spoken(value))))
-}
-
-/// `hangup <cause>`.
-pub fn hangup(cause: &str) -> Result<AppCall> {
-    token("hangup cause", cause)?;
-    Ok(call("hangup", cause.to_string()))
-}
-
-/// `answer`, `park`, or another application that takes no argument.
-pub fn bare(app: &'static str) -> Result<AppCall> {
-    token("application", app)?;
-    Ok(call(app, String::new()))
 }
 
 /// The endpoint of an originate: `pattern` (operator configuration such as

@@ -1,7 +1,9 @@
 //! `menu`: a prompt, then digits (play_and_get_digits): `digits` maps an entry to a node;
 //! `on_timeout` when nothing was pressed in any try, `on_invalid` when the last entry was not a
 //! choice. A spoken prompt is said with `speak` first and the digits are collected over a short
-//! silence, so the text never has to fit in one play_and_get_digits argument.
+//! silence, so the text never has to fit in one play_and_get_digits argument; with `tries` above
+//! one the prompt is said again before each try (and a spoken `invalid` after each failed one),
+//! as play_and_get_digits replays a file prompt and its invalid file.
 
 use std::collections::BTreeMap;
 use std::collections::HashMap;
@@ -100,36 +102,80 @@ fn is_dtmf(d: &str) -> bool {
             .all(|c| c.is_ascii_digit() || c == '*' || c == '#')
 }
 
+/// What one collection came to.
+enum Entry {
+    Choice(String),
+    Invalid(String),
+    Nothing,
+}
+
 impl Menu {
     pub(crate) async fn run<C: Channel>(
         &self,
         cx: &mut Cx<'_, C>,
     ) -> Result<Option<String>, StepError> {
-        if let Some(text) = &self.prompt.text {
-            let s = &cx.settings;
-            let call = sw::speak(&s.tts_engine, &s.tts_voice, &render_text(text, cx.vars)?)?;
-            cx.ch.execute(&call).await?;
-        }
-        let res = cx.ch.execute(&self.collect(cx.vars)?).await?;
-        let entered = res.vars.get(DIGITS_VAR).filter(|d| !d.is_empty());
-        if let Some(digits) = entered {
-            cx.out.digits = Some(digits.clone());
-            if let Some(target) = self.digits.get(digits) {
-                return Ok(Some(target.clone()));
+        let spoken = self.prompt.text.is_some() || self.invalid_text().is_some();
+        // A file prompt is replayed by play_and_get_digits itself on each try; a spoken one is
+        // said again here before each try, and a spoken `invalid` after each failed one.
+        let (rounds, per_round) = if spoken {
+            (self.tries.max(1), 1)
+        } else {
+            (1, self.tries.max(1))
+        };
+        let mut last = Entry::Nothing;
+        for _ in 0..rounds {
+            if let Some(text) = &self.prompt.text {
+                let s = &cx.settings;
+                let call = sw::speak(&s.tts_engine, &s.tts_voice, &render_text(text, cx.vars)?)?;
+                cx.ch.execute(&call).await?;
             }
-            return Ok(self.on_invalid.clone().or_else(|| self.on_timeout.clone()));
+            let res = cx.ch.execute(&self.collect(cx.vars, per_round)?).await?;
+            last = self.entry(&res.vars);
+            match &last {
+                Entry::Choice(target) => {
+                    cx.out.digits = res.vars.get(DIGITS_VAR).cloned();
+                    return Ok(Some(target.clone()));
+                }
+                Entry::Invalid(d) if !d.is_empty() => cx.out.digits = Some(d.clone()),
+                _ => {}
+            }
+            if let Some(text) = self.invalid_text() {
+                let s = &cx.settings;
+                let call = sw::speak(&s.tts_engine, &s.tts_voice, &render_text(text, cx.vars)?)?;
+                cx.ch.execute(&call).await?;
+            }
+        }
+        Ok(match last {
+            Entry::Invalid(_) => self.on_invalid.clone().or_else(|| self.on_timeout.clone()),
+            _ => self.on_timeout.clone(),
+        })
+    }
+
+    fn invalid_text(&self) -> Option<&str> {
+        self.invalid.as_ref().and_then(|p| p.text.as_deref())
+    }
+
+    /// Reads play_and_get_digits' result: the entry in `outcall_digits` (a choice, or not one),
+    /// or `outcall_digits_invalid` (set when the entry failed the regex).
+    fn entry(&self, vars: &HashMap<String, String>) -> Entry {
+        if let Some(digits) = vars.get(DIGITS_VAR).filter(|d| !d.is_empty()) {
+            return match self.digits.get(digits) {
+                Some(target) => Entry::Choice(target.clone()),
+                None => Entry::Invalid(digits.clone()),
+            };
         }
         let invalid_var = format!("{DIGITS_VAR}_invalid");
-        if res.vars.get(&invalid_var).is_some_and(|v| !v.is_empty()) {
-            return Ok(self.on_invalid.clone().or_else(|| self.on_timeout.clone()));
+        match vars.get(&invalid_var).filter(|v| !v.is_empty()) {
+            Some(v) => Entry::Invalid(v.clone()),
+            None => Entry::Nothing,
         }
-        Ok(self.on_timeout.clone())
     }
 
     /// The play_and_get_digits application of this menu.
     pub fn collect(
         &self,
         vars: &HashMap<String, String>,
+        tries: u32,
     ) -> Result<crate::esl::command::AppCall, StepError> {
         let lens = self.digits.keys().map(|d| d.chars().count());
         let min = lens.clone().min().unwrap_or(1).max(1);
@@ -146,7 +192,7 @@ impl Menu {
         let call = sw::play_and_get_digits(&DigitsPrompt {
             min: u32::try_from(min).unwrap_or(1),
             max: u32::try_from(max).unwrap_or(1),
-            tries: self.tries.max(1),
+            tries: tries.max(1),
             timeout_ms: u32::try_from(self.timeout.as_millis()).unwrap_or(u32::MAX),
             terminators,
             file: &file,

@@ -2,13 +2,16 @@
 //! on a live call (`run`). The list of types is `node_types!` in `script/mod.rs`.
 
 pub mod bridge;
+pub mod dtmf;
 pub mod hangup;
 pub mod menu;
+pub mod pause;
 pub mod play;
 pub mod record;
 pub mod say;
 pub mod set;
 pub mod speak;
+pub mod voicemail;
 pub mod webhook;
 
 use std::time::Duration;

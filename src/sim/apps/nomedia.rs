@@ -25,6 +25,8 @@ fn supports_nomedia(app: &str) -> bool {
             | "log"
             | "info"
             | "event"
+            | "send_dtmf"
+            | "sched_hangup"
     )
 }
 
@@ -49,7 +51,7 @@ pub fn dispatch(a: &mut Actor, app: &str, arg: &str) -> Option<String> {
         // switch_channel_answer / pre_answer do nothing on an outbound channel.
         "answer" | "pre_answer" | "ring_ready" => none(),
         // The TTS loop and the sleep loop end on !switch_channel_ready: done in 0 ms.
-        "speak" | "sleep" | "echo" => {
+        "speak" | "sleep" | "echo" | "wait_for_silence" => {
             tracing::debug!(uuid = %a.uuid, app, arg, "no media yet: returns at once");
             none()
         }

@@ -71,6 +71,8 @@ impl Actor {
                 self.callee_hangup_at,
                 self.dtmf_at,
                 self.keys_at.front().map(|k| k.0),
+                self.avmd_beep_at,
+                self.sched_hangup_at.map(|s| s.0),
             ]
             .into_iter()
             .flatten()
@@ -122,8 +124,21 @@ impl Actor {
         }
     }
 
+    /// `sched_hangup`: the switch hangs the channel up `secs` (simulated) from now.
+    pub fn sched_hangup(&mut self, secs: f64, cause: &'static str) {
+        self.sched_hangup_at = Some((self.deadline(secs), cause));
+    }
+
     fn on_timer(&mut self) {
         let now = Instant::now();
+        if self.avmd_beep_at.is_some_and(|t| t <= now) {
+            crate::sim::apps::amd::beep_heard(self);
+        }
+        if let Some((at, cause)) = self.sched_hangup_at.filter(|s| s.0 <= now) {
+            tracing::info!(uuid = %self.uuid, cause, at = ?at, "scheduled hangup");
+            self.sched_hangup_at = None;
+            self.begin_hangup(cause);
+        }
         if self.callee_hangup_at.is_some_and(|t| t <= now) {
             self.callee_hangup_at = None;
             self.begin_hangup("NORMAL_CLEARING");

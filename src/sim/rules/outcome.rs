@@ -9,7 +9,12 @@ use serde::Deserialize;
 pub enum Kind {
     /// Rings, answers; stays up until `hangup_after` or until hung up.
     Answer,
-    /// Answers and plays a greeting like an answering machine; hangs up after `hangup_after`.
+    /// A person: answers, says a short "hello" (`greeting`, default 0.8 s, after
+    /// `initial_silence`, default 0.4 s), then is quiet; like `answer`.
+    Human,
+    /// Answers and plays a greeting like an answering machine (`greeting`, default 6 s, after
+    /// `initial_silence`, default 0.4 s), then a 0.5 s beep half a second later; hangs up after
+    /// `hangup_after` (default 20 s).
     Machine,
     /// SIP 486 after ringing: USER_BUSY.
     Busy,
@@ -86,6 +91,10 @@ pub struct Outcome {
     /// loop polls every 20 ms.
     #[serde(default = "default_park_delay")]
     pub park_delay: f64,
+    /// Seconds of silence after the answer before the callee speaks.
+    pub initial_silence: Option<f64>,
+    /// Seconds the callee speaks (a person's "hello", a machine's greeting).
+    pub greeting: Option<f64>,
     /// Weight within a `mix`.
     #[serde(default = "default_weight")]
     pub weight: u32,
@@ -121,16 +130,43 @@ impl Default for Outcome {
             dtmf_after: 1.0,
             keys: Vec::new(),
             park_delay: default_park_delay(),
+            initial_silence: None,
+            greeting: None,
             weight: 1,
         }
     }
 }
 
+/// Where a machine's beep starts after its greeting ends, and how long it lasts (seconds).
+pub const BEEP_GAP: f64 = 0.5;
+pub const BEEP_LEN: f64 = 0.5;
+
 impl Outcome {
+    /// When the callee's audio is voice (or a tone), in seconds after the answer: the greeting
+    /// and, on a machine, the beep. Silence anywhere else.
+    pub fn voiced_at(&self, t: f64) -> bool {
+        let machine = self.result == Kind::Machine;
+        let start = self.initial_silence.unwrap_or(0.4);
+        let len = self.greeting.unwrap_or(if machine { 6.0 } else { 0.8 });
+        if (start..start + len).contains(&t) {
+            return true;
+        }
+        machine
+            && self
+                .beep_at()
+                .is_some_and(|b| (b..b + BEEP_LEN).contains(&t))
+    }
+
+    /// When a machine's beep starts (seconds after the answer).
+    pub fn beep_at(&self) -> Option<f64> {
+        (self.result == Kind::Machine)
+            .then(|| self.initial_silence.unwrap_or(0.4) + self.greeting.unwrap_or(6.0) + BEEP_GAP)
+    }
+
     /// The hangup cause of a failing outcome (None when it answers or rings forever).
     pub fn failure_cause(&self) -> Option<&str> {
         Some(match self.result {
-            Kind::Answer | Kind::Machine | Kind::NoAnswer => return None,
+            Kind::Answer | Kind::Human | Kind::Machine | Kind::NoAnswer => return None,
             Kind::Busy => "USER_BUSY",
             Kind::NoUserResponse => "NO_USER_RESPONSE",
             Kind::Rejected => "CALL_REJECTED",

@@ -1,0 +1,347 @@
+//! What the web console needs from the API, driven through the router in-process: the page and
+//! its assets at `/` (language from Accept-Language), `GET /me`, a campaign's plan (week grid,
+//! script graph), `POST /definitions/check` with `campaign check`'s messages, one contact's
+//! attempts, and the `/live/status` stream (readable by every campaign reader, a status change
+//! shown at once; switch health only for roles that may read it).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use futures::StreamExt;
+use outcall::clock::Clock;
+use outcall::config::HttpSettings;
+use outcall::http::{router, ApiState};
+use outcall::model::{Actor, Role};
+use outcall::ops::{campaigns, tokens};
+use outcall::store::Store;
+use tower::ServiceExt;
+
+const CAMPAIGN: &str = include_str!("../campaigns/debtors.toml");
+
+struct Api {
+    _dir: tempfile::TempDir,
+    store: Store,
+    app: axum::Router,
+    tokens: Vec<(Role, String)>,
+}
+
+async fn api() -> Api {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let mut list = Vec::new();
+    for role in Role::ALL {
+        let t = tokens::create(
+            &store,
+            &Actor::cli(),
+            role.as_str(),
+            role,
+            Clock::system().now(),
+        )
+        .await
+        .unwrap();
+        list.push((role, t));
+    }
+    let def = campaigns::check_text(CAMPAIGN, "debtors.toml").unwrap();
+    campaigns::create(&store, &Actor::cli(), &def, Clock::system().now())
+        .await
+        .unwrap();
+    let state = ApiState::new(
+        store.clone(),
+        Clock::system(),
+        HttpSettings::default(),
+        "RU",
+    );
+    Api {
+        _dir: dir,
+        store,
+        app: router(Arc::new(state)),
+        tokens: list,
+    }
+}
+
+impl Api {
+    fn request(&self, method: Method, path: &str, role: Option<Role>, body: &str) -> Request<Body> {
+        let mut req = Request::builder().method(method).uri(path);
+        if let Some(r) = role {
+            let t = &self.tokens.iter().find(|(x, _)| *x == r).unwrap().1;
+            req = req.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        req.header(header::CONTENT_TYPE, "application/toml")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        role: Option<Role>,
+        body: &str,
+    ) -> (StatusCode, String) {
+        let res = self
+            .app
+            .clone()
+            .oneshot(self.request(method, path, role, body))
+            .await
+            .unwrap();
+        let status = res.status();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).to_string())
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[tokio::test]
+async fn the_page_and_its_assets_are_served_in_the_asked_language() {
+    let a = api().await;
+    let page = |lang: &'static str| {
+        Request::builder()
+            .uri("/")
+            .header(header::ACCEPT_LANGUAGE, lang)
+            .body(Body::empty())
+            .unwrap()
+    };
+    for (accept, want) in [
+        ("ru-RU,ru;q=0.9,en;q=0.5", "ru"),
+        ("en-GB", "en"),
+        ("", "en"),
+    ] {
+        let res = a.app.clone().oneshot(page(accept)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'"));
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(
+            html.contains(&format!("<html lang=\"{want}\">")),
+            "{accept}"
+        );
+    }
+    let (status, js) = a.call(Method::GET, "/console/core.js", None, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(js.contains("/live/status"));
+    let (status, _) = a.call(Method::GET, "/console/nope.js", None, "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn me_lists_what_the_role_may_do() {
+    let a = api().await;
+    let (status, body) = a.call(Method::GET, "/me", Some(Role::Accountant), "").await;
+    assert_eq!(status, StatusCode::OK);
+    let me = json(&body);
+    assert_eq!(me["role"], "accountant");
+    let may: Vec<&str> = me["may"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        may.contains(&"contacts_write") && !may.contains(&"control"),
+        "{may:?}"
+    );
+    let (status, _) = a.call(Method::GET, "/me", None, "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_plan_has_the_week_the_rules_and_the_script_graph() {
+    let a = api().await;
+    let (status, body) = a
+        .call(
+            Method::GET,
+            "/campaigns/debtors/plan",
+            Some(Role::Accountant),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let p = json(&body);
+    assert_eq!(p["timezone"], "Europe/Moscow");
+    assert_eq!(p["week"].as_array().unwrap().len(), 7);
+    let mon = &p["week"][0];
+    assert_eq!(
+        mon["open"],
+        serde_json::json!([{"from": "09:00", "to": "20:00"}])
+    );
+    assert_eq!(
+        p["week"][6]["open"],
+        serde_json::json!([]),
+        "closed on Sunday"
+    );
+    assert_eq!(p["holidays"][0], "2026-12-31");
+    assert!(p["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["name"] == p["script_start"]));
+    let (status, _) = a
+        .call(
+            Method::GET,
+            "/campaigns/debtors/plan",
+            Some(Role::Backend),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = a
+        .call(
+            Method::GET,
+            "/campaigns/nope/plan",
+            Some(Role::Marketer),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_definition_is_checked_with_the_messages_of_campaign_check() {
+    let a = api().await;
+    let (status, body) = a
+        .call(
+            Method::POST,
+            "/definitions/check",
+            Some(Role::Marketer),
+            CAMPAIGN,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json(&body)["name"], "debtors");
+    let broken = CAMPAIGN.replace("lines = 3", "lines = 0");
+    let (status, body) = a
+        .call(
+            Method::POST,
+            "/definitions/check",
+            Some(Role::Marketer),
+            &broken,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cli = campaigns::check_text(&broken, "request")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(json(&body)["detail"], cli.as_str());
+    let (status, _) = a
+        .call(
+            Method::POST,
+            "/definitions/check",
+            Some(Role::Accountant),
+            CAMPAIGN,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        a.store.campaign_heads().await.unwrap().len() == 1,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn one_contacts_attempts_and_only_in_its_campaign() {
+    let a = api().await;
+    let csv = "NAME,PHONE,BALANCE\nAnna,+79161234567,10.00\n";
+    let res = a
+        .app
+        .clone()
+        .oneshot({
+            let mut r = a.request(
+                Method::POST,
+                "/campaigns/debtors/contacts",
+                Some(Role::Accountant),
+                csv,
+            );
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, "text/csv".parse().unwrap());
+            r
+        })
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, body) = a
+        .call(
+            Method::GET,
+            "/campaigns/debtors/contacts?phone=9161234567",
+            Some(Role::Supervisor),
+            "",
+        )
+        .await;
+    let id = json(&body)["contacts"][0]["id"].as_i64().unwrap();
+    let (status, body) = a
+        .call(
+            Method::GET,
+            &format!("/campaigns/debtors/attempts?contact={id}"),
+            Some(Role::Supervisor),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json(&body)["attempts"], serde_json::json!([]));
+    let (status, _) = a
+        .call(
+            Method::GET,
+            &format!("/campaigns/debtors/attempts?contact={}", id + 1000),
+            Some(Role::Supervisor),
+            "",
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_status_stream_shows_a_change() {
+    let a = api().await;
+    let res = a
+        .app
+        .clone()
+        .oneshot(a.request(Method::GET, "/live/status", Some(Role::Accountant), ""))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut body = res.into_body().into_data_stream();
+    let first = String::from_utf8_lossy(&body.next().await.unwrap().unwrap()).to_string();
+    assert!(first.starts_with("event: status"), "{first}");
+    assert!(
+        first.contains("\"name\":\"debtors\"") && first.contains("\"status\":\"draft\""),
+        "{first}"
+    );
+    assert!(
+        first.contains("\"nodes\":null"),
+        "an accountant does not see switches: {first}"
+    );
+    campaigns::start(&a.store, &Actor::cli(), "debtors", Clock::system().now())
+        .await
+        .unwrap();
+    // The next event (the stream polls every 250 ms) shows it; the timeout only guards a hang.
+    let next = tokio::time::timeout(Duration::from_secs(30), body.next())
+        .await
+        .expect("an event");
+    let next = String::from_utf8_lossy(&next.unwrap().unwrap()).to_string();
+    assert!(next.contains("\"status\":\"running\""), "{next}");
+    let (status, _) = a
+        .call(Method::GET, "/live/status", Some(Role::Backend), "")
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let sup = a
+        .app
+        .clone()
+        .oneshot(a.request(Method::GET, "/live/status", Some(Role::Supervisor), ""))
+        .await
+        .unwrap();
+    let mut body = sup.into_body().into_data_stream();
+    let first = String::from_utf8_lossy(&body.next().await.unwrap().unwrap()).to_string();
+    assert!(first.contains("\"nodes\":[]"), "{first}");
+}

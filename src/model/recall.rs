@@ -113,7 +113,11 @@ mod tests {
         RetryPolicy {
             max_attempts: 5,
             intervals: vec![min(5), min(30), min(120)],
-            by_disposition: [("busy".to_string(), min(10))].into(),
+            by_disposition: [
+                ("busy".to_string(), min(10)),
+                ("machine".to_string(), min(240)),
+            ]
+            .into(),
             ..RetryPolicy::default()
         }
     }
@@ -125,6 +129,8 @@ mod tests {
         let cases: &[(&RetryPolicy, Disposition, u32, Duration, RecallRule)] = &[
             (&p, Busy, 1, min(10), RecallRule::Disposition(Busy)),
             (&p, Busy, 4, min(10), RecallRule::Disposition(Busy)),
+            // An answering machine: try again in four hours, whatever the attempt.
+            (&p, Machine, 1, min(240), RecallRule::Disposition(Machine)),
             (&p, NoAnswer, 1, min(5), RecallRule::Attempt(0)),
             (&p, NoAnswer, 2, min(30), RecallRule::Attempt(1)),
             (&p, ShortCall, 3, min(120), RecallRule::Attempt(2)),

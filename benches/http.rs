@@ -199,7 +199,7 @@ fn main() {
         let rss_up = peak_rss_mb().unwrap_or(f64::NAN);
         assert_eq!(status, Some(200), "the upload was accepted");
         let direct = store.campaign_by_name("direct").await.expect("campaign");
-        let opts = ImportOptions { default_country: "RU".into(), dry_run: false, ..Default::default() };
+        let opts = ImportOptions::new("RU");
         let t = Instant::now();
         import_file(&store, &direct, &csv, &opts, Utc::now(), None).await.expect("import");
         let direct_secs = t.elapsed().as_secs_f64();

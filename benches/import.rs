@@ -43,7 +43,7 @@ fn main() {
         let def = CampaignDef::from_toml_str(DEBTORS, "debtors.toml").expect("definition");
         let campaign = store.create_campaign(&def, Utc::now()).await.expect("campaign");
         let dry_run = std::env::var("OUTCALL_BENCH_DRY_RUN").is_ok_and(|v| v == "1");
-        let opts = ImportOptions { default_country: "RU".into(), dry_run, ..Default::default() };
+        let opts = ImportOptions { dry_run, ..ImportOptions::new("RU") };
         let t = Instant::now();
         let report = import_file(&store, &campaign, &csv, &opts, Utc::now(), None).await.expect("import");
         let secs = t.elapsed().as_secs_f64();

@@ -86,7 +86,7 @@ fn campaign_lifecycle_through_the_cli() {
     ]);
     assert_eq!(
         out.trim(),
-        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[],"merged":[]}"#
+        r#"{"rows":20,"accepted":20,"duplicates":0,"rejected":[],"merged":[],"zones":{"column":0,"user_table":0,"builtin":20,"country":0,"campaign":0}}"#
     );
     let list = cli.ok(&["campaign", "list"]);
     assert!(
@@ -331,4 +331,69 @@ fn each_cause_is_printed_once() {
         "{err}"
     );
     assert_eq!(err.matches("connection refused").count(), 1, "{err}");
+}
+
+#[test]
+fn import_takes_a_zone_table_and_refuses_a_bad_one() {
+    let cli = Cli::new();
+    cli.ok(&["campaign", "create", &example("demo.toml")]);
+    let bad = cli.dir.path().join("bad-zones.csv");
+    std::fs::write(&bad, "prefix,zone\n7900,Mars/Base\n").unwrap();
+    let csv = example("demo-debtors.csv");
+    let args = ["import", &csv, "--campaign", "demo", "--zones"];
+    let err = cli.fails(&[&args[..], &[bad.to_str().unwrap()]].concat());
+    assert!(
+        err.contains("bad-zones.csv") && err.contains("line 2") && err.contains("Mars/Base"),
+        "{err}"
+    );
+    let list = cli.ok(&["campaign", "list"]);
+    assert!(!list.contains("pending 20"), "nothing imported: {list}");
+    let good = cli.dir.path().join("zones.csv");
+    std::fs::write(&good, "prefix,zone\n7900,Asia/Omsk\n").unwrap();
+    let out = cli.ok(&[&args[..], &[good.to_str().unwrap()]].concat());
+    assert!(
+        out.contains("20 from the zone table, 0 from the number"),
+        "{out}"
+    );
+}
+
+#[test]
+fn why_a_campaign_and_a_contact_are_not_dialling() {
+    let cli = Cli::new();
+    // A switch address nothing listens on (port 1), so the probe's answer is known.
+    let toml = "[[freeswitch]]\nname = \"fs1\"\naddress = \"127.0.0.1:1\"\n";
+    std::fs::write(cli.dir.path().join("outcall.toml"), toml).unwrap();
+    cli.ok(&["campaign", "create", &example("demo.toml")]);
+    cli.ok(&["import", &example("demo-debtors.csv"), "--campaign", "demo"]);
+    let out = cli.ok(&["campaign", "why", "demo"]);
+    assert!(
+        out.contains("campaign `demo`: draft")
+            && out.contains("not dialling now, because:")
+            && out.contains("draft: not started; start it with `outcall campaign start demo`")
+            && out.contains("campaign lines: 0 of 3"),
+        "{out}"
+    );
+    cli.ok(&["campaign", "start", "demo"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["campaign", "why", "demo", "--json"])).unwrap();
+    // Running, window always open, 20 contacts due: only the switch (none listening) is down.
+    assert_eq!(json["status"], "running");
+    assert_eq!(json["callable_now"], 20, "{json}");
+    assert_eq!(json["switches"][0]["name"], "fs1", "{json}");
+    assert_eq!(json["switches"][0]["up"], false, "{json}");
+    assert_eq!(json["blockers"].as_array().unwrap().len(), 1, "{json}");
+    cli.ok(&["dnc", "add", "+79001000001"]);
+    let out = cli.ok(&["contact", "why", "9001000001", "--campaign", "demo"]);
+    assert!(
+        out.contains("+79001000001")
+            && out.contains("on the do-not-call list: +79001000001")
+            && out.contains("rule: first attempt")
+            && out.contains("attempts used: 0 of 3"),
+        "{out}"
+    );
+    let err = cli.fails(&["contact", "why", "+79990000000"]);
+    assert!(
+        err.contains("no contact of any campaign has +79990000000"),
+        "{err}"
+    );
 }

@@ -147,11 +147,7 @@ async fn hostile_csv_values_never_become_switch_syntax() {
     let def = CampaignDef::from_toml_str(CAMPAIGN, "test").unwrap();
     let now = w.clock.now();
     let rec = w.store.create_campaign(&def, now).await.unwrap();
-    let opts = ImportOptions {
-        default_country: "RU".into(),
-        dry_run: false,
-        ..Default::default()
-    };
+    let opts = ImportOptions::new("RU");
     let report = import_file(&w.store, &rec, &path, &opts, now, None)
         .await
         .unwrap();

@@ -204,6 +204,20 @@ fn cases() -> Vec<Case> {
         ),
         (
             Method::GET,
+            "/campaigns/debtors/why",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
+            "/contacts/+79161112233/why",
+            "",
+            vec![],
+            &[Marketer, Accountant, Supervisor],
+        ),
+        (
+            Method::GET,
             "/campaigns/debtors/attempts",
             "",
             vec![],
@@ -1110,4 +1124,130 @@ async fn callbacks_over_http() {
         audit.contains("callback.add") && audit.contains("callback.cancel"),
         "{audit}"
     );
+}
+
+#[tokio::test]
+async fn why_a_campaign_and_a_contact_are_not_dialling() {
+    let a = api().await;
+    let created = a
+        .admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let up = a
+        .admin(Method::POST, "/campaigns/debtors/contacts", "text/csv", CSV)
+        .await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+    let why = a
+        .admin(Method::GET, "/campaigns/debtors/why", "", b"")
+        .await;
+    assert_eq!(why.status, StatusCode::OK, "{}", why.body);
+    let w = why.json();
+    assert_eq!(w["status"], "draft");
+    assert_eq!(w["dialling"], false);
+    assert!(
+        w["blockers"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("draft: not started"),
+        "{w}"
+    );
+    assert_eq!(w["caps"][0]["level"], "campaign lines");
+    assert!(w["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|z| z["pending"].as_u64() > Some(0)));
+    // The first demo contact, written as in the CSV (without +).
+    let c = a
+        .admin(Method::GET, "/contacts/79001000001/why", "", b"")
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.body);
+    let c = &c.json()[0];
+    assert_eq!(c["phone"], "+79001000001");
+    assert_eq!(c["status"], "pending");
+    assert_eq!(c["attempts_used"], 0);
+    assert!(
+        c["rule"].as_str().unwrap().starts_with("first attempt"),
+        "{c}"
+    );
+    assert!(
+        c["blockers"][0]
+            .as_str()
+            .unwrap()
+            .contains("campaign is draft"),
+        "{c}"
+    );
+    let none = a
+        .admin(Method::GET, "/contacts/79990000000/why", "", b"")
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND, "{}", none.body);
+    let bad = a.admin(Method::GET, "/contacts/12/why", "", b"").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    let missing = a.admin(Method::GET, "/campaigns/nope/why", "", b"").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn uploads_use_the_servers_zone_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("api.db").display());
+    let store = Store::connect(&url).await.unwrap();
+    let t = tokens::create(
+        &store,
+        &Actor::cli(),
+        "admin",
+        Role::Admin,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut state = ApiState::new(
+        store.clone(),
+        Clock::system(),
+        HttpSettings::default(),
+        "RU",
+    );
+    // As `zone_table = "..."` in outcall.toml gives it: the demo numbers (+7900...) are Omsk's.
+    state.zones =
+        outcall::numbering::ZoneTable::with_user_csv("prefix,zone\n7900,Asia/Omsk\n").unwrap();
+    let app = router(Arc::new(state));
+    let send = |method: Method, path: &str, kind: &str, body: Vec<u8>| {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {t}"))
+            .header(header::CONTENT_TYPE, kind)
+            .body(Body::from(body))
+            .unwrap();
+        app.clone().oneshot(req)
+    };
+    let created = send(
+        Method::POST,
+        "/campaigns",
+        "application/toml",
+        CAMPAIGN.into(),
+    )
+    .await;
+    assert_eq!(created.unwrap().status(), StatusCode::CREATED);
+    let up = send(
+        Method::POST,
+        "/campaigns/debtors/contacts",
+        "text/csv",
+        CSV.to_vec(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(up.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(up.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(report["zones"]["user_table"], 20, "{report}");
+    let c = store.campaign_by_name("debtors").await.unwrap();
+    assert_eq!(store.campaign_zones(c.id).await.unwrap(), ["Asia/Omsk"]);
 }

@@ -97,9 +97,8 @@ impl Env {
         dry_run: bool,
     ) -> Result<ImportReport, ImportError> {
         let opts = ImportOptions {
-            default_country: "RU".into(),
             dry_run,
-            ..Default::default()
+            ..ImportOptions::new("RU")
         };
         let r = import_file(&self.store, c, path, &opts, Utc::now(), None).await;
         if let Ok(r) = &r {
@@ -186,13 +185,24 @@ both!(seed_layout, |e: Env| async move {
         BTreeMap::from([("BALANCE".to_string(), "-68.27".to_string())])
     );
     assert_eq!(igor.status, ContactStatus::Pending);
-    assert_eq!(igor.timezone, "Europe/Moscow");
-    assert_eq!(by_phone(&cs, "+77760569623").vars["BALANCE"], "-525.19");
+    // No TIMEZONE column: the first phone's area code (760, southern California) tells the
+    // zone; Kazakh mobiles get Kazakhstan's zones, which keep one clock.
+    assert_eq!(igor.timezone, "America/Los_Angeles");
+    let ilya = by_phone(&cs, "+77760569623");
+    assert_eq!(ilya.vars["BALANCE"], "-525.19");
+    assert!(ilya.timezone.starts_with("Asia/Almaty,"), "{ilya:?}");
     let json = serde_json::to_value(&r).unwrap();
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
     assert_eq!(
         keys,
-        ["rows", "accepted", "duplicates", "rejected", "merged"]
+        [
+            "rows",
+            "accepted",
+            "duplicates",
+            "rejected",
+            "merged",
+            "zones"
+        ]
     );
 });
 
@@ -410,6 +420,14 @@ both!(
             .unwrap();
         assert_eq!((r.accepted, lines(&r)), (3, vec![4]), "{r:?}");
         assert!(r.rejected[0].reason.contains("Mars/Base"), "{r:?}");
+        // Yekaterinburg from the column; +7916 (a Moscow range) from the built-in table,
+        // Belarus from its country's one zone.
+        let z = r.zones;
+        assert_eq!(
+            (z.column, z.builtin, z.country, z.campaign),
+            (1, 1, 1, 0),
+            "{r:?}"
+        );
         let cs = e.contacts(&c).await;
         assert_eq!(by_phone(&cs, "+79161230001").timezone, "Asia/Yekaterinburg");
         assert_eq!(by_phone(&cs, "+79161230002").timezone, "Europe/Moscow");
@@ -555,7 +573,7 @@ async fn cli_json_and_exit_codes() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(
         text.trim(),
-        r#"{"rows":2,"accepted":2,"duplicates":0,"rejected":[],"merged":[]}"#
+        r#"{"rows":2,"accepted":2,"duplicates":0,"rejected":[],"merged":[],"zones":{"column":0,"user_table":0,"builtin":1,"country":1,"campaign":0}}"#
     );
     assert_eq!(text.lines().count(), 1, "exactly one object");
     let bad = env.file("bad.csv", b"phone\n\"123\n");
@@ -598,11 +616,7 @@ async fn the_audit_entry_stands_or_falls_with_the_contacts() {
     .await
     .unwrap();
     let actor = Actor::cli();
-    let opts = ImportOptions {
-        default_country: "RU".into(),
-        dry_run: false,
-        ..Default::default()
-    };
+    let opts = ImportOptions::new("RU");
     let file = e.file("a.csv", b"phone,balance\n9161230001,1\n9161230002,2\n");
     let one = vec![ContactInput {
         phones: vec!["9161230003".into()],

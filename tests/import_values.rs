@@ -45,12 +45,11 @@ impl Env {
         let path = self.dir.path().join("in.csv");
         std::fs::write(&path, text).unwrap();
         let opts = ImportOptions {
-            default_country: "RU".into(),
-            dry_run: false,
             map: map
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
+            ..ImportOptions::new("RU")
         };
         import_file(&self.store, c, &path, &opts, Utc::now(), None)
             .await
@@ -112,9 +111,8 @@ async fn columns_are_mapped_and_missing_variables_name_the_columns_found() {
     let path = e.dir.path().join("in.csv");
     std::fs::write(&path, EXPORT).unwrap();
     let opts = ImportOptions {
-        default_country: "RU".into(),
         map: vec![("Долг".into(), "BALANCE".into())],
-        ..Default::default()
+        ..ImportOptions::new("RU")
     };
     let err = import_file(&e.store, &c, &path, &opts, Utc::now(), None)
         .await

@@ -91,9 +91,10 @@ pub fn next_step(
     if state.attempts >= policy.max_attempts {
         return done(ContactStatus::Exhausted);
     }
+    let (wait, _) = crate::model::recall::recall_wait(policy, disposition, state.attempts);
     ContactOutcome {
         status: ContactStatus::Pending,
-        next_attempt_at: Some(ended_at + to_chrono(policy.recall_interval)),
+        next_attempt_at: Some(ended_at + to_chrono(wait)),
         state,
     }
 }
@@ -204,6 +205,32 @@ mod tests {
             );
             assert_eq!(o.state.attempts, 1);
         }
+    }
+
+    #[test]
+    fn waits_follow_the_disposition_then_the_attempt_number() {
+        let p = RetryPolicy {
+            max_attempts: 4,
+            intervals: vec![
+                std::time::Duration::from_secs(300),
+                std::time::Duration::from_secs(7200),
+            ],
+            by_disposition: [("busy".to_string(), std::time::Duration::from_secs(600))].into(),
+            ..RetryPolicy::default()
+        };
+        let after = |attempts: u32, d: Disposition| {
+            let before = RetryState {
+                attempts,
+                technical_streak: 0,
+            };
+            let o = next_step(&p, before, d, t0());
+            (o.next_attempt_at.unwrap() - t0()).num_minutes()
+        };
+        assert_eq!(after(0, Busy), 10);
+        assert_eq!(after(2, Busy), 10);
+        assert_eq!(after(0, NoAnswer), 5);
+        assert_eq!(after(1, NoAnswer), 120);
+        assert_eq!(after(2, ShortCall), 120, "the last interval repeats");
     }
 
     #[test]

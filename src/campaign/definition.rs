@@ -354,7 +354,7 @@ fn check_retry(r: &RetryPolicy) -> Result<(), String> {
             "retry.technical_backoff: above zero and not above technical_backoff_max".into(),
         );
     }
-    Ok(())
+    crate::model::recall::check(r)
 }
 
 #[cfg(test)]

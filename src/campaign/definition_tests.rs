@@ -237,3 +237,33 @@ fn amd_and_the_longest_call_are_checked() {
         assert!(e.contains(says), "{table}: {e}");
     }
 }
+
+#[test]
+fn retry_waits_by_disposition_and_attempt_parse_and_are_checked() {
+    let with = |retry: &str| DEMO.replace("[retry]\n", &format!("[retry]\n{retry}\n"));
+    let d = load(&with(
+        "intervals = [\"5m\", \"1h\"]\nby_disposition = { busy = \"10m\", no_answer = 7200 }",
+    ))
+    .unwrap();
+    assert_eq!(
+        d.retry.intervals,
+        [Duration::from_secs(300), Duration::from_secs(3600)]
+    );
+    assert_eq!(
+        d.retry.by_disposition["no_answer"],
+        Duration::from_secs(7200)
+    );
+    // What is stored and read back (an update round-trips the policy).
+    let back: crate::model::RetryPolicy =
+        toml::from_str(&toml::to_string(&d.retry).unwrap()).unwrap();
+    assert_eq!(back, d.retry);
+    let e = load(&with("by_disposition = { buzy = \"10m\" }")).unwrap_err();
+    assert!(
+        e.starts_with("test.toml: retry.by_disposition.buzy: not a disposition"),
+        "{e}"
+    );
+    let e = load(&with("intervals = [\"5x\"]")).unwrap_err();
+    assert!(e.contains("unknown unit `x`"), "{e}");
+    let e = load(&with("intervals = [\"1m\", \"1m\", \"1m\"]")).unwrap_err();
+    assert!(e.contains("retry.intervals: 3 waits"), "{e}");
+}

@@ -7,3 +7,4 @@ pub mod record;
 pub mod schedule;
 pub mod text;
 pub mod window;
+pub mod zone_set;

@@ -35,8 +35,17 @@ enum Command {
     },
     /// One campaign: definition summary, status, contacts by status, attempts by disposition.
     Show { name: String },
-    /// Start (or restart) calling: draft, scheduled, paused or completed -> running.
+    /// Start (or restart) calling: draft, scheduled, paused or completed -> running
+    /// (scheduled until `schedule.start` when that is ahead).
     Start { name: String },
+    /// Why it is (not) dialling: status, windows per zone group, caps, due contacts, switches,
+    /// technical errors.
+    Why {
+        name: String,
+        /// Print the facts as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Stop placing new calls; live calls finish.
     Pause {
         name: String,
@@ -58,9 +67,13 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         println!("{}: campaign `{}` is valid", file.display(), def.name);
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Why { name, json } = &args.command {
+        return super::why::campaign(config, name, *json).await;
+    }
     let store = super::migrate::open(config).await?;
     let now = Utc::now();
     match args.command {
+        Command::Why { .. } => unreachable!("handled above"),
         Command::Check { .. } => unreachable!("handled above"),
         Command::Create { file } => {
             let def = campaigns::check(&file)?;

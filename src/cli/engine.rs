@@ -122,6 +122,8 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         cps: (cb.cps > 0.0).then_some(cb.cps),
     };
     engine.configure_callbacks(limits, locations, cb.recordings.clone());
+    // Checked even without the API, so a broken `zone_table` is found at start, not at an upload.
+    let zones = crate::ops::contacts::zone_table(config.zone_table.as_deref())?;
     if config.http.enabled {
         let (listener, addr) = crate::http::bind(&config.http).await.with_context(|| {
             format!(
@@ -136,6 +138,8 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
             &config.default_country,
         );
         state.nodes = switches;
+        state.zones = zones;
+        state.why = super::why::why_env(config, Vec::new());
         state.metrics = Some(engine.handle().metrics.clone());
         state.wake = Some(engine.handle().wake.clone());
         eprintln!(

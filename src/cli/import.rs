@@ -30,12 +30,17 @@ pub struct Args {
     /// [import] map).
     #[arg(long, value_name = "COLUMN=NAME,...")]
     pub map: Option<String>,
+    /// A `prefix,zone` CSV whose rows beat the built-in numbering-plan table for rows without
+    /// a TIMEZONE value (default: zone_table from the config).
+    #[arg(long, value_name = "FILE")]
+    pub zones: Option<PathBuf>,
 }
 
 /// The exit code when the file was read but every row was rejected (nothing imported).
 pub const EVERY_ROW_REJECTED: u8 = 3;
 
 pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
+    let zones = contacts::zone_table(args.zones.as_deref().or(config.zone_table.as_deref()))?;
     let store = super::migrate::open(config).await?;
     let options = ImportOptions {
         default_country: args
@@ -47,6 +52,7 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
             Some(m) => crate::import::rows::parse_map(m).map_err(anyhow::Error::msg)?,
             None => Vec::new(),
         },
+        zones,
     };
     let bar = (!args.json && std::io::stderr().is_terminal()).then(progress_bar);
     let progress: Option<Progress> = bar.clone().map(|b| {
@@ -112,6 +118,11 @@ fn print_human(r: &ImportReport, campaign: &str, dry_run: bool) {
         } else {
             ""
         }
+    );
+    let z = &r.zones;
+    println!(
+        "  zones of the new contacts: {} from the TIMEZONE column, {} from the zone table, {} from the number (built-in table), {} from the country, {} the campaign's",
+        z.column, z.user_table, z.builtin, z.country, z.campaign
     );
     const SHOWN: usize = 50;
     for x in r.rejected.iter().take(SHOWN) {

@@ -11,6 +11,7 @@ mod esl;
 mod import;
 mod migrate;
 mod sim;
+mod why;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,8 @@ enum Command {
     Callback(callback::Args),
     /// The do-not-call list.
     Dnc(dnc::Args),
+    /// One contact: why it is (not) being called.
+    Contact(why::ContactArgs),
     /// Apply the database migrations.
     Migrate,
     /// The FreeSWITCH simulator: a mod_event_socket stand-in.
@@ -120,6 +123,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::PauseAll => campaign::pause_all(&config).await,
         Command::Callback(args) => callback::run(args, &config).await,
         Command::Dnc(args) => dnc::run(args, &config).await,
+        Command::Contact(args) => why::contact(args, &config).await,
         Command::Migrate => migrate::run(&config).await,
         Command::Token(args) => access::token(args, &config).await,
         Command::Audit(args) => access::audit(args, &config).await,

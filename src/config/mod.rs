@@ -128,6 +128,9 @@ pub struct Config {
     pub webhooks: WebhookSettings,
     /// Callback jobs: caps, caller-ID locations, recordings (docs/callbacks.md).
     pub callbacks: CallbackSettings,
+    /// The operator's `prefix,zone` CSV, whose rows beat the built-in numbering-plan table
+    /// for contacts imported without a TIMEZONE value (docs/zones.md); `import --zones` wins.
+    pub zone_table: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -142,6 +145,7 @@ impl Default for Config {
             http: HttpSettings::default(),
             webhooks: WebhookSettings::default(),
             callbacks: CallbackSettings::default(),
+            zone_table: None,
         }
     }
 }

@@ -17,6 +17,7 @@ use tokio::io::AsyncWriteExt;
 use super::auth::Authed;
 use super::problem::{ApiResult, Problem};
 use super::ApiState;
+use crate::import::zone::ZoneCounts;
 use crate::import::{ImportOptions, ImportReport};
 use crate::model::{Action, ContactRecord, ContactStatus};
 use crate::ops::contacts::{self, ContactInput};
@@ -52,6 +53,8 @@ pub struct ReportView {
     /// Every duplicate: its line and the line it was merged into (null: a contact the
     /// campaign already had). Rows of different people with one phone are rejected instead.
     pub merged: Vec<MergeView>,
+    /// New contacts by where their zone came from (they add up to `accepted`).
+    pub zones: ZoneCounts,
     pub dry_run: bool,
 }
 
@@ -89,6 +92,7 @@ fn report_view(r: ImportReport, dry_run: bool) -> ReportView {
                 into_line: m.into_line,
             })
             .collect(),
+        zones: r.zones,
         dry_run,
     }
 }
@@ -133,6 +137,7 @@ pub async fn add(
             Some(m) => crate::import::rows::parse_map(m).map_err(Problem::bad_request)?,
             None => Vec::new(),
         },
+        zones: st.zones.clone(),
     };
     let kind = req
         .headers()

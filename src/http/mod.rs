@@ -17,6 +17,7 @@ mod plan;
 mod problem;
 mod results;
 mod status;
+mod why;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -54,6 +55,10 @@ pub struct ApiState {
     pub tokens: auth::TokenCache,
     /// Wakes the engine in this process (a callback job was queued: call it now).
     pub wake: Option<Arc<tokio::sync::Notify>>,
+    /// Prefix -> zone tables of uploads (the built-in one plus outcall.toml's `zone_table`).
+    pub zones: crate::numbering::ZoneTable,
+    /// outcall.toml's caps for the `why` endpoints (the switches come from `nodes`).
+    pub why: crate::ops::why::WhyEnv,
 }
 
 impl ApiState {
@@ -74,6 +79,11 @@ impl ApiState {
             default_country: default_country.to_string(),
             tokens: auth::TokenCache::default(),
             wake: None,
+            zones: crate::numbering::ZoneTable::builtin(),
+            why: crate::ops::why::WhyEnv {
+                default_country: default_country.to_string(),
+                ..Default::default()
+            },
         }
     }
 }
@@ -99,6 +109,8 @@ pub fn router(state: Arc<ApiState>) -> Router {
             get(campaigns::show).put(campaigns::update),
         )
         .route("/campaigns/{name}/start", post(campaigns::start))
+        .route("/campaigns/{name}/why", get(why::campaign))
+        .route("/contacts/{phone}/why", get(why::contact))
         .route("/campaigns/{name}/pause", post(campaigns::pause))
         .route("/campaigns/{name}/resume", post(campaigns::resume))
         .route("/campaigns/{name}/stop", post(campaigns::stop))

@@ -5,7 +5,9 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{callbacks, campaigns, contacts, lists, live, observe, plan, problem, results, status};
+use super::{
+    callbacks, campaigns, contacts, lists, live, observe, plan, problem, results, status, why,
+};
 
 struct Bearer;
 
@@ -82,6 +84,7 @@ impl Modify for Problems {
         campaigns::list, campaigns::create, campaigns::show, campaigns::update,
         campaigns::start, campaigns::pause, campaigns::resume, campaigns::stop, campaigns::archive,
         campaigns::pause_all,
+        why::campaign, why::contact,
         contacts::add, contacts::list,
         results::attempts, results::attempts_csv, results::results, results::results_csv,
         lists::dnc_list, lists::dnc_add, lists::dnc_remove,

@@ -55,6 +55,8 @@ pub async fn import_bytes(
         required_vars: campaign.definition.script_vars.clone(),
         filtered_vars: campaign.definition.script.filtered_vars(),
         map: super::rows::column_map(campaign, &options.map),
+        zones: options.zones.clone(),
+        now,
     };
     let bad = |message: String| ImportError::BadFile {
         path: shown.to_path_buf(),

@@ -18,6 +18,7 @@ mod crlf;
 mod memory;
 mod parse;
 mod row;
+pub mod zone;
 
 pub use memory::{import_bytes, SMALL_IMPORT_BYTES};
 
@@ -29,13 +30,14 @@ use serde::Serialize;
 use crate::campaign::record::CampaignRecord;
 use crate::model::Actor;
 use crate::model::NewContact;
+use crate::numbering::ZoneTable;
 use crate::store::{ContactWriter, NewAudit, RowFate, Store, StoreError};
 
 /// Rows per batch (one transaction each).
 pub const BATCH_ROWS: usize = 2048;
 
 /// How to import.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// ISO country for numbers written without `+` (e.g. `RU`).
     pub default_country: String,
@@ -44,6 +46,21 @@ pub struct ImportOptions {
     /// Header columns to rename (file column, name), over the campaign's `[import] map`
     /// (`--map "Сумма долга=BALANCE,Телефон=PHONE"`).
     pub map: Vec<(String, String)>,
+    /// Prefix -> zone tables for contacts without a TIMEZONE value: the built-in one, plus the
+    /// operator's (`zone_table` in outcall.toml, `import --zones FILE`), whose rows win.
+    pub zones: ZoneTable,
+}
+
+impl ImportOptions {
+    /// Options for `default_country`, writing, with the built-in zone table.
+    pub fn new(default_country: &str) -> ImportOptions {
+        ImportOptions {
+            default_country: default_country.to_string(),
+            dry_run: false,
+            map: Vec::new(),
+            zones: ZoneTable::builtin(),
+        }
+    }
 }
 
 /// One rejected row: the 1-based physical line where it starts, and why.
@@ -63,8 +80,10 @@ pub struct Merge {
 
 /// The outcome. Serialized (for `--json`) it is exactly
 /// `{"rows": N, "accepted": N, "duplicates": N, "rejected": [{"line": L, "reason": "..."}],
-/// "merged": [{"line": L, "into_line": M}]}`; `rows = accepted + duplicates + rejected.len()`,
-/// and `merged` lists every duplicate. Rows with a phone already taken by another person are
+/// "merged": [{"line": L, "into_line": M}], "zones": {"column": N, "user_table": N,
+/// "builtin": N, "country": N, "campaign": N}}`; `rows = accepted + duplicates +
+/// rejected.len()`, `merged` lists every duplicate, and `zones` counts the accepted contacts
+/// by where their zone came from (they add up to `accepted`). Rows with a phone already taken by another person are
 /// rejected naming both (see [`crate::model::NewContact::conflict_with`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
@@ -77,6 +96,8 @@ pub struct ImportReport {
     pub rejected: Vec<Rejection>,
     /// Every duplicate, by line.
     pub merged: Vec<Merge>,
+    /// Accepted contacts by the source of their zone.
+    pub zones: zone::ZoneCounts,
     /// Kept rows from which something was dropped (a do-not-call or invalid extra phone).
     #[serde(skip)]
     pub warnings: Vec<Rejection>,
@@ -170,6 +191,8 @@ pub async fn import_file_audited(
         required_vars: campaign.definition.script_vars.clone(),
         filtered_vars: campaign.definition.script.filtered_vars(),
         map: rows::column_map(campaign, &options.map),
+        zones: options.zones.clone(),
+        now,
     };
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let parser = tokio::task::spawn_blocking(move || parse::run(setup, tx));
@@ -419,7 +442,10 @@ async fn write_batch(
     for (i, fate) in fates.into_iter().enumerate() {
         let (line, earlier) = (batch.lines[i], batch.earlier[i]);
         match fate {
-            RowFate::New => report.accepted += 1,
+            RowFate::New => {
+                report.accepted += 1;
+                report.zones.add(batch.zone_from[i]);
+            }
             RowFate::Merged => {
                 report.duplicates += 1;
                 let into_line = earlier;

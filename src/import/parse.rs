@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::Sender;
 
 use super::crlf::CrlfToLf;
@@ -17,8 +18,10 @@ use super::phone::{self, PhoneNormalizer};
 use super::row::{self, Out};
 use super::rows::Columns;
 use super::sniff::{Encoding, Shape};
+use super::zone::ZoneFrom;
 use super::{Rejection, BATCH_ROWS};
 use crate::model::NewContact;
+use crate::numbering::ZoneTable;
 
 /// Worker threads. One: `phonenumber` keeps its compiled regexes in one cache behind a global
 /// mutex, and with two workers fighting over it a 1M-row dry run took 9.5 s instead of 6.3 s on
@@ -42,6 +45,10 @@ pub(super) struct Setup {
     pub filtered_vars: Vec<(String, String, String)>,
     /// Header columns renamed before they are read: (file column, name).
     pub map: Vec<(String, String)>,
+    /// Prefix -> zone tables for contacts without a TIMEZONE value.
+    pub zones: ZoneTable,
+    /// The import's instant (whether a country's zones keep one clock).
+    pub now: DateTime<Utc>,
 }
 
 /// One batch, ready to write. `contacts` have distinct first phones.
@@ -51,6 +58,8 @@ pub(super) struct Batch {
     pub lines: Vec<u64>,
     /// Per contact: the line of a row of an earlier batch of this file with its first phone.
     pub earlier: Vec<Option<u64>>,
+    /// Per contact: where its zone came from.
+    pub zone_from: Vec<ZoneFrom>,
     /// Rows merged into an earlier row of this batch: (line, the earlier row's line).
     pub merges: Vec<(u64, u64)>,
     /// Non-empty rows this batch covers.
@@ -305,6 +314,7 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
         contacts: Vec::with_capacity(outs.len()),
         lines: Vec::with_capacity(outs.len()),
         earlier: Vec::with_capacity(outs.len()),
+        zone_from: Vec::with_capacity(outs.len()),
         merges: Vec::new(),
         rows: outs.len() as u64,
         merged_in_batch: 0,
@@ -314,7 +324,7 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
     };
     let mut index: HashMap<u64, usize, phone::KeyBuild> = HashMap::default();
     for out in outs {
-        let (line, contact, warning) = match out {
+        let (line, contact, warning, zone_from) = match out {
             Out::Rejected(r) => {
                 batch.rejected.push(r);
                 continue;
@@ -323,7 +333,8 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
                 line,
                 contact,
                 warning,
-            } => (line, contact, warning),
+                zone_from,
+            } => (line, contact, warning, zone_from),
         };
         let key = phone::key(&contact.phones[0]);
         if let Some(&at) = index.get(&key) {
@@ -334,6 +345,9 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
                     reason: not_merged(first, &why),
                 });
                 continue;
+            }
+            if batch.contacts[at].timezone.is_none() && contact.timezone.is_some() {
+                batch.zone_from[at] = zone_from;
             }
             batch.contacts[at].merge(&contact);
             batch.merged_in_batch += 1;
@@ -361,6 +375,7 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
             };
             index.insert(key, batch.contacts.len());
             batch.earlier.push(earlier);
+            batch.zone_from.push(zone_from);
             batch.lines.push(line);
             batch.contacts.push(contact);
         }

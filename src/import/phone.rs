@@ -143,42 +143,6 @@ impl std::hash::Hasher for KeyHasher {
 /// Sets and maps keyed by phone [`key`]s.
 pub type KeyBuild = std::hash::BuildHasherDefault<KeyHasher>;
 
-/// A zone for numbers of countries that have exactly one (by calling code); `None` for
-/// countries with several zones (+7, +1, ...), where the campaign's zone applies.
-pub fn single_zone(e164: &str) -> Option<&'static str> {
-    const ZONES: &[(&str, &str)] = &[
-        ("375", "Europe/Minsk"),
-        ("380", "Europe/Kyiv"),
-        ("374", "Asia/Yerevan"),
-        ("995", "Asia/Tbilisi"),
-        ("994", "Asia/Baku"),
-        ("998", "Asia/Tashkent"),
-        ("996", "Asia/Bishkek"),
-        ("992", "Asia/Dushanbe"),
-        ("373", "Europe/Chisinau"),
-        ("371", "Europe/Riga"),
-        ("370", "Europe/Vilnius"),
-        ("372", "Europe/Tallinn"),
-        ("972", "Asia/Jerusalem"),
-        ("971", "Asia/Dubai"),
-        ("49", "Europe/Berlin"),
-        ("44", "Europe/London"),
-        ("33", "Europe/Paris"),
-        ("39", "Europe/Rome"),
-        ("48", "Europe/Warsaw"),
-        ("90", "Europe/Istanbul"),
-        ("86", "Asia/Shanghai"),
-        ("81", "Asia/Tokyo"),
-        ("82", "Asia/Seoul"),
-        ("91", "Asia/Kolkata"),
-    ];
-    let digits = e164.strip_prefix('+')?;
-    ZONES
-        .iter()
-        .find(|(cc, _)| digits.starts_with(cc))
-        .map(|(_, z)| *z)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,10 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn keys_and_zones() {
+    fn keys() {
         assert_eq!(key("+79161234567"), 79_161_234_567);
-        assert_eq!(single_zone("+375291234567"), Some("Europe/Minsk"));
-        assert_eq!(single_zone("+79161234567"), None);
-        assert_eq!(single_zone("+17605632123"), None);
     }
 }

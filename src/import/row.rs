@@ -8,8 +8,8 @@ use super::parse::Setup;
 use super::phone;
 use super::rows::{parse_vars, split_phones, Columns};
 use super::sniff::Encoding;
+use super::zone::{self, ZoneFrom};
 use super::Rejection;
-use crate::campaign::schedule::parse_tz;
 use crate::campaign::text::clean;
 use crate::model::NewContact;
 use crate::script::template::apply_filter;
@@ -25,6 +25,8 @@ pub(super) enum Out {
         contact: NewContact,
         /// What was dropped from a kept row (an invalid or do-not-call extra phone).
         warning: Option<String>,
+        /// Where its zone came from.
+        zone_from: ZoneFrom,
     },
     Rejected(Rejection),
 }
@@ -39,10 +41,11 @@ pub(super) fn process(
     setup: &Setup,
 ) -> Out {
     match contact(record, cols, enc, setup) {
-        Ok((contact, warning)) => Out::Row {
+        Ok((contact, warning, zone_from)) => Out::Row {
             line,
             contact,
             warning,
+            zone_from,
         },
         Err(reason) => Out::Rejected(Rejection { line, reason }),
     }
@@ -53,7 +56,7 @@ fn contact(
     cols: &Columns,
     mut enc: Encoding,
     setup: &Setup,
-) -> Result<(NewContact, Option<String>), String> {
+) -> Result<(NewContact, Option<String>, ZoneFrom), String> {
     if record.len() > cols.width {
         return Err(format!(
             "{} fields but the header has {} (a delimiter inside an unquoted value?)",
@@ -161,15 +164,8 @@ fn contact(
             }
         }
     }
-    let timezone = match timezone {
-        Some(t) => Some(
-            parse_tz(&t)
-                .map_err(|e| format!("time zone: {e}"))?
-                .name()
-                .to_string(),
-        ),
-        None => phone::single_zone(&phones[0]).map(str::to_string),
-    };
+    let (timezone, zone_from) =
+        zone::resolve(timezone.as_deref(), &phones[0], &setup.zones, setup.now)?;
     let mut notes: Vec<String> = dropped
         .into_iter()
         .map(|e| format!("phone dropped: {e}"))
@@ -196,6 +192,7 @@ fn contact(
             timezone,
         },
         warning,
+        zone_from,
     ))
 }
 

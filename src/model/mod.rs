@@ -7,6 +7,7 @@ mod records;
 pub use self::access::*;
 pub use self::records::*;
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
@@ -215,6 +216,8 @@ str_enum!(ContactStatus { Pending => "pending", Dialing => "dialing", Done => "d
 // After `str_enum!`, which it uses.
 mod webhooks;
 pub use self::webhooks::*;
+pub mod durations;
+pub mod recall;
 
 /// Retry rules of a campaign (DESIGN.md "Retry policy"; seeds/003 give the defaults).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -239,6 +242,14 @@ pub struct RetryPolicy {
     pub technical_errors_per_attempt: u32,
     /// Technical errors in a row across the campaign that pause it automatically.
     pub pause_after_technical_errors: u32,
+    /// Waits by attempt number: the wait after attempt 1, after attempt 2, ...; the last one
+    /// repeats. Empty: `recall_interval` after every attempt.
+    #[serde(with = "durations::list", skip_serializing_if = "Vec::is_empty")]
+    pub intervals: Vec<Duration>,
+    /// Waits by disposition name (`busy = "10m"`, `no_answer = "2h"`), beating `intervals`
+    /// and `recall_interval` for that disposition. Checked by the campaign definition.
+    #[serde(with = "durations::map", skip_serializing_if = "BTreeMap::is_empty")]
+    pub by_disposition: BTreeMap<String, Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -258,6 +269,8 @@ impl Default for RetryPolicy {
             technical_backoff_max: Duration::from_secs(60 * 60),
             technical_errors_per_attempt: 9,
             pause_after_technical_errors: 20,
+            intervals: Vec::new(),
+            by_disposition: BTreeMap::new(),
         }
     }
 }

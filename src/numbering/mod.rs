@@ -156,6 +156,17 @@ impl ZoneTable {
         }
         longest(&self.user, digits).or_else(|| longest(self.builtin, digits))
     }
+
+    /// The zones of the built-in country row a number falls under (its calling code, or a
+    /// NANP country's area code), whatever finer rows say; `None` when no country row matches.
+    pub fn country_zones(&self, e164_digits: &str) -> Option<Vec<Tz>> {
+        let digits = e164_digits.strip_prefix('+').unwrap_or(e164_digits);
+        let top = digits.len().min(MAX_PREFIX_LEN);
+        (1..=top).rev().find_map(|n| {
+            let e = self.builtin.get(digits.get(..n)?)?;
+            (e.source == ZoneSource::Country).then(|| e.zones.clone())
+        })
+    }
 }
 
 /// The longest prefix of `digits` present in `map`.

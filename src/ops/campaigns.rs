@@ -212,20 +212,56 @@ async fn change(
     })
 }
 
-/// Start (or restart) calling: draft, scheduled, paused or completed -> running.
+/// Start (or restart) calling: draft, scheduled, paused or completed -> running, or ->
+/// scheduled while the definition's `schedule.start` is still ahead (the engine moves it to
+/// running at its start, [`start_when_due`]).
 pub async fn start(
     store: &Store,
     actor: &Actor,
     name: &str,
     now: DateTime<Utc>,
 ) -> Result<Transition> {
-    let to = CampaignStatus::Running;
+    let c = store.campaign_by_name(name).await?;
+    let to = status_on_start(c.definition.schedule.start, now);
     let what = Change {
         action: "start",
         to,
         reason: None,
     };
     change(store, actor, name, what, now).await
+}
+
+/// What `start` makes of a campaign whose schedule starts at `start`: scheduled until then,
+/// running from then on (or without a start).
+pub fn status_on_start(start: Option<DateTime<Utc>>, now: DateTime<Utc>) -> CampaignStatus {
+    match start {
+        Some(at) if at > now => CampaignStatus::Scheduled,
+        _ => CampaignStatus::Running,
+    }
+}
+
+/// The engine's move of a scheduled campaign to running once its start has come; the one
+/// place it is made. A campaign no longer scheduled (paused, stopped meanwhile) is left as it
+/// is; `true` when it now runs.
+pub async fn start_when_due(store: &Store, id: i64, now: DateTime<Utc>) -> Result<bool> {
+    let (status, _) = store.campaign_status(id).await?;
+    if status != CampaignStatus::Scheduled {
+        return Ok(false);
+    }
+    match store
+        .set_campaign_status(id, CampaignStatus::Running, None, now)
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(
+                campaign_id = id,
+                "scheduled start reached: campaign running"
+            );
+            Ok(true)
+        }
+        Err(crate::store::StoreError::BadTransition { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A pause's reason, trimmed; a blank one is refused.

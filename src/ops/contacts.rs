@@ -16,6 +16,7 @@ use crate::import::{
     Progress, SMALL_IMPORT_BYTES,
 };
 use crate::model::{Actor, CampaignStatus};
+use crate::numbering::ZoneTable;
 use crate::store::Store;
 
 /// One contact given as data.
@@ -32,6 +33,18 @@ pub struct ContactInput {
     /// IANA zone of the subscriber, when known.
     #[serde(default)]
     pub timezone: Option<String>,
+}
+
+/// The zone table of imports: the built-in one plus the operator's `prefix,zone` CSV at
+/// `path`, when given. A file that cannot be read or parsed is refused naming it (and the line).
+pub fn zone_table(path: Option<&Path>) -> Result<ZoneTable> {
+    let Some(path) = path else {
+        return Ok(ZoneTable::builtin());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| OpsError::Invalid(format!("zone table {}: {e}", path.display())))?;
+    ZoneTable::with_user_csv(&text)
+        .map_err(|e| OpsError::Invalid(format!("{}: {e}", path.display())))
 }
 
 async fn open_campaign(store: &Store, campaign: &str) -> Result<CampaignRecord> {

@@ -8,8 +8,10 @@ pub mod callbacks;
 pub mod campaigns;
 pub mod contacts;
 pub mod dnc;
+pub mod explain;
 pub mod report;
 pub mod tokens;
+pub mod why;
 
 use crate::import::ImportError;
 use crate::store::StoreError;

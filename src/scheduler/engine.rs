@@ -33,7 +33,7 @@ use crate::campaign::window;
 use crate::clock::Clock;
 use crate::esl::command::app::gateway_of;
 use crate::model::CampaignStatus;
-use crate::ops::campaigns::pause_automatically;
+use crate::ops::campaigns::{pause_automatically, start_when_due};
 use crate::scheduler::pacing::{CapKey, NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
 
@@ -245,7 +245,8 @@ impl Engine {
                 }
                 Lookup::Broken => continue,
             };
-            if head.status == CampaignStatus::Running {
+            if head.status == CampaignStatus::Running || self.start_if_due(&head, &def, now).await?
+            {
                 let rt = self.runtime(head.id, &def);
                 self.dispatch(&rt, now).await?;
             } else {
@@ -378,6 +379,31 @@ impl Engine {
             env.wake.notify_one();
         });
         Ok(())
+    }
+
+    /// A scheduled campaign runs once its `schedule.start` has come; until then the engine
+    /// wakes at that instant. `true` when it runs now.
+    async fn start_if_due(
+        &mut self,
+        head: &CampaignHead,
+        def: &CampaignDef,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        if head.status != CampaignStatus::Scheduled {
+            return Ok(false);
+        }
+        if let Some(at) = def.schedule.start.filter(|at| *at > now) {
+            self.next_due = Some(self.next_due.map_or(at, |n| n.min(at)));
+            return Ok(false);
+        }
+        match start_when_due(&self.env.store, head.id, now).await {
+            Ok(ran) => Ok(ran),
+            Err(crate::ops::OpsError::Store(e)) => Err(e.into()),
+            Err(e) => {
+                tracing::warn!(campaign_id = head.id, error = %e, "cannot start the scheduled campaign");
+                Ok(false)
+            }
+        }
     }
 
     /// A completed (or scheduled) campaign with a cron recurrence runs again when it fires.

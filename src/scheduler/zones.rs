@@ -1,13 +1,15 @@
 //! Which timezones of a campaign may be called now: pure planning over `campaign::window`.
 //! With "subscriber local time" each contact zone is read on its own; without it every zone
-//! follows the campaign's zone. A closed zone gets the instant it opens next, so its due
-//! contacts can be deferred to then instead of being looked at on every wake-up.
+//! follows the campaign's zone. A zone key naming several zones (a number whose prefix spans
+//! them, `campaign::zone_set`) is open only while every one of them is. A closed zone gets the
+//! instant it opens next, so its due contacts can be deferred to then instead of being looked
+//! at on every wake-up.
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::campaign::schedule::Schedule;
-use crate::campaign::window;
+use crate::campaign::zone_set;
 
 /// The plan for one wake-up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,15 +32,14 @@ pub fn plan(
 ) -> ZonePlan {
     let mut out = ZonePlan::default();
     for zone in zones {
-        let tz = if subscriber_local_time {
-            zone.parse::<Tz>().unwrap_or(campaign_tz)
-        } else {
-            campaign_tz
+        let tzs = match subscriber_local_time {
+            true => zone_set::parse(zone).unwrap_or_else(|| vec![campaign_tz]),
+            false => vec![campaign_tz],
         };
-        if window::is_open(schedule, tz, now) {
+        if zone_set::is_open_all(schedule, &tzs, now) {
             out.open.push(zone.clone());
         } else {
-            match window::next_open(schedule, tz, now) {
+            match zone_set::next_open_all(schedule, &tzs, now) {
                 Some(at) => out.deferred.push((zone.clone(), at)),
                 None => out.never.push(zone.clone()),
             }
@@ -81,6 +82,21 @@ mod tests {
             3,
             "without subscriber time the campaign's zone rules"
         );
+    }
+
+    #[test]
+    fn a_key_of_several_zones_is_open_only_when_all_are() {
+        let s = nine_to_five();
+        // 06:00 UTC: 09:00 Moscow and 13:00 Novosibirsk open, 22:00 Los Angeles closed.
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 6, 0, 0).unwrap();
+        let zones = vec![
+            "Asia/Novosibirsk,Europe/Moscow".to_string(),
+            "America/Los_Angeles,Europe/Moscow".to_string(),
+        ];
+        let p = plan(&s, chrono_tz::Europe::Moscow, true, &zones, now);
+        assert_eq!(p.open, vec!["Asia/Novosibirsk,Europe/Moscow"]);
+        // 09:00-17:00 in Moscow (06-14 UTC) and Los Angeles (16-01 UTC in summer) never overlap.
+        assert_eq!(p.never, vec!["America/Los_Angeles,Europe/Moscow"]);
     }
 
     #[test]

@@ -114,11 +114,7 @@ async fn run_in(
         .create_campaign(&def, now)
         .await
         .map_err(setup("campaign"))?;
-    let opts = ImportOptions {
-        default_country: "RU".into(),
-        dry_run: false,
-        ..Default::default()
-    };
+    let opts = ImportOptions::new("RU");
     let imported = import_file(&store, &campaign, csv, &opts, now, None)
         .await
         .map_err(setup("import"))?;

@@ -192,5 +192,23 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The contacts whose first phone is `phone` (E.164), in every campaign or in one.
+    pub async fn contacts_by_phone(
+        &self,
+        phone: &str,
+        campaign_id: Option<i64>,
+    ) -> Result<Vec<ContactRecord>> {
+        let sql = format!(
+            "SELECT {CONTACT_COLUMNS} FROM contacts WHERE phone = $1 \
+             AND (CAST($2 AS BIGINT) IS NULL OR campaign_id = $2) ORDER BY id LIMIT 100"
+        );
+        let rows: Vec<ContactRow> = with_pool!(self, p => {
+            sqlx::query_as(&sql).bind(phone).bind(campaign_id).fetch_all(p).await
+        })?;
+        rows.into_iter().map(ContactRow::into_record).collect()
+    }
+}
+
 const CONTACT_COLUMNS: &str = "id, campaign_id, name, phones, vars, timezone, status, attempts, \
                                technical_streak, next_attempt_at, last_disposition, lease_owner, lease_until";

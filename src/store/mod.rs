@@ -39,6 +39,7 @@ mod leases;
 mod outbox;
 mod paused;
 pub mod retry;
+mod why;
 
 pub use paused::{hold_time, TimeGuard};
 
@@ -59,6 +60,7 @@ pub use change::Change;
 use contact_writer::Txn;
 pub use contact_writer::{ContactWriter, RowFate};
 pub use contacts::ContactQuery;
+pub use why::ZoneDue;
 
 use crate::model::CampaignStatus;
 

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::contact_writer::{Txn, LOOKUP_CHUNK};
 use super::{
-    from_ms, parse_enum, parse_json, with_pool, ContactWriter, Pool, Result, Store, WriteTx,
+    from_ms, parse_enum, parse_json, with_pool, ContactAdder, ContactWriter, Pool, Result, Store,
+    WriteTx,
 };
 use crate::model::{ContactRecord, NewContact};
 
@@ -115,15 +116,29 @@ impl Store {
             Pool::Postgres(p) => Txn::Postgres(p.begin_write().await?),
         };
         Ok(ContactWriter {
-            store: self.clone(),
             txn,
+            adder: self.contact_adder(campaign_id, campaign_tz, due, now),
+        })
+    }
+
+    /// What adding contacts to a campaign keeps under one transaction ([`ContactAdder`]; for
+    /// a [`super::Change`], see [`super::Change::add_contacts`]).
+    pub fn contact_adder(
+        &self,
+        campaign_id: i64,
+        campaign_tz: &str,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ContactAdder {
+        ContactAdder {
+            store: self.clone(),
             campaign_id,
             campaign_tz: campaign_tz.to_string(),
             due,
             now,
             zones: BTreeSet::new(),
             rows: 0,
-        })
+        }
     }
 
     /// One contact.

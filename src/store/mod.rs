@@ -34,6 +34,7 @@ mod change;
 mod contact_writer;
 mod contacts;
 mod dnc;
+mod group;
 pub mod health;
 mod leases;
 mod outbox;
@@ -57,7 +58,7 @@ pub use callbacks::{NewCallback, RunningCallback};
 pub use campaigns::CampaignCounts;
 pub use change::Change;
 use contact_writer::Txn;
-pub use contact_writer::{ContactWriter, RowFate};
+pub use contact_writer::{ContactAdder, ContactWriter, RowFate};
 pub use contacts::ContactQuery;
 
 use crate::model::CampaignStatus;
@@ -113,6 +114,10 @@ pub enum StoreError {
     Invalid(String),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// A change shared its transaction with others ([`Store::write`]) and that transaction
+    /// could not be committed (nothing of the change was written).
+    #[error("the change was not written: {0}")]
+    NotCommitted(String),
 }
 
 /// Result of store calls.
@@ -165,6 +170,8 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// Whether writes are failing, shared by every clone.
     pub(crate) health: std::sync::Arc<health::Health>,
+    /// The way to the writer task of [`Store::write`] (group commit on SQLite).
+    pub(crate) group: std::sync::Arc<group::Group>,
 }
 
 impl Store {
@@ -247,6 +254,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             health: Default::default(),
+            group: Default::default(),
         })
     }
 
@@ -287,6 +295,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Postgres(pool),
             health: Default::default(),
+            group: Default::default(),
         })
     }
 

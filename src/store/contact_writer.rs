@@ -72,7 +72,8 @@ pub enum RowFate {
 }
 
 /// Contacts added to one campaign under one transaction ([`Store::contact_writer`]). Nothing is
-/// visible to others until [`ContactWriter::commit`]; dropping it rolls back.
+/// visible to others until [`ContactWriter::commit`]; dropping it rolls back. On SQLite its
+/// connection has a bigger page cache until the commit (`IMPORT_CACHE_KIB`).
 pub struct ContactWriter {
     pub(super) txn: Txn,
     pub(super) adder: ContactAdder,
@@ -147,6 +148,11 @@ impl ContactWriter {
     /// commits.
     pub async fn commit(mut self) -> Result<()> {
         self.adder.finish(&mut self.txn).await?;
+        if let Txn::Sqlite(t) = &mut self.txn {
+            // Back to the pool's cache size: the pages over it are freed as they are let go.
+            let sql = format!("PRAGMA cache_size = -{}", super::CACHE_KIB);
+            sqlx::query(&sql).execute(&mut **t).await?;
+        }
         match self.txn {
             Txn::Sqlite(t) => t.commit().await?,
             Txn::Postgres(t) => t.commit().await?,

@@ -111,10 +111,14 @@ impl Store {
         due: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<ContactWriter> {
-        let txn = match &self.pool {
+        let mut txn = match &self.pool {
             Pool::Sqlite(p) => Txn::Sqlite(p.begin_write().await?),
             Pool::Postgres(p) => Txn::Postgres(p.begin_write().await?),
         };
+        if let Txn::Sqlite(t) = &mut txn {
+            let sql = format!("PRAGMA cache_size = -{}", super::IMPORT_CACHE_KIB);
+            sqlx::query(&sql).execute(&mut **t).await?;
+        }
         Ok(ContactWriter {
             txn,
             adder: self.contact_adder(campaign_id, campaign_tz, due, now),

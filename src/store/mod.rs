@@ -229,8 +229,8 @@ impl Store {
             .foreign_keys(true)
             // 8 MiB of page cache per connection (default 2 MiB): claims touch random pages of
             // the phone index. Not more: the pool hands its connections out in turn, so each
-            // of the 8 fills its own cache (8 x 32 MiB took a 1,000,000-row import over 290 MB
-            // RSS); an import's transactions take IMPORT_CACHE_KIB for their time.
+            // of the 8 can fill its own cache; an import's transactions take IMPORT_CACHE_KIB
+            // for their time.
             .pragma("cache_size", format!("-{CACHE_KIB}"));
         let max = if memory { 1 } else { 8 };
         let opts = SqlitePoolOptions::new()

@@ -1,7 +1,7 @@
 //! A small CSV held in memory (the API's JSON contacts, a short upload) imported in one pass on
 //! the calling task: the same checks, rules and report as a file import, with no temporary
-//! file, parser threads or whole do-not-call list, and one write transaction that also holds
-//! the audit entry.
+//! file, parser threads or whole do-not-call list, and one change ([`Store::write`], shared
+//! with concurrent requests on SQLite) that also holds the audit entry.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -9,11 +9,11 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::{
-    parse, phone, refused, sniff, write_batch, ImportAudit, ImportError, ImportOptions,
-    ImportReport, Target,
+    account, parse, phone, refused, sniff, write_batch, ImportAudit, ImportError, ImportOptions,
+    ImportReport, OwnedAudit, Target,
 };
 use crate::campaign::record::CampaignRecord;
-use crate::store::Store;
+use crate::store::{Change, ContactAdder, Store};
 
 /// Inputs up to this size may be imported from memory ([`import_bytes`]); bigger ones go
 /// through a file and [`super::import_file`], whose memory stays bounded whatever the size.
@@ -81,13 +81,44 @@ pub async fn import_bytes(
         setup.dnc = listed.iter().map(|p| phone::key(p)).collect();
     };
     let mut report = ImportReport::default();
-    let mut target = Target::new(store, campaign, options, now);
-    for batch in batches {
-        write_batch(&mut target, batch, &mut report).await?;
+    if options.dry_run {
+        let mut target = Target::new(store, campaign, options, now);
+        for batch in batches {
+            write_batch(&mut target, batch, &mut report).await?;
+        }
+    } else {
+        let to = Target::new(store, campaign, options, now);
+        let adder = store.contact_adder(campaign.id, to.zone, to.due, now);
+        let audit = audit.map(|a| a.owned());
+        report = store
+            .write(now, move |change| {
+                Box::pin(write_all(change, adder, batches, audit, report))
+            })
+            .await?;
     }
-    target.finish(audit, &report).await?;
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
     report.merged.sort_by_key(|m| m.line);
+    Ok(report)
+}
+
+/// Writes every batch and the audit entry under one change (the store's group commit).
+async fn write_all(
+    change: &mut Change,
+    mut adder: ContactAdder,
+    batches: Vec<parse::Batch>,
+    audit: Option<OwnedAudit>,
+    mut report: ImportReport,
+) -> Result<ImportReport, ImportError> {
+    for batch in batches {
+        let fates = change
+            .add_contacts(&mut adder, &batch.contacts, &batch.check())
+            .await?;
+        account(batch, fates, &mut report);
+    }
+    change.finish_contacts(&adder).await?;
+    if let Some(a) = audit {
+        change.audit(&a.entry(&report)).await?;
+    }
     Ok(report)
 }

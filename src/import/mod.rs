@@ -7,8 +7,8 @@
 //! numbers, checks the script's variables and merges duplicates inside the file; the async side
 //! writes batches (multi-row INSERTs) into a write transaction it commits about once a second
 //! ([`COMMIT_EVERY`]) and at the end, merging rows whose first phone the campaign already has.
-//! Memory stays bounded by the batch size plus one `u64` per distinct contact of the file (the
-//! duplicate set).
+//! Memory stays bounded by the batch size plus 20 bytes per distinct contact of the file (the
+//! duplicate set, [`seen`]).
 
 pub mod phone;
 pub mod rows;
@@ -19,6 +19,7 @@ mod memory;
 mod parse;
 mod row;
 pub mod zone;
+mod seen;
 
 pub use memory::{import_bytes, SMALL_IMPORT_BYTES};
 
@@ -135,19 +136,51 @@ pub struct ImportAudit<'a> {
 
 impl ImportAudit<'_> {
     fn entry(&self, report: &ImportReport) -> NewAudit<'_> {
-        NewAudit {
-            actor: &self.actor.name,
+        audit_entry(&self.actor.name, self.actor.role, &self.object, report)
+    }
+
+    /// The same, owning its strings (for a change run by the store's writer task).
+    fn owned(&self) -> OwnedAudit {
+        OwnedAudit {
+            actor: self.actor.name.clone(),
             role: self.actor.role,
-            action: "contacts.import",
-            object: &self.object,
-            before: None,
-            after: Some(serde_json::json!({
-                "rows": report.rows,
-                "accepted": report.accepted,
-                "duplicates": report.duplicates,
-                "rejected": report.rejected.len(),
-            })),
+            object: self.object.clone(),
         }
+    }
+}
+
+/// An [`ImportAudit`] that owns its strings.
+struct OwnedAudit {
+    actor: String,
+    role: crate::model::Role,
+    object: String,
+}
+
+impl OwnedAudit {
+    fn entry(&self, report: &ImportReport) -> NewAudit<'_> {
+        audit_entry(&self.actor, self.role, &self.object, report)
+    }
+}
+
+/// The `contacts.import` entry of an import with this report.
+fn audit_entry<'a>(
+    actor: &'a str,
+    role: crate::model::Role,
+    object: &'a str,
+    report: &ImportReport,
+) -> NewAudit<'a> {
+    NewAudit {
+        actor,
+        role,
+        action: "contacts.import",
+        object,
+        before: None,
+        after: Some(serde_json::json!({
+            "rows": report.rows,
+            "accepted": report.accepted,
+            "duplicates": report.duplicates,
+            "rejected": report.rejected.len(),
+        })),
     }
 }
 
@@ -379,16 +412,6 @@ async fn write_batch(
     batch: parse::Batch,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    report.rows += batch.rows;
-    report.duplicates += batch.merged_in_batch;
-    report.rejected.extend(batch.rejected);
-    report.warnings.extend(batch.warnings);
-    report
-        .merged
-        .extend(batch.merges.iter().map(|(line, first)| Merge {
-            line: *line,
-            into_line: Some(*first),
-        }));
     let fates: Vec<RowFate> = if t.dry_run {
         // A row whose phone an earlier batch of this file had was checked against that row
         // already (its fingerprint); the campaign's own contacts are checked by name.
@@ -429,16 +452,30 @@ async fn write_batch(
             None => (t.writer().await?, std::time::Instant::now()),
         };
         let mut writer = writer;
-        // Rows whose phone an earlier batch had were checked against it (their fingerprint);
-        // the others are checked against the campaign's own contacts, by name.
-        let check: Vec<bool> = batch.earlier.iter().map(Option::is_none).collect();
-        let fates = writer.add_checked(&batch.contacts, &check).await?;
+        let fates = writer.add_checked(&batch.contacts, &batch.check()).await?;
         t.open = Some((writer, began));
         if began.elapsed() >= COMMIT_EVERY {
             t.commit().await?;
         }
         fates
     };
+    account(batch, fates, report);
+    Ok(())
+}
+
+/// Counts a written (or, on a dry run, checked) batch into the report, given what became of
+/// each of its contacts.
+fn account(batch: parse::Batch, fates: Vec<RowFate>, report: &mut ImportReport) {
+    report.rows += batch.rows;
+    report.duplicates += batch.merged_in_batch;
+    report.rejected.extend(batch.rejected);
+    report.warnings.extend(batch.warnings);
+    report
+        .merged
+        .extend(batch.merges.iter().map(|(line, first)| Merge {
+            line: *line,
+            into_line: Some(*first),
+        }));
     for (i, fate) in fates.into_iter().enumerate() {
         let (line, earlier) = (batch.lines[i], batch.earlier[i]);
         match fate {
@@ -463,5 +500,4 @@ async fn write_batch(
             }
         }
     }
-    Ok(())
 }

@@ -5,6 +5,8 @@
 //! however slow the writer, at most [`CHUNKS`] chunks and the channel's batches are in memory.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::seen::Seen;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -72,6 +74,15 @@ pub(super) struct Batch {
     pub bytes: u64,
 }
 
+impl Batch {
+    /// Per contact, whether the campaign's own contact with its phone must be checked for the
+    /// same person: rows whose phone an earlier batch had were checked against that row (its
+    /// fingerprint) instead.
+    pub fn check(&self) -> Vec<bool> {
+        self.earlier.iter().map(Option::is_none).collect()
+    }
+}
+
 /// Records read in file order, with where each starts; `records[..len]` are filled.
 struct Chunk {
     seq: u64,
@@ -105,6 +116,7 @@ pub(super) fn run(setup: Setup, tx: Sender<Result<Batch, String>>) {
     let (work_tx, work_rx) = sync_channel::<(Arc<Columns>, Chunk)>(CHUNKS);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = sync_channel::<Chunk>(CHUNKS);
+    let size = setup.shape.size;
     let failure = std::thread::scope(|s| {
         // Workers hold the only handles on the work queue and the done queue, so when one end
         // of the pipeline stops the rest winds down instead of waiting forever.
@@ -115,7 +127,7 @@ pub(super) fn run(setup: Setup, tx: Sender<Result<Batch, String>>) {
         }
         drop(work_rx);
         drop(done_tx);
-        let sequencer = s.spawn(|| sequence(done_rx, free_tx, &tx));
+        let sequencer = s.spawn(|| sequence(done_rx, free_tx, &tx, size));
         let failure = read_all(setup, &free_rx, work_tx).err();
         let _ = sequencer.join();
         failure
@@ -278,7 +290,13 @@ fn work(setup: &Setup, work: &Mutex<Receiver<(Arc<Columns>, Chunk)>>, done: &Syn
 }
 
 /// Takes worked chunks back in file order, merges duplicates, sends batches, frees the chunks.
-fn sequence(done: Receiver<Chunk>, free: SyncSender<Chunk>, tx: &Sender<Result<Batch, String>>) {
+/// The duplicate set is sized once for the whole file (`size` bytes) from its first chunk.
+fn sequence(
+    done: Receiver<Chunk>,
+    free: SyncSender<Chunk>,
+    tx: &Sender<Result<Batch, String>>,
+    size: u64,
+) {
     let mut seen = Seen::default();
     let mut waiting: BTreeMap<u64, Chunk> = BTreeMap::new();
     let mut next = 0u64;
@@ -286,6 +304,9 @@ fn sequence(done: Receiver<Chunk>, free: SyncSender<Chunk>, tx: &Sender<Result<B
         waiting.insert(chunk.seq, chunk);
         while let Some(mut chunk) = waiting.remove(&next) {
             next += 1;
+            if next == 1 {
+                seen.reserve(expected_rows(chunk.out.len(), chunk.bytes, size));
+            }
             let batch = build_batch(std::mem::take(&mut chunk.out), &mut seen, chunk.bytes);
             chunk.out = Vec::with_capacity(BATCH_ROWS);
             if tx.blocking_send(Ok(batch)).is_err() || free.send(chunk).is_err() {
@@ -304,6 +325,16 @@ fn read<R: Read>(csv: &mut csv::Reader<R>, record: &mut csv::ByteRecord) -> Resu
 
 fn is_blank(record: &csv::ByteRecord) -> bool {
     record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace))
+}
+
+/// The rows a file of `size` bytes holds, guessed from its first `rows` in `bytes` (a tenth
+/// more, for rows shorter than those).
+fn expected_rows(rows: usize, bytes: u64, size: u64) -> usize {
+    if bytes == 0 {
+        return rows;
+    }
+    let guess = rows as f64 * size as f64 / bytes as f64 * 1.1;
+    (guess as usize).max(rows)
 }
 
 /// A batch of one chunk's results: rows whose first phone an earlier row of the batch has are
@@ -355,9 +386,8 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
         } else {
             let line32 = u32::try_from(line).unwrap_or(u32::MAX);
             let print = fingerprint(&contact);
-            let earlier = match seen.entry(key) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    let (first, first_print) = *e.get();
+            let earlier = match seen.first_or_insert(key, line32, print) {
+                Some((first, first_print)) => {
                     if first_print != print {
                         let why = "another name or other values of its variables";
                         batch.rejected.push(Rejection {
@@ -368,10 +398,7 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
                     }
                     Some(u64::from(first))
                 }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert((line32, print));
-                    None
-                }
+                None => None,
             };
             index.insert(key, batch.contacts.len());
             batch.earlier.push(earlier);
@@ -385,10 +412,6 @@ fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
     }
     batch
 }
-
-/// First phones of the file so far, with the line of the row each came from and its
-/// [`fingerprint`] (`u32`s: the duplicate set is the import's one per-contact memory).
-pub(super) type Seen = HashMap<u64, (u32, u32), phone::KeyBuild>;
 
 /// Who a row names: its [`NewContact::name_key`] and variables. Two rows of one
 /// file (the same columns) with one phone and different fingerprints are different people.

@@ -49,29 +49,46 @@ pub async fn add(
     if let Some(rec) = store.callback_by_key(new.key).await? {
         return known(rec);
     }
-    let mut change = store.change(now).await?;
-    let Some(rec) = change.callback_insert(&new).await? else {
+    let stored = insert(store, actor, &new, now).await?;
+    let Some(rec) = stored else {
         // Another request with the same key won the race.
-        drop(change);
         let rec = store.callback_by_key(new.key).await?.ok_or_else(|| {
             OpsError::Conflict("idempotency_key: a request with this key is being stored".into())
         })?;
         return known(rec);
     };
-    let after =
-        json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
-    let object = format!("callback:{}", rec.id);
-    record(
-        &mut change,
-        actor,
-        "callback.add",
-        &object,
-        None,
-        Some(after),
-    )
-    .await?;
-    change.commit().await?;
     Ok((rec, true))
+}
+
+/// Stores a new job with its audit entry as one change (the store's group commit); none when
+/// a job with its key exists (nothing written).
+async fn insert(
+    store: &Store,
+    actor: &Actor,
+    new: &NewCallback<'_>,
+    now: DateTime<Utc>,
+) -> Result<Option<CallbackRecord>> {
+    let (key, spec, due) = (new.key.map(str::to_string), new.spec.clone(), new.due);
+    let actor = actor.clone();
+    store
+        .write(now, move |change| {
+            Box::pin(async move {
+                let new = NewCallback {
+                    key: key.as_deref(),
+                    spec: &spec,
+                    due,
+                    created_by: &actor.name,
+                };
+                let Some(rec) = change.callback_insert(&new).await? else {
+                    return Ok(None);
+                };
+                let after = json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
+                let object = format!("callback:{}", rec.id);
+                record(change, &actor, "callback.add", &object, None, Some(after)).await?;
+                Ok::<_, OpsError>(Some(rec))
+            })
+        })
+        .await
 }
 
 /// A job with its legs.

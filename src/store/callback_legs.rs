@@ -1,7 +1,8 @@
 //! The legs of callback calls: each written before it is dialled (fenced on the job's lease
 //! owner), closed with its end, read back in order for `GET /callbacks/{id}` and the call log.
 
-use super::{from_ms, ms, with_pool, Result, Store, StoreError};
+use super::contact_writer::{with_txn, Txn};
+use super::{from_ms, ms, with_pool, Change, Result, Store, StoreError};
 use crate::callback::record::{LegEnd, LegRecord, NewLeg, Side};
 
 #[derive(sqlx::FromRow)]
@@ -55,32 +56,53 @@ impl Store {
         rows.into_iter().map(LegRow::into_leg).collect()
     }
 
-    /// Writes a leg before it is dialled, fenced on the job's lease owner (one statement); its id.
+    /// Writes a leg before it is dialled, fenced on the job's lease owner (one statement, in
+    /// the store's group commit: [`Store::write`]); its id.
     pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
+        let (leg, owner) = (leg.clone(), owner.to_string());
+        self.write(leg.started_at, move |c| {
+            Box::pin(async move { c.callback_leg_start(&leg, &owner).await })
+        })
+        .await
+    }
+
+    /// Closes a leg (once: a closed leg keeps its first end), in the store's group commit.
+    pub async fn callback_leg_end(&self, leg_id: i64, end: &LegEnd) -> Result<()> {
+        let end = end.clone();
+        self.write(end.ended_at, move |c| {
+            Box::pin(async move { c.callback_leg_end(leg_id, &end).await })
+        })
+        .await
+    }
+}
+
+impl Change {
+    /// [`Store::callback_leg_start`] under this change.
+    pub async fn callback_leg_start(&mut self, leg: &NewLeg, owner: &str) -> Result<i64> {
         let sql = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, caller_id, \
                    node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
                    (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running') \
                    RETURNING id";
-        let id: Option<i64> = with_pool!(self, p => {
+        let id: Option<i64> = with_txn!(&mut self.txn, c => {
             sqlx::query_scalar(sql)
                 .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
                 .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)
                 .bind(&leg.node).bind(ms(leg.started_at)).bind(owner)
-                .fetch_optional(p).await?
+                .fetch_optional(c).await?
         });
         id.ok_or(StoreError::LeaseLost {
             contact_id: leg.callback_id,
         })
     }
 
-    /// Closes a leg (once: a closed leg keeps its first end).
-    pub async fn callback_leg_end(&self, leg_id: i64, end: &LegEnd) -> Result<()> {
+    /// [`Store::callback_leg_end`] under this change.
+    pub async fn callback_leg_end(&mut self, leg_id: i64, end: &LegEnd) -> Result<()> {
         let sql =
             "UPDATE callback_legs SET answered_at = $1, ended_at = $2, cause = $3, sip_code = $4 \
                    WHERE id = $5 AND ended_at IS NULL";
-        with_pool!(self, p => {
+        with_txn!(&mut self.txn, c => {
             sqlx::query(sql).bind(end.answered_at.map(ms)).bind(ms(end.ended_at)).bind(&end.cause)
-                .bind(end.sip_code.map(i64::from)).bind(leg_id).execute(p).await?;
+                .bind(end.sip_code.map(i64::from)).bind(leg_id).execute(c).await?;
         });
         Ok(())
     }

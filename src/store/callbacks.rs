@@ -92,6 +92,24 @@ pub struct RunningCallback {
 }
 
 impl Change {
+    /// Shows a running job's live status (fenced on its lease owner), stamped with the change's
+    /// time.
+    pub async fn callback_progress(
+        &mut self,
+        id: i64,
+        owner: &str,
+        status: CallbackStatus,
+    ) -> Result<()> {
+        let sql = "UPDATE callbacks SET status = $1, status_code = $2, updated_at = $3 \
+                   WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
+        let now = ms(self.now);
+        with_txn!(&mut self.txn, c => {
+            sqlx::query(sql).bind(status.as_str()).bind(i64::from(status.code())).bind(now)
+                .bind(id).bind(owner).execute(c).await?;
+        });
+        Ok(())
+    }
+
     /// Stores a new job, due at `due`; none when a job with its key exists (nothing written:
     /// the unique key settles two requests racing).
     pub async fn callback_insert(
@@ -264,13 +282,11 @@ impl Store {
         status: CallbackStatus,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let sql = "UPDATE callbacks SET status = $1, status_code = $2, updated_at = $3 \
-                   WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
-        with_pool!(self, p => {
-            sqlx::query(sql).bind(status.as_str()).bind(i64::from(status.code())).bind(ms(now))
-                .bind(id).bind(owner).execute(p).await?;
-        });
-        Ok(())
+        let owner = owner.to_string();
+        self.write(now, move |c| {
+            Box::pin(async move { c.callback_progress(id, &owner, status).await })
+        })
+        .await
     }
 
     /// Records a call's result and its webhooks in one transaction fenced on the lease owner.

@@ -8,8 +8,9 @@ use chrono::{DateTime, Utc};
 use super::contact_writer::{with_txn, Txn};
 use super::WriteTx;
 use super::{is_unique_violation, ms, parse_enum, NewAudit, Pool, Result, Store, StoreError};
+use super::{ContactAdder, RowFate};
 use crate::campaign::definition::CampaignDef;
-use crate::model::{CampaignStatus, Role};
+use crate::model::{CampaignStatus, NewContact, Role};
 
 /// One open write transaction of a person's change (see the module docs). Dropping it rolls
 /// everything back.
@@ -21,16 +22,28 @@ pub struct Change {
 
 impl Store {
     /// Opens a change stamped `now`.
+    /// [`Store::write`] is the way for requests: it shares one transaction between concurrent
+    /// changes on SQLite.
     pub async fn change(&self, now: DateTime<Utc>) -> Result<Change> {
-        let (txn, postgres) = match &self.pool {
+        Change::begin(&self.pool, now).await
+    }
+}
+
+impl Change {
+    /// Opens a change stamped `now` on `pool`.
+    pub(super) async fn begin(pool: &Pool, now: DateTime<Utc>) -> Result<Change> {
+        let (txn, postgres) = match pool {
             Pool::Sqlite(p) => (Txn::Sqlite(p.begin_write().await?), false),
             Pool::Postgres(p) => (Txn::Postgres(p.begin_write().await?), true),
         };
         Ok(Change { txn, postgres, now })
     }
-}
 
-impl Change {
+    /// When the change happens.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     /// Records `entry` with the change.
     pub async fn audit(&mut self, entry: &NewAudit<'_>) -> Result<()> {
         let now = self.now;
@@ -38,6 +51,23 @@ impl Change {
             super::access::audit_insert(entry, now).execute(c).await?;
         });
         Ok(())
+    }
+
+    /// Adds a batch of contacts under this change ([`super::ContactWriter::add_checked`]'s rules);
+    /// the fate of each row.
+    pub async fn add_contacts(
+        &mut self,
+        adder: &mut ContactAdder,
+        rows: &[NewContact],
+        check: &[bool],
+    ) -> Result<Vec<RowFate>> {
+        adder.add_checked(&mut self.txn, rows, check).await
+    }
+
+    /// Records the zones of the contacts `adder` inserted and reopens their campaign if it was
+    /// completed (once, after the last batch).
+    pub async fn finish_contacts(&mut self, adder: &ContactAdder) -> Result<()> {
+        adder.finish(&mut self.txn).await
     }
 
     /// Commits the change and its audit entries.

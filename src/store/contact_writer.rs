@@ -72,10 +72,18 @@ pub enum RowFate {
 }
 
 /// Contacts added to one campaign under one transaction ([`Store::contact_writer`]). Nothing is
-/// visible to others until [`ContactWriter::commit`]; dropping it rolls back.
+/// visible to others until [`ContactWriter::commit`]; dropping it rolls back. On SQLite its
+/// connection has a bigger page cache until the commit (`IMPORT_CACHE_KIB`).
 pub struct ContactWriter {
-    pub(super) store: Store,
     pub(super) txn: Txn,
+    pub(super) adder: ContactAdder,
+}
+
+/// What adding contacts to one campaign keeps between batches of one transaction (the
+/// transaction is a [`ContactWriter`]'s or a [`super::Change`]'s): where they go and what was
+/// inserted.
+pub struct ContactAdder {
+    pub(super) store: Store,
     pub(super) campaign_id: i64,
     pub(super) campaign_tz: String,
     pub(super) due: DateTime<Utc>,
@@ -118,6 +126,52 @@ impl ContactWriter {
         rows: &[NewContact],
         check: &[bool],
     ) -> Result<Vec<RowFate>> {
+        self.adder.add_checked(&mut self.txn, rows, check).await
+    }
+
+    /// Records `entry` in the audit log under this transaction: it stands or falls with the
+    /// contacts it describes.
+    pub async fn audit(&mut self, entry: &super::NewAudit<'_>) -> Result<()> {
+        let now = self.adder.now;
+        with_txn!(&mut self.txn, c => {
+            super::access::audit_insert(entry, now).execute(c).await?;
+        });
+        Ok(())
+    }
+
+    /// Contacts inserted (not merged) since the writer was opened.
+    pub fn inserted(&self) -> u64 {
+        self.adder.rows
+    }
+
+    /// Records the new contacts' zones, reopens a completed campaign that got new contacts, and
+    /// commits.
+    pub async fn commit(mut self) -> Result<()> {
+        self.adder.finish(&mut self.txn).await?;
+        if let Txn::Sqlite(t) = &mut self.txn {
+            // Back to the pool's cache size: the pages over it are freed as they are let go.
+            let sql = format!("PRAGMA cache_size = -{}", super::CACHE_KIB);
+            sqlx::query(&sql).execute(&mut **t).await?;
+        }
+        match self.txn {
+            Txn::Sqlite(t) => t.commit().await?,
+            Txn::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl ContactAdder {
+    /// Adds a batch under `txn` as [`ContactWriter::add`] does, merging a row whose `check` flag is set into the contact it
+    /// duplicates only when it names the same person ([`NewContact::conflict_with`], by name:
+    /// a later list may update a person's values); a conflicting row changes nothing. The fate
+    /// of each row.
+    pub(crate) async fn add_checked(
+        &mut self,
+        txn: &mut Txn,
+        rows: &[NewContact],
+        check: &[bool],
+    ) -> Result<Vec<RowFate>> {
         let store = self.store.clone();
         let store = &store;
         let campaign_id = self.campaign_id;
@@ -129,7 +183,7 @@ impl ContactWriter {
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = insert_sql(store, chunk.len());
             let tz = self.campaign_tz.as_str();
-            match &mut self.txn {
+            match &mut *txn {
                 Txn::Sqlite(t) => {
                     let q = bind_rows!(sqlx::query(&sql), chunk, campaign_id, tz, due, now);
                     let done = q.execute(&mut **t).await?;
@@ -188,7 +242,7 @@ impl ContactWriter {
                 store.param(1),
                 store.params(2, chunk.len())
             );
-            let found: Vec<ExistingRow> = with_txn!(&mut self.txn, c => {
+            let found: Vec<ExistingRow> = with_txn!(&mut *txn, c => {
                 let mut q = sqlx::query_as::<_, ExistingRow>(&sql).bind(campaign_id);
                 for (_, r) in chunk {
                     q = q.bind(&r.phones[0]);
@@ -204,7 +258,7 @@ impl ContactWriter {
                         row.phones[0]
                     )));
                 };
-                fates[*i] = self.merge_into(old, row, check[*i], now).await?;
+                fates[*i] = merge_into(txn, old, row, check[*i], now).await?;
             }
         }
         for r in rows
@@ -222,79 +276,65 @@ impl ContactWriter {
         Ok(fates)
     }
 
-    /// Merges a later row into the stored contact it duplicates (unless `check` and the row
-    /// names another person: [`RowFate::Conflict`]); writes only on a change.
-    async fn merge_into(
-        &mut self,
-        old: &ExistingRow,
-        row: &NewContact,
-        check: bool,
-        now: i64,
-    ) -> Result<RowFate> {
-        let mut merged = NewContact {
-            name: old.name.clone(),
-            phones: parse_json(&old.phones, "contact phones")?,
-            vars: parse_json::<BTreeMap<String, String>>(&old.vars, "contact vars")?,
-            timezone: None,
-        };
-        if let Some(why) = check.then(|| merged.conflict_with(row, false)).flatten() {
-            return Ok(RowFate::Conflict {
-                name: merged.name,
-                why,
-            });
-        }
-        let before = merged.clone();
-        merged.merge(row);
-        if merged != before {
-            with_txn!(&mut self.txn, c => {
-                sqlx::query("UPDATE contacts SET phones = $1, vars = $2, name = $3, updated_at = $4 WHERE id = $5")
-                    .bind(json(&merged.phones)).bind(json(&merged.vars)).bind(&merged.name)
-                    .bind(now).bind(old.id)
-                    .execute(c).await?;
-            });
-        }
-        Ok(RowFate::Merged)
-    }
-
-    /// Records `entry` in the audit log under this transaction: it stands or falls with the
-    /// contacts it describes.
-    pub async fn audit(&mut self, entry: &super::NewAudit<'_>) -> Result<()> {
-        let now = self.now;
-        with_txn!(&mut self.txn, c => {
-            super::access::audit_insert(entry, now).execute(c).await?;
-        });
-        Ok(())
-    }
-
-    /// Contacts inserted (not merged) since the writer was opened.
+    /// Contacts inserted (not merged) under this transaction so far.
     pub fn inserted(&self) -> u64 {
         self.rows
     }
 
-    /// Records the new contacts' zones, reopens a completed campaign that got new contacts, and
-    /// commits.
-    pub async fn commit(mut self) -> Result<()> {
+    /// Records the new contacts' zones and reopens a completed campaign that got new contacts
+    /// (before the commit).
+    pub(crate) async fn finish(&self, txn: &mut Txn) -> Result<()> {
         let campaign_id = self.campaign_id;
         let now = ms(self.now);
         for zone in &self.zones {
-            with_txn!(&mut self.txn, c => {
+            with_txn!(&mut *txn, c => {
                 sqlx::query("INSERT INTO campaign_zones (campaign_id, timezone) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(campaign_id).bind(zone).execute(c).await?;
             });
         }
         if self.rows > 0 {
-            with_txn!(&mut self.txn, c => {
+            with_txn!(&mut *txn, c => {
                 sqlx::query("UPDATE campaigns SET status = 'running', status_reason = NULL, updated_at = $1 \
                              WHERE id = $2 AND status = 'completed'")
                     .bind(now).bind(campaign_id).execute(c).await?;
             });
         }
-        match self.txn {
-            Txn::Sqlite(t) => t.commit().await?,
-            Txn::Postgres(t) => t.commit().await?,
-        }
         Ok(())
     }
+}
+
+/// Merges a later row into the stored contact it duplicates (unless `check` and the row
+/// names another person: [`RowFate::Conflict`]); writes only on a change.
+async fn merge_into(
+    txn: &mut Txn,
+    old: &ExistingRow,
+    row: &NewContact,
+    check: bool,
+    now: i64,
+) -> Result<RowFate> {
+    let mut merged = NewContact {
+        name: old.name.clone(),
+        phones: parse_json(&old.phones, "contact phones")?,
+        vars: parse_json::<BTreeMap<String, String>>(&old.vars, "contact vars")?,
+        timezone: None,
+    };
+    if let Some(why) = check.then(|| merged.conflict_with(row, false)).flatten() {
+        return Ok(RowFate::Conflict {
+            name: merged.name,
+            why,
+        });
+    }
+    let before = merged.clone();
+    merged.merge(row);
+    if merged != before {
+        with_txn!(&mut *txn, c => {
+            sqlx::query("UPDATE contacts SET phones = $1, vars = $2, name = $3, updated_at = $4 WHERE id = $5")
+                .bind(json(&merged.phones)).bind(json(&merged.vars)).bind(&merged.name)
+                .bind(now).bind(old.id)
+                .execute(c).await?;
+        });
+    }
+    Ok(RowFate::Merged)
 }
 
 /// A multi-row INSERT of `rows` contacts, 9 values each, bound row after row; rows whose key

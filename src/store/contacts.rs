@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::contact_writer::{Txn, LOOKUP_CHUNK};
 use super::{
-    from_ms, parse_enum, parse_json, with_pool, ContactWriter, Pool, Result, Store, WriteTx,
+    from_ms, parse_enum, parse_json, with_pool, ContactAdder, ContactWriter, Pool, Result, Store,
+    WriteTx,
 };
 use crate::model::{ContactRecord, NewContact};
 
@@ -110,20 +111,38 @@ impl Store {
         due: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<ContactWriter> {
-        let txn = match &self.pool {
+        let mut txn = match &self.pool {
             Pool::Sqlite(p) => Txn::Sqlite(p.begin_write().await?),
             Pool::Postgres(p) => Txn::Postgres(p.begin_write().await?),
         };
+        if let Txn::Sqlite(t) = &mut txn {
+            let sql = format!("PRAGMA cache_size = -{}", super::IMPORT_CACHE_KIB);
+            sqlx::query(&sql).execute(&mut **t).await?;
+        }
         Ok(ContactWriter {
-            store: self.clone(),
             txn,
+            adder: self.contact_adder(campaign_id, campaign_tz, due, now),
+        })
+    }
+
+    /// What adding contacts to a campaign keeps under one transaction ([`ContactAdder`]; for
+    /// a [`super::Change`], see [`super::Change::add_contacts`]).
+    pub fn contact_adder(
+        &self,
+        campaign_id: i64,
+        campaign_tz: &str,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> ContactAdder {
+        ContactAdder {
+            store: self.clone(),
             campaign_id,
             campaign_tz: campaign_tz.to_string(),
             due,
             now,
             zones: BTreeSet::new(),
             rows: 0,
-        })
+        }
     }
 
     /// One contact.

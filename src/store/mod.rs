@@ -34,6 +34,7 @@ mod change;
 mod contact_writer;
 mod contacts;
 mod dnc;
+mod group;
 pub mod health;
 mod leases;
 mod outbox;
@@ -58,7 +59,7 @@ pub use callbacks::{NewCallback, RunningCallback};
 pub use campaigns::CampaignCounts;
 pub use change::Change;
 use contact_writer::Txn;
-pub use contact_writer::{ContactWriter, RowFate};
+pub use contact_writer::{ContactAdder, ContactWriter, RowFate};
 pub use contacts::ContactQuery;
 pub use why::ZoneDue;
 
@@ -66,6 +67,12 @@ use crate::model::CampaignStatus;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Page cache of each SQLite connection, in KiB.
+pub(crate) const CACHE_KIB: u32 = 8192;
+/// Page cache of a connection while an import's transaction holds it, in KiB (imports write
+/// random pages of the phone index).
+pub(crate) const IMPORT_CACHE_KIB: u32 = 32768;
 
 /// Everything that can go wrong in the store. The database URL never appears in a message.
 #[derive(Debug, thiserror::Error)]
@@ -115,6 +122,10 @@ pub enum StoreError {
     Invalid(String),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// A change shared its transaction with others ([`Store::write`]) and that transaction
+    /// could not be committed (nothing of the change was written).
+    #[error("the change was not written: {0}")]
+    NotCommitted(String),
 }
 
 /// Result of store calls.
@@ -167,6 +178,8 @@ pub struct Store {
     pub(crate) pool: Pool,
     /// Whether writes are failing, shared by every clone.
     pub(crate) health: std::sync::Arc<health::Health>,
+    /// The way to the writer task of [`Store::write`] (group commit on SQLite).
+    pub(crate) group: std::sync::Arc<group::Group>,
 }
 
 impl Store {
@@ -216,9 +229,11 @@ impl Store {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
-            // 32 MiB of page cache per connection (default 2 MiB): imports and claims touch
-            // random pages of the phone index.
-            .pragma("cache_size", "-32768");
+            // 8 MiB of page cache per connection (default 2 MiB): claims touch random pages of
+            // the phone index. Not more: the pool hands its connections out in turn, so each
+            // of the 8 can fill its own cache; an import's transactions take IMPORT_CACHE_KIB
+            // for their time.
+            .pragma("cache_size", format!("-{CACHE_KIB}"));
         let max = if memory { 1 } else { 8 };
         let opts = SqlitePoolOptions::new()
             .after_connect(|conn, _| Box::pin(busy::install(conn)))
@@ -249,6 +264,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             health: Default::default(),
+            group: Default::default(),
         })
     }
 
@@ -289,6 +305,7 @@ impl Store {
         Ok(Store {
             pool: Pool::Postgres(pool),
             health: Default::default(),
+            group: Default::default(),
         })
     }
 

@@ -36,7 +36,9 @@ impl StoreError {
                     | sqlx::Error::Decode(_)
                     | sqlx::Error::Configuration(_)
             ),
-            StoreError::Connect(_) | StoreError::Unreachable { .. } => true,
+            StoreError::Connect(_)
+            | StoreError::Unreachable { .. }
+            | StoreError::NotCommitted(_) => true,
             _ => false,
         }
     }

@@ -1,0 +1,250 @@
+//! Group commit: on SQLite, one writer task per store runs the changes that requests send it
+//! ([`Store::write`]). It takes every change waiting, runs them one after another inside ONE
+//! write transaction (each under its own savepoint, so a change that fails is rolled back alone
+//! and the others stand), commits once, then answers each requester. Concurrent requests thus
+//! share one lock acquisition and one commit instead of queueing on SQLite's single write lock
+//! one transaction each. PostgreSQL, which has row locks and many writers, runs each change in
+//! its own transaction on the calling task.
+//!
+//! Rules for a change: it works only through the [`Change`] it is given (a read or write through
+//! the [`Store`] from inside it would wait for the very lock the writer holds), and it must not
+//! call [`Store::write`] itself.
+
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use tokio::sync::{mpsc, oneshot};
+
+use super::contact_writer::{with_txn, Txn};
+use super::{Change, Pool, Result, Store, StoreError};
+
+/// The most changes one transaction takes (the lock is held while they run).
+pub const MAX_BATCH: usize = 256;
+
+const SAVEPOINT: &str = "SAVEPOINT outcall_item";
+const RELEASE: &str = "RELEASE outcall_item";
+const ROLLBACK: &str = "ROLLBACK TO outcall_item";
+
+/// One change waiting for the writer, its result kept until the commit.
+trait Pending: Send {
+    /// When the change happens (the [`Change`]'s `now`).
+    fn now(&self) -> DateTime<Utc>;
+    /// Runs the change (once); whether it succeeded.
+    fn run<'c>(&'c mut self, change: &'c mut Change) -> BoxFuture<'c, bool>;
+    /// Answers the requester: the change's own result, or `failed` when its transaction did not
+    /// commit (a change that never ran gets `failed` too).
+    fn answer(self: Box<Self>, failed: Option<&StoreError>);
+}
+
+struct Request<T, E, F> {
+    now: DateTime<Utc>,
+    change: Option<F>,
+    result: Option<std::result::Result<T, E>>,
+    reply: oneshot::Sender<std::result::Result<T, E>>,
+}
+
+impl<T, E, F> Pending for Request<T, E, F>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: for<'c> FnOnce(&'c mut Change) -> BoxFuture<'c, std::result::Result<T, E>> + Send + 'static,
+{
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn run<'c>(&'c mut self, change: &'c mut Change) -> BoxFuture<'c, bool> {
+        Box::pin(async move {
+            let Some(f) = self.change.take() else {
+                return false;
+            };
+            // A change that panics fails alone (its savepoint is rolled back).
+            let result = match AssertUnwindSafe(f(change)).catch_unwind().await {
+                Ok(r) => r,
+                Err(_) => {
+                    Err(StoreError::Invalid("the change failed on an internal error".into()).into())
+                }
+            };
+            let ok = result.is_ok();
+            self.result = Some(result);
+            ok
+        })
+    }
+
+    fn answer(self: Box<Self>, failed: Option<&StoreError>) {
+        let result = match (self.result, failed) {
+            (Some(Err(e)), _) => Err(e),
+            (Some(Ok(v)), None) => Ok(v),
+            (_, Some(e)) => Err(StoreError::NotCommitted(e.to_string()).into()),
+            (None, None) => Err(StoreError::NotCommitted("the change did not run".into()).into()),
+        };
+        let _ = self.reply.send(result);
+    }
+}
+
+type Queue = mpsc::UnboundedSender<Box<dyn Pending>>;
+
+/// The store's way to its writer task (started on first use in the calling runtime, and again
+/// if that runtime has gone).
+#[derive(Default)]
+pub(crate) struct Group {
+    sender: Mutex<Option<Queue>>,
+    /// Transactions the writer has committed (for tests: changes share them).
+    commits: Arc<AtomicU64>,
+}
+
+impl Group {
+    /// Transactions committed by the writer so far.
+    #[cfg(test)]
+    pub(crate) fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Relaxed)
+    }
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Group")
+    }
+}
+
+impl Store {
+    /// Runs `change` in a write transaction stamped `now` and commits it; its result. On SQLite
+    /// the change shares its transaction and commit with the other changes waiting at the time
+    /// (see the module docs); its own failure (an `Err`) rolls back only what it wrote. Whatever
+    /// it writes (its audit entry too) stands or falls as one.
+    pub async fn write<T, E, F>(&self, now: DateTime<Utc>, change: F) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Change) -> BoxFuture<'c, std::result::Result<T, E>>
+            + Send
+            + 'static,
+    {
+        let Pool::Sqlite(_) = &self.pool else {
+            let mut c = self.change(now).await?;
+            let value = change(&mut c).await?;
+            c.commit().await?;
+            return Ok(value);
+        };
+        let (reply, answer) = oneshot::channel();
+        let request = Request {
+            now,
+            change: Some(change),
+            result: None,
+            reply,
+        };
+        self.queue().send(Box::new(request)).map_err(|_| {
+            E::from(StoreError::NotCommitted(
+                "the store's writer has stopped".into(),
+            ))
+        })?;
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::NotCommitted("the store's writer has stopped".into()).into())
+        })
+    }
+
+    /// The writer's queue, starting the writer when there is none (or it has gone).
+    fn queue(&self) -> Queue {
+        let mut sender = self.group.sender.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = sender.as_ref().filter(|s| !s.is_closed()) {
+            return s.clone();
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        // The task holds the pool, not the store: it ends when every store handle is gone.
+        tokio::spawn(writer(self.pool.clone(), rx, self.group.commits.clone()));
+        *sender = Some(tx.clone());
+        tx
+    }
+}
+
+/// The writer task: batch after batch until every sender is gone.
+async fn writer(
+    pool: Pool,
+    mut rx: mpsc::UnboundedReceiver<Box<dyn Pending>>,
+    commits: Arc<AtomicU64>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = VecDeque::from([first]);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push_back(p),
+                Err(_) => break,
+            }
+        }
+        run_batch(&pool, batch, &commits).await;
+    }
+}
+
+/// Runs `batch` in as few transactions as it takes (one, unless the database breaks one off)
+/// and answers every change in it.
+async fn run_batch(pool: &Pool, mut batch: VecDeque<Box<dyn Pending>>, commits: &AtomicU64) {
+    while let Some(now) = batch.front().map(|p| p.now()) {
+        let mut change = match Change::begin(pool, now).await {
+            Ok(c) => c,
+            Err(e) => {
+                batch.into_iter().for_each(|p| p.answer(Some(&e)));
+                return;
+            }
+        };
+        let (ran, broken) = run_until_broken(&mut change, &mut batch).await;
+        let failed = match broken {
+            None => {
+                let done = change.commit().await;
+                commits.fetch_add(u64::from(done.is_ok()), Ordering::Relaxed);
+                done.err()
+            }
+            // The transaction is unusable: what ran in it is lost (dropping rolls it back);
+            // the changes not yet run go on in a new one.
+            Some(e) => Some(e),
+        };
+        if let Some(e) = &failed {
+            tracing::warn!(error = %e, changes = ran.len(), "a grouped write transaction failed");
+        }
+        ran.into_iter().for_each(|p| p.answer(failed.as_ref()));
+    }
+}
+
+/// Runs changes from the front of `batch`, each under a savepoint, until it is empty or the
+/// transaction breaks (the error); the changes that ran.
+async fn run_until_broken(
+    change: &mut Change,
+    batch: &mut VecDeque<Box<dyn Pending>>,
+) -> (Vec<Box<dyn Pending>>, Option<StoreError>) {
+    let mut ran = Vec::with_capacity(batch.len());
+    while let Some(mut p) = batch.pop_front() {
+        change.now = p.now();
+        if let Err(e) = exec(&mut change.txn, SAVEPOINT).await {
+            p.answer(Some(&e));
+            return (ran, Some(e));
+        }
+        let ok = p.run(change).await;
+        ran.push(p);
+        let end = match ok {
+            true => exec(&mut change.txn, RELEASE).await,
+            false => match exec(&mut change.txn, ROLLBACK).await {
+                Ok(()) => exec(&mut change.txn, RELEASE).await,
+                Err(e) => Err(e),
+            },
+        };
+        if let Err(e) = end {
+            return (ran, Some(e));
+        }
+    }
+    (ran, None)
+}
+
+async fn exec(txn: &mut Txn, sql: &str) -> Result<()> {
+    with_txn!(txn, c => {
+        sqlx::query(sql).execute(c).await?;
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "group_tests.rs"]
+mod tests;

@@ -1,0 +1,193 @@
+//! Group commit on SQLite: changes sent together share one transaction and one commit; one that
+//! fails (an `Err`, a database error, a panic) is rolled back alone; order, audit entries and
+//! each change's own time are kept; it works under a paused clock.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use futures::future::join_all;
+
+use super::super::{AuditQuery, NewAudit, Store, StoreError};
+use crate::model::Role;
+
+fn t(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+}
+
+async fn sqlite(dir: &tempfile::TempDir, paused: bool) -> Store {
+    let url = format!("sqlite://{}", dir.path().join("g.db").display());
+    match paused {
+        true => Store::connect_paused(&url).await.unwrap(),
+        false => Store::connect(&url).await.unwrap(),
+    }
+}
+
+/// One do-not-call number and its audit entry (`dnc:PHONE`); fails after writing both when
+/// `fail` is set.
+async fn add_number(
+    store: &Store,
+    at: DateTime<Utc>,
+    phone: String,
+    fail: bool,
+) -> Result<u64, StoreError> {
+    store
+        .write(at, move |c| {
+            Box::pin(async move {
+                let added = c.dnc_add_many(std::slice::from_ref(&phone), "test").await?;
+                let object = format!("dnc:{phone}");
+                let entry = NewAudit {
+                    actor: "t",
+                    role: Role::Admin,
+                    action: "dnc.add",
+                    object: &object,
+                    before: None,
+                    after: None,
+                };
+                c.audit(&entry).await?;
+                if fail {
+                    return Err(StoreError::Invalid(format!("{phone} refused")));
+                }
+                Ok(added)
+            })
+        })
+        .await
+}
+
+async fn listed(store: &Store) -> Vec<String> {
+    store
+        .dnc_list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.phone)
+        .collect()
+}
+
+async fn audited(store: &Store) -> Vec<(String, DateTime<Utc>)> {
+    let q = AuditQuery {
+        limit: 1000,
+        ..AuditQuery::default()
+    };
+    let page = store.audit_page(&q).await.unwrap();
+    page.into_iter().map(|e| (e.object, e.at)).collect()
+}
+
+#[tokio::test]
+async fn concurrent_changes_share_one_commit_and_a_failing_one_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    // All eight are queued before the writer runs (this runtime has one thread).
+    let writes = (0..8).map(|i| add_number(&store, t(i), format!("+7900000000{i}"), i == 3));
+    let results = join_all(writes).await;
+    for (i, r) in results.iter().enumerate() {
+        match i {
+            3 => assert!(
+                matches!(r, Err(StoreError::Invalid(m)) if m.contains("refused")),
+                "{r:?}"
+            ),
+            _ => assert_eq!(r.as_ref().ok(), Some(&1), "change {i}: {r:?}"),
+        }
+    }
+    assert_eq!(store.group.commits(), 1, "one transaction for all of them");
+    let numbers = listed(&store).await;
+    assert_eq!(numbers.len(), 7);
+    assert!(
+        !numbers.contains(&"+79000000003".to_string()),
+        "the failed change wrote nothing"
+    );
+    // Audit entries stand exactly with their changes, in the order the changes were sent, each
+    // stamped with its own change's time.
+    let expected: Vec<(String, DateTime<Utc>)> = (0..8)
+        .filter(|i| *i != 3)
+        .map(|i| (format!("dnc:+7900000000{i}"), t(i)))
+        .collect();
+    assert_eq!(audited(&store).await, expected);
+}
+
+#[tokio::test]
+async fn a_database_error_or_a_panic_in_one_change_leaves_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let token = |name: &'static str| {
+        store.write(t(0), move |c| {
+            Box::pin(async move { c.token_create(name, Role::Admin, name).await })
+        })
+    };
+    token("taken").await.unwrap();
+    let panics = store.write(t(0), |c| {
+        Box::pin(async move {
+            c.token_create("lost", Role::Admin, "lost").await?;
+            if c.now() == t(0) {
+                panic!("a bug in a change");
+            }
+            Ok::<_, StoreError>(())
+        })
+    });
+    let (a, dup, p, b) = tokio::join!(token("a"), token("taken"), panics, token("b"));
+    a.unwrap();
+    b.unwrap();
+    assert!(matches!(dup, Err(StoreError::Invalid(m)) if m.contains("already exists")));
+    assert!(p.is_err(), "the panicking change fails");
+    let names: Vec<String> = store
+        .tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["b", "a", "taken"],
+        "newest first; nothing of the failed ones"
+    );
+    // The writer survived the panic.
+    token("c").await.unwrap();
+}
+
+#[tokio::test]
+async fn changes_sent_one_after_another_are_kept_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let s = store.clone();
+        tasks.push(tokio::spawn(async move {
+            add_number(&s, t(i), format!("+790000001{i:02}"), false).await
+        }));
+        if i % 10 == 9 {
+            tokio::task::yield_now().await;
+        }
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let objects: Vec<String> = audited(&store).await.into_iter().map(|(o, _)| o).collect();
+    let expected: Vec<String> = (0..40).map(|i| format!("dnc:+790000001{i:02}")).collect();
+    assert_eq!(objects, expected);
+    assert!(store.group.commits() < 40, "some changes shared a commit");
+}
+
+/// Under a paused clock (the engine tests' harness) the writer runs as it does in real time,
+/// while simulated time passes between changes.
+#[tokio::test(start_paused = true)]
+async fn the_writer_works_under_a_paused_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, true).await;
+    let started = tokio::time::Instant::now();
+    let waiter = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            add_number(&store, t(30), "+79000000100".into(), false).await
+        })
+    };
+    let now =
+        join_all((0..4).map(|i| add_number(&store, t(i), format!("+7900000020{i}"), false))).await;
+    assert!(now.iter().all(Result::is_ok));
+    assert_eq!(waiter.await.unwrap().unwrap(), 1);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(30));
+    assert_eq!(listed(&store).await.len(), 5);
+    let last = audited(&store).await.pop().unwrap();
+    assert_eq!(
+        last,
+        ("dnc:+79000000100".to_string(), t(0) + Duration::seconds(30))
+    );
+}

@@ -1,0 +1,103 @@
+//! `Store::write` (group commit on SQLite, a transaction per change on PostgreSQL), on both
+//! backends: changes sent together all land but one that fails, which writes nothing (its
+//! audit entry neither); each change's audit entry is in its transaction; concurrent callback
+//! requests with one idempotency key store one job.
+
+mod store_support;
+
+use futures::future::join_all;
+use outcall::callback::CallbackRequest;
+use outcall::model::{Actor, Role};
+use outcall::ops::callbacks;
+use outcall::store::{AuditQuery, NewAudit, Store, StoreError};
+use store_support::*;
+
+async fn add_number(s: &Store, phone: String, fail: bool) -> Result<u64, StoreError> {
+    s.write(t(0), move |c| {
+        Box::pin(async move {
+            let added = c.dnc_add_many(std::slice::from_ref(&phone), "test").await?;
+            let object = format!("dnc:{phone}");
+            let entry = NewAudit {
+                actor: "test",
+                role: Role::Admin,
+                action: "dnc.add",
+                object: &object,
+                before: None,
+                after: None,
+            };
+            c.audit(&entry).await?;
+            match fail {
+                true => Err(StoreError::Invalid(format!("{phone} refused"))),
+                false => Ok(added),
+            }
+        })
+    })
+    .await
+}
+
+async fn audited(s: &Store) -> Vec<String> {
+    let q = AuditQuery {
+        limit: 1000,
+        ..AuditQuery::default()
+    };
+    let page = s.audit_page(&q).await.unwrap();
+    page.into_iter().map(|e| e.object).collect()
+}
+
+contract!(a_failing_change_fails_alone, |s: Store| async move {
+    let phones: Vec<String> = (0..10).map(|i| format!("+7900555000{i}")).collect();
+    let writes = phones
+        .iter()
+        .enumerate()
+        .map(|(i, p)| add_number(&s, p.clone(), i % 4 == 1));
+    let results = join_all(writes).await;
+    for (i, r) in results.iter().enumerate() {
+        assert_eq!(r.is_ok(), i % 4 != 1, "change {i}: {r:?}");
+    }
+    let listed: Vec<String> = s
+        .dnc_list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.phone)
+        .collect();
+    let kept: Vec<String> = phones
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 4 != 1)
+        .map(|(_, p)| p.clone())
+        .collect();
+    assert_eq!(listed, kept);
+    let mut objects = audited(&s).await;
+    objects.sort();
+    let expected: Vec<String> = kept.iter().map(|p| format!("dnc:{p}")).collect();
+    assert_eq!(
+        objects, expected,
+        "an audit entry for each change that stands, only"
+    );
+});
+
+contract!(
+    one_key_posted_at_once_stores_one_job,
+    |s: Store| async move {
+        let req: CallbackRequest = serde_json::from_value(serde_json::json!({
+            "idempotency_key": "same",
+            "managers": "+79161234567",
+            "client": "+77011234567",
+            "manager_trunks": ["sofia/gateway/gw/{number}"],
+        }))
+        .unwrap();
+        let actor = Actor {
+            name: "site".into(),
+            role: Role::Backend,
+        };
+        let adds = (0..6).map(|_| callbacks::add(&s, &actor, "RU", &req, t(0)));
+        let results = join_all(adds).await;
+        let ids: Vec<i64> = results.iter().map(|r| r.as_ref().unwrap().0.id).collect();
+        assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+        let created = results.iter().filter(|r| r.as_ref().unwrap().1).count();
+        assert_eq!(created, 1, "one request created it, the others found it");
+        assert_eq!(s.callbacks_page(0, 100, None).await.unwrap().len(), 1);
+        assert_eq!(audited(&s).await, vec![format!("callback:{}", ids[0])]);
+    }
+);

@@ -77,7 +77,7 @@ async fn a_value_the_script_cannot_speak_rejects_its_row() {
 }
 
 /// An accounting export: its own column names.
-const EXPORT: &str = "ФИО;Телефон;Сумма долга\nИванов;8 916 100-10-01;1234,56\nПетров;8 800 555-35-35;10\nСмит;+1 760 563 2123;5\n";
+const EXPORT: &str = "ФИО;Телефон;Сумма долга\nИванов;8 916 100-10-01;1234,56\nПетров;8 800 555-35-35;10\nСилва;+55 11 91234-5678;5\n";
 
 #[tokio::test]
 async fn columns_are_mapped_and_missing_variables_name_the_columns_found() {
@@ -99,14 +99,18 @@ async fn columns_are_mapped_and_missing_variables_name_the_columns_found() {
     let phones: Vec<&str> = cs.iter().map(|c| c.phones[0].as_str()).collect();
     assert_eq!(
         phones,
-        ["+79161001001", "+78005553535", "+17605632123"],
+        ["+79161001001", "+78005553535", "+5511912345678"],
         "toll-free kept"
     );
     assert_eq!(cs[0].vars["BALANCE"], "1234,56");
-    // The US number's zone came from the campaign: a note says so; none for the others.
+    // Brazil's number tells no zone (its zones keep different clocks), so its zone came from
+    // the campaign: a note says so; none for the others.
     assert_eq!(r.warnings.len(), 1, "{r:?}");
     assert_eq!(r.warnings[0].line, 4);
-    assert!(r.warnings[0].reason.contains("of US"), "{r:?}");
+    assert!(r.warnings[0].reason.contains("of BR"), "{r:?}");
+    // The toll-free number (nation-wide) and Brazil's take the campaign's zone; Moscow's +7916
+    // comes from the built-in table.
+    assert_eq!((r.zones.builtin, r.zones.campaign), (1, 2), "{r:?}");
     // A mapping naming a column the file lacks refuses the file, listing what it has.
     let path = e.dir.path().join("in.csv");
     std::fs::write(&path, EXPORT).unwrap();

@@ -345,3 +345,89 @@ async fn the_status_stream_shows_a_change() {
     let first = String::from_utf8_lossy(&body.next().await.unwrap().unwrap()).to_string();
     assert!(first.contains("\"nodes\":[]"), "{first}");
 }
+
+/// The results page's filters run in the database: a filter finds its contacts however many
+/// rows come before them, and a value that is no status or disposition is refused.
+#[tokio::test]
+async fn results_are_filtered_by_status_and_disposition_in_the_database() {
+    let a = api().await;
+    let mut csv = String::from("NAME,PHONE,BALANCE\n");
+    for i in 0..30 {
+        csv.push_str(&format!("N{i},+7916123{i:04},10.00\n"));
+    }
+    let res = a
+        .app
+        .clone()
+        .oneshot({
+            let mut r = a.request(
+                Method::POST,
+                "/campaigns/debtors/contacts",
+                Some(Role::Accountant),
+                &csv,
+            );
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, "text/csv".parse().unwrap());
+            r
+        })
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Two contacts far down the list ended busy; one ended answered.
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        a._dir.path().join("c.db").display()
+    ))
+    .await
+    .unwrap();
+    for (phone, status, disp) in [
+        ("+79161230025", "exhausted", "busy"),
+        ("+79161230028", "exhausted", "busy"),
+        ("+79161230027", "done", "answered"),
+    ] {
+        sqlx::query("UPDATE contacts SET status = ?, last_disposition = ? WHERE phone = ?")
+            .bind(status)
+            .bind(disp)
+            .bind(phone)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    let get = |q: &'static str| {
+        let a = &a;
+        async move {
+            let (s, body) = a
+                .call(
+                    Method::GET,
+                    &format!("/campaigns/debtors/results?{q}"),
+                    Some(Role::Accountant),
+                    "",
+                )
+                .await;
+            (s, body)
+        }
+    };
+    let phones = |body: &str| -> Vec<String> {
+        json(body)["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["phone"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // A first page of 5 would not reach them; the filter does.
+    let (s, body) = get("limit=5&disposition=busy").await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(phones(&body), ["+79161230025", "+79161230028"]);
+    let (_, body) = get("limit=5&status=done").await;
+    assert_eq!(phones(&body), ["+79161230027"]);
+    let (_, body) = get("limit=5&status=exhausted&disposition=answered").await;
+    assert!(phones(&body).is_empty(), "{body}");
+    let (_, body) = get("limit=100&status=pending").await;
+    assert_eq!(phones(&body).len(), 27);
+    let (_, body) = get("limit=100&phone=1230027").await;
+    assert_eq!(phones(&body), ["+79161230027"]);
+    for bad in ["status=maybe", "disposition=nope"] {
+        let (s, body) = get(bad).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+}

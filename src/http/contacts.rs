@@ -313,6 +313,7 @@ pub async fn list(
     let limit = p.limit.clamp(1, 1000);
     let q = ContactQuery {
         status,
+        disposition: None,
         phone: p.phone,
         after_id: p.after,
         limit,

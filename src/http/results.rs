@@ -15,20 +15,29 @@ use serde::{Deserialize, Serialize};
 use super::auth::Authed;
 use super::problem::{ApiResult, Problem};
 use super::ApiState;
-use crate::model::{Action, AttemptRecord, ContactRecord};
+use crate::model::{Action, AttemptRecord, ContactRecord, ContactStatus, Disposition};
 use crate::ops::report::Report;
+use crate::store::ContactQuery;
 
+fn default_limit() -> u32 {
+    500
+}
+
+/// A page of results, optionally narrowed (filters are applied by the database, so a filter
+/// finds its contacts in a campaign of any size).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct PageParams {
+pub struct ResultParams {
     /// Records with an id above this (the previous page's `next`).
     #[serde(default)]
     pub after: i64,
     #[serde(default = "default_limit")]
     pub limit: u32,
-}
-
-fn default_limit() -> u32 {
-    500
+    /// Only contacts in this status: pending, dialing, done, exhausted.
+    pub status: Option<String>,
+    /// Only contacts whose last attempt ended so: answered, busy, no_answer, ...
+    pub disposition: Option<String>,
+    /// Only contacts whose first phone contains these digits.
+    pub phone: Option<String>,
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -231,19 +240,34 @@ fn result_rows(contacts: Vec<ContactRecord>, attempts: &[AttemptRecord]) -> Vec<
 }
 
 #[utoipa::path(get, path = "/campaigns/{name}/results", tag = "results",
-    params(("name" = String, Path), PageParams),
-    responses((status = 200, body = ResultPage), (status = 404, body = Problem)),
+    params(("name" = String, Path), ResultParams),
+    responses((status = 200, body = ResultPage), (status = 404, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn results(
     State(st): State<Arc<ApiState>>,
     auth: Authed,
     Path(name): Path<String>,
-    Query(p): Query<PageParams>,
+    Query(p): Query<ResultParams>,
 ) -> ApiResult<Json<ResultPage>> {
     auth.require(Action::ResultsRead)?;
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(s.parse::<ContactStatus>().map_err(Problem::unprocessable)?),
+    };
+    let disposition = match p.disposition.as_deref() {
+        None | Some("") => None,
+        Some(d) => Some(d.parse::<Disposition>().map_err(Problem::unprocessable)?),
+    };
     let c = st.store.campaign_by_name(&name).await?;
     let limit = p.limit.clamp(1, 5000);
-    let contacts = st.store.contacts_page(c.id, p.after, limit).await?;
+    let q = ContactQuery {
+        status,
+        disposition,
+        phone: p.phone.filter(|d| !d.is_empty()),
+        after_id: p.after,
+        limit,
+    };
+    let contacts = st.store.contacts_search(c.id, &q).await?;
     let next = super::next_after(&contacts, limit, |c| c.id);
     let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
     let attempts = st.store.contact_attempts(&ids).await?;

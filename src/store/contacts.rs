@@ -174,6 +174,8 @@ impl Store {
 #[derive(Debug, Clone, Default)]
 pub struct ContactQuery {
     pub status: Option<crate::model::ContactStatus>,
+    /// The last attempt's disposition.
+    pub disposition: Option<crate::model::Disposition>,
     /// Digits the contact's first phone contains (any position).
     pub phone: Option<String>,
     pub after_id: i64,
@@ -190,7 +192,8 @@ impl Store {
         let sql = format!(
             "SELECT {CONTACT_COLUMNS} FROM contacts WHERE campaign_id = $1 AND id > $2 \
              AND (CAST($3 AS TEXT) IS NULL OR status = $3) \
-             AND (CAST($4 AS TEXT) IS NULL OR phone LIKE $4) ORDER BY id LIMIT $5"
+             AND (CAST($4 AS TEXT) IS NULL OR phone LIKE $4) \
+             AND (CAST($6 AS TEXT) IS NULL OR last_disposition = $6) ORDER BY id LIMIT $5"
         );
         let like = q.phone.as_ref().map(|d| {
             let digits: String = d.chars().filter(char::is_ascii_digit).collect();
@@ -204,6 +207,7 @@ impl Store {
                 .bind(status)
                 .bind(like.as_deref())
                 .bind(i64::from(q.limit.clamp(1, 10_000)))
+                .bind(q.disposition.map(|d| d.as_str()))
                 .fetch_all(p)
                 .await
         })?;

@@ -47,8 +47,21 @@ C.pages.wall = async (view) => {
   });
 };
 
-// Why a contact is or is not being dialled now, from what the API gives: its status, its
-// campaign's status, the next attempt and the do-not-call list.
+// Why a contact is or is not being dialled now: the API's own explanation
+// (/contacts/{phone}/why: its blockers and the rule that decided), else, when that cannot be
+// read, what the contact's row says: its status, its campaign's status, the next attempt and
+// the do-not-call list.
+async function whyNow(c, camp, dnc) {
+  try {
+    const all = await api("GET", "/contacts/" + enc(c.phones[0]) + "/why?campaign=" + enc(camp.name));
+    const w = all.find((x) => x.campaign === camp.name);
+    if (w) {
+      const now = w.blockers.length ? w.blockers.join("; ") : t("contacts.callable");
+      return now + " · " + t("contacts.rule", { rule: w.rule });
+    }
+  } catch (_) { /* the row's own facts below */ }
+  return why(c, camp, dnc);
+}
 function why(c, camp, dnc) {
   if (dnc) return t("contacts.dnc");
   if (c.status === "dialing") return t("contacts.dialing");
@@ -78,6 +91,7 @@ C.pages.contacts = async (view) => {
     if (!found.length) { out.replaceChildren(el("p", {}, t("contacts.none"))); return; }
     out.replaceChildren();
     for (const { c, camp } of found) {
+      const reason = await whyNow(c, camp, c.phones.some((p) => dnc.has(p)));
       const attempts = can("results_read")
         ? (await api("GET", "/campaigns/" + enc(camp.name) + "/attempts?contact=" + c.id)).attempts : [];
       out.append(el("section", { class: "card contact" },
@@ -85,7 +99,7 @@ C.pages.contacts = async (view) => {
         dl([["col.phone", c.phones.join(", ")], ["col.status", tv("cs", c.status)], ["col.attempts", c.attempts],
           ["col.next_attempt", fmtTime(c.next_attempt_at, c.timezone)],
           ["col.disposition", c.last_disposition ? tv("disp", c.last_disposition) : t("none")],
-          ["contacts.why", why(c, camp, c.phones.some((p) => dnc.has(p)))]]),
+          ["contacts.why", reason]]),
         el("h3", {}, t("contacts.attempts")),
         attempts.length ? el("table", { class: "grid" },
           el("thead", {}, el("tr", {}, ["col.started", "col.phone", "col.node", "col.disposition", "col.cause", "col.talk"].map((k) => el("th", { scope: "col" }, t(k))))),

@@ -1,12 +1,14 @@
 // A campaign's results for accounting: one row per contact with its variables, filtered by
-// contact status, last result and text, loaded page by page; the CSV export is the API's
-// /results.csv (every contact with its variables).
+// contact status and last result on the server (the API's /results?status=&disposition=, so a
+// filter finds its contacts in a campaign of any size) and by text among the loaded rows,
+// loaded page by page; the CSV export is the API's /results.csv (every contact with its variables).
 "use strict";
 // Rows drawn at once (the rest stay loaded; the filters narrow them): keeps the page light.
 const SHOWN = 100;
 async function results(name, box, tz) {
-  const rows = [];
+  let rows = [];
   let next = 0;
+  let generation = 0;
   const status = el("select", {}, el("option", { value: "" }, t("results.any")),
     ["pending", "dialing", "done", "exhausted"].map((s) => el("option", { value: s }, tv("cs", s))));
   const disp = el("select", {}, el("option", { value: "" }, t("results.any")),
@@ -30,9 +32,8 @@ async function results(name, box, tz) {
     more);
   const draw = () => {
     const q = text.value.trim().toLowerCase();
-    const shown = rows.filter((r) => (!status.value || r.status === status.value) &&
-      (!disp.value || r.disposition === disp.value) &&
-      (!q || (r.name + " " + r.phone + " " + Object.values(r.vars).join(" ")).toLowerCase().includes(q)));
+    const shown = rows.filter((r) =>
+      !q || (r.name + " " + r.phone + " " + Object.values(r.vars).join(" ")).toLowerCase().includes(q));
     count.textContent = t("results.count", { shown: shown.length, total: rows.length }) +
       (shown.length > SHOWN ? " · " + t("results.first", { n: SHOWN }) : "");
     tbody.replaceChildren(...shown.slice(0, SHOWN).map((r) => el("tr", {},
@@ -43,13 +44,23 @@ async function results(name, box, tz) {
   };
   const load = async () => {
     if (next === null) return;
-    const page = await api("GET", "/campaigns/" + enc(name) + "/results?limit=500&after=" + next);
+    const mine = generation;
+    const query = "limit=500&after=" + next + "&status=" + enc(status.value) + "&disposition=" + enc(disp.value);
+    const page = await api("GET", "/campaigns/" + enc(name) + "/results?" + query);
+    if (mine !== generation) return; // the filters changed while this page was on its way
     rows.push(...page.results);
     next = page.next;
     more.hidden = next === null;
     draw();
   };
-  for (const f of [status, disp]) f.addEventListener("change", draw);
+  // A changed filter starts over from the first page of what matches it.
+  const refilter = () => {
+    generation += 1;
+    rows = [];
+    next = 0;
+    load().catch((e) => toast(t("error", { why: e.message }), true));
+  };
+  for (const f of [status, disp]) f.addEventListener("change", refilter);
   text.addEventListener("input", draw);
   await load();
 }

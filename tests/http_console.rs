@@ -431,3 +431,44 @@ async fn results_are_filtered_by_status_and_disposition_in_the_database() {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
     }
 }
+
+/// The audit page shows the latest entries: `newest_first` pages back from the newest, however
+/// long the log has grown.
+#[tokio::test]
+async fn the_audit_log_pages_back_from_the_newest() {
+    let a = api().await;
+    let ids = |body: &str| -> Vec<i64> {
+        json(body)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (s, body) = a
+        .call(Method::GET, "/audit?limit=10000", Some(Role::Admin), "")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let all = ids(&body);
+    assert!(all.len() >= 4, "{body}");
+    let (_, body) = a
+        .call(
+            Method::GET,
+            "/audit?limit=2&newest_first=true",
+            Some(Role::Admin),
+            "",
+        )
+        .await;
+    let newest = ids(&body);
+    let n = all.len();
+    assert_eq!(newest, [all[n - 1], all[n - 2]]);
+    let (_, body) = a
+        .call(
+            Method::GET,
+            &format!("/audit?limit=2&newest_first=true&before={}", newest[1]),
+            Some(Role::Admin),
+            "",
+        )
+        .await;
+    assert_eq!(ids(&body), [all[n - 3], all[n - 4]]);
+}

@@ -648,6 +648,8 @@ async fn the_audit_entry_stands_or_falls_with_the_contacts() {
         .unwrap();
     assert_eq!(e.contacts(&c).await.len(), 3);
     let q = AuditQuery {
+        before_id: None,
+        newest_first: false,
         limit: 10,
         ..AuditQuery::default()
     };

@@ -37,6 +37,8 @@ async fn add_number(s: &Store, phone: String, fail: bool) -> Result<u64, StoreEr
 
 async fn audited(s: &Store) -> Vec<String> {
     let q = AuditQuery {
+        before_id: None,
+        newest_first: false,
         limit: 1000,
         ..AuditQuery::default()
     };

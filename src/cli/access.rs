@@ -94,6 +94,8 @@ pub async fn token(args: TokenArgs, config: &Config) -> anyhow::Result<ExitCode>
 pub async fn audit(args: AuditArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let store = super::migrate::open(config).await?;
     let query = AuditQuery {
+        before_id: None,
+        newest_first: false,
         after_id: args.after,
         limit: args.limit,
         object: args.object,

@@ -208,6 +208,11 @@ pub struct AuditParams {
     pub object: Option<String>,
     /// A token name or `cli:<user>`.
     pub actor: Option<String>,
+    /// Entries below this id (the previous newest-first page's last id).
+    pub before: Option<i64>,
+    /// Newest first: the latest entries (default: oldest first, in id order).
+    #[serde(default)]
+    pub newest_first: bool,
 }
 
 fn default_limit() -> i64 {
@@ -240,6 +245,8 @@ pub async fn audit(
         limit: p.limit.clamp(1, 10_000),
         object: p.object,
         actor: p.actor,
+        before_id: p.before,
+        newest_first: p.newest_first,
     };
     let entries = audit::page(&st.store, &q).await?;
     Ok(Json(

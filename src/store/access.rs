@@ -24,6 +24,10 @@ pub struct AuditQuery {
     pub limit: i64,
     pub object: Option<String>,
     pub actor: Option<String>,
+    /// Only entries with an id below this one (paging back from the newest).
+    pub before_id: Option<i64>,
+    /// Newest first (a log's latest page) instead of id order.
+    pub newest_first: bool,
 }
 
 type TokenRow = (String, String, i64, Option<i64>, Option<i64>);
@@ -132,18 +136,24 @@ impl Store {
         Ok(())
     }
 
-    /// Audit entries in id order, after `q.after_id`, at most `q.limit`.
+    /// Audit entries in id order (or newest first), after `q.after_id` and below
+    /// `q.before_id`, at most `q.limit`.
     pub async fn audit_page(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
-        let sql = "SELECT id, at, actor, role, action, object, before, after FROM audit_log \
-                   WHERE id > $1 AND (CAST($2 AS TEXT) IS NULL OR object = $2) \
-                   AND (CAST($3 AS TEXT) IS NULL OR actor = $3) \
-                   ORDER BY id LIMIT $4";
+        let sql = format!(
+            "SELECT id, at, actor, role, action, object, before, after FROM audit_log \
+             WHERE id > $1 AND (CAST($2 AS TEXT) IS NULL OR object = $2) \
+             AND (CAST($3 AS TEXT) IS NULL OR actor = $3) \
+             AND (CAST($5 AS BIGINT) IS NULL OR id < $5) \
+             ORDER BY id {} LIMIT $4",
+            if q.newest_first { "DESC" } else { "ASC" }
+        );
         let rows: Vec<AuditRow> = with_pool!(self, p => {
-            sqlx::query_as(sql)
+            sqlx::query_as(&sql)
                 .bind(q.after_id)
                 .bind(q.object.as_deref())
                 .bind(q.actor.as_deref())
                 .bind(q.limit.clamp(1, 10_000))
+                .bind(q.before_id)
                 .fetch_all(p)
                 .await
         })?;

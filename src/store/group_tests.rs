@@ -63,6 +63,8 @@ async fn listed(store: &Store) -> Vec<String> {
 
 async fn audited(store: &Store) -> Vec<(String, DateTime<Utc>)> {
     let q = AuditQuery {
+        before_id: None,
+        newest_first: false,
         limit: 1000,
         ..AuditQuery::default()
     };

@@ -151,10 +151,10 @@ C.pages.audit = async (view) => {
   const tbody = el("tbody");
   const show = (v) => (v === null || v === undefined ? "" : JSON.stringify(v));
   const draw = async () => {
-    const q = new URLSearchParams({ limit: "10000" });
+    const q = new URLSearchParams({ limit: "200", newest_first: "true" });
     if (object.value.trim()) q.set("object", object.value.trim());
     if (actor.value.trim()) q.set("actor", actor.value.trim());
-    const list = (await api("GET", "/audit?" + q)).slice(-200).reverse();
+    const list = await api("GET", "/audit?" + q);
     tbody.replaceChildren(...(list.length ? list.map((a) => el("tr", {},
       el("td", {}, fmtTime(a.at)), el("td", {}, a.actor + " (" + tv("role", a.role) + ")"), el("td", {}, a.action),
       el("td", {}, a.object), el("td", { class: "code" }, show(a.before) + " → " + show(a.after))))

@@ -290,6 +290,36 @@ async fn one_contacts_attempts_and_only_in_its_campaign() {
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json(&body)["attempts"], serde_json::json!([]));
+    // A finished call: its attempt carries what the call heard.
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        a._dir.path().join("c.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO attempts (campaign_id, contact_id, uuid, phone, node, gateway, owner, \
+         started_at, ended_at, disposition, trace) SELECT campaign_id, id, 'u-1', phone, 'fs1', \
+         'gw', 'test', 1, 2, 'answered', '[\"[greeting]\",\"speak: Здравствуйте\"]' \
+         FROM contacts WHERE id = ?",
+    )
+    .bind(id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let (_, body) = a
+        .call(
+            Method::GET,
+            &format!("/campaigns/debtors/attempts?contact={id}"),
+            Some(Role::Supervisor),
+            "",
+        )
+        .await;
+    assert_eq!(
+        json(&body)["attempts"][0]["trace"],
+        serde_json::json!(["[greeting]", "speak: Здравствуйте"]),
+        "{body}"
+    );
     let (status, _) = a
         .call(
             Method::GET,

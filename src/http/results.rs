@@ -71,6 +71,9 @@ pub struct AttemptView {
     pub digits: Option<String>,
     pub recording: Option<String>,
     pub tags: Vec<String>,
+    /// What the call heard, line by line: nodes, spoken text, files, digits, bridges, webhook
+    /// exits (`outcall report NAME --trace`).
+    pub trace: Vec<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -98,6 +101,7 @@ fn attempt_view(a: AttemptRecord) -> AttemptView {
         digits: a.digits,
         recording: a.recording,
         tags: a.tags,
+        trace: a.trace,
     }
 }
 

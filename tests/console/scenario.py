@@ -193,6 +193,8 @@ def supervisor(browser, base, token):
     check("contact search: found with its attempts", "Attempts" in out.inner_text())
     expect(out).to_contain_text("rule:")
     check("contact search: why, from the API's explanation (its rule)", "rule:" in out.inner_text())
+    heard = out.locator("details pre").first.text_content() or ""
+    check("contact search: each attempt shows what the call heard", "speak:" in heard)
     shot(page, "contact")
     page.goto(base + "/#/dnc")
     expect(page.locator("#dnc")).to_be_visible()

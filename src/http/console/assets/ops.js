@@ -102,9 +102,12 @@ C.pages.contacts = async (view) => {
           ["contacts.why", reason]]),
         el("h3", {}, t("contacts.attempts")),
         attempts.length ? el("table", { class: "grid" },
-          el("thead", {}, el("tr", {}, ["col.started", "col.phone", "col.node", "col.disposition", "col.cause", "col.talk"].map((k) => el("th", { scope: "col" }, t(k))))),
+          el("thead", {}, el("tr", {}, ["col.started", "col.phone", "col.node", "col.disposition", "col.cause", "col.talk", "col.heard"].map((k) => el("th", { scope: "col" }, t(k))))),
           el("tbody", {}, attempts.map((a) => el("tr", {}, el("td", {}, fmtTime(a.started_at, c.timezone)), el("td", {}, a.phone), el("td", {}, a.node),
-            el("td", {}, a.disposition ? tv("disp", a.disposition) : t("none")), el("td", {}, a.hangup_cause || t("none")), el("td", { class: "num" }, a.billsec ?? 0)))))
+            el("td", {}, a.disposition ? tv("disp", a.disposition) : t("none")), el("td", {}, a.hangup_cause || t("none")), el("td", { class: "num" }, a.billsec ?? 0),
+            el("td", {}, a.trace && a.trace.length
+              ? el("details", {}, el("summary", {}, t("col.heard_lines", { n: a.trace.length })), el("pre", {}, a.trace.join("\n")))
+              : t("none"))))))
           : el("p", {}, t("contacts.no_attempts"))));
     }
   });

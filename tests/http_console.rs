@@ -280,14 +280,14 @@ async fn one_contacts_attempts_and_only_in_its_campaign() {
         )
         .await;
     let id = json(&body)["contacts"][0]["id"].as_i64().unwrap();
-    let (status, body) = a
-        .call(
-            Method::GET,
-            &format!("/campaigns/debtors/attempts?contact={id}"),
-            Some(Role::Supervisor),
-            "",
-        )
-        .await;
+    let attempts_of = |contact: i64| {
+        let a = &a;
+        async move {
+            let path = format!("/campaigns/debtors/attempts?contact={contact}");
+            a.call(Method::GET, &path, Some(Role::Supervisor), "").await
+        }
+    };
+    let (status, body) = attempts_of(id).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json(&body)["attempts"], serde_json::json!([]));
     // A finished call: its attempt carries what the call heard.
@@ -307,27 +307,13 @@ async fn one_contacts_attempts_and_only_in_its_campaign() {
     .execute(&pool)
     .await
     .unwrap();
-    let (_, body) = a
-        .call(
-            Method::GET,
-            &format!("/campaigns/debtors/attempts?contact={id}"),
-            Some(Role::Supervisor),
-            "",
-        )
-        .await;
+    let (_, body) = attempts_of(id).await;
     assert_eq!(
         json(&body)["attempts"][0]["trace"],
         serde_json::json!(["[greeting]", "speak: Здравствуйте"]),
         "{body}"
     );
-    let (status, _) = a
-        .call(
-            Method::GET,
-            &format!("/campaigns/debtors/attempts?contact={}", id + 1000),
-            Some(Role::Supervisor),
-            "",
-        )
-        .await;
+    let (status, _) = attempts_of(id + 1000).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

@@ -63,6 +63,12 @@ async fn api() -> Api {
 }
 
 impl Api {
+    /// The store's SQLite file opened directly, to set up states the API does not write.
+    async fn raw(&self) -> sqlx::SqlitePool {
+        let url = format!("sqlite://{}", self._dir.path().join("c.db").display());
+        sqlx::SqlitePool::connect(&url).await.unwrap()
+    }
+
     fn request(&self, method: Method, path: &str, role: Option<Role>, body: &str) -> Request<Body> {
         let mut req = Request::builder().method(method).uri(path);
         if let Some(r) = role {
@@ -291,12 +297,7 @@ async fn one_contacts_attempts_and_only_in_its_campaign() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json(&body)["attempts"], serde_json::json!([]));
     // A finished call: its attempt carries what the call heard.
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        a._dir.path().join("c.db").display()
-    ))
-    .await
-    .unwrap();
+    let pool = a.raw().await;
     sqlx::query(
         "INSERT INTO attempts (campaign_id, contact_id, uuid, phone, node, gateway, owner, \
          started_at, ended_at, disposition, trace) SELECT campaign_id, id, 'u-1', phone, 'fs1', \
@@ -389,12 +390,7 @@ async fn results_are_filtered_by_status_and_disposition_in_the_database() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     // Two contacts far down the list ended busy; one ended answered.
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        a._dir.path().join("c.db").display()
-    ))
-    .await
-    .unwrap();
+    let pool = a.raw().await;
     for (phone, status, disp) in [
         ("+79161230025", "exhausted", "busy"),
         ("+79161230028", "exhausted", "busy"),

@@ -170,7 +170,7 @@ fn contact(
         .into_iter()
         .map(|e| format!("phone dropped: {e}"))
         .collect();
-    if timezone.is_none() {
+    if zone_from == ZoneFrom::Campaign {
         if let Some(cc) = setup.normalizer.foreign_country(&phones[0]) {
             notes.push(format!(
                 "{} is a number of {cc}, another country than the campaign's: its calling windows follow the campaign's zone (a TIMEZONE column sets its own)",

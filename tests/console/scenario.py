@@ -191,8 +191,12 @@ def supervisor(browser, base, token):
     expect(page.locator("#contact-out .contact").first).to_be_visible()
     out = page.locator("#contact-out")
     check("contact search: found with its attempts", "Attempts" in out.inner_text())
-    expect(out).to_contain_text("rule:")
-    check("contact search: why, from the API's explanation (its rule)", "rule:" in out.inner_text())
+    why_text = out.inner_text()
+    # The API's explanation: a final contact's blocker is its rule (said once); otherwise the
+    # rule follows the blockers.
+    check("contact search: why, from the API's explanation (the rule said once)",
+          why_text.count("is a success") == 1
+          or ("rule:" in why_text and "is a success" not in why_text))
     heard = out.locator("details pre").first.text_content() or ""
     check("contact search: each attempt shows what the call heard", "speak:" in heard)
     shot(page, "contact")

@@ -57,7 +57,8 @@ async function whyNow(c, camp, dnc) {
     const w = all.find((x) => x.campaign === camp.name);
     if (w) {
       const now = w.blockers.length ? w.blockers.join("; ") : t("contacts.callable");
-      return now + " · " + t("contacts.rule", { rule: w.rule });
+      // A final contact's blocker already is its rule: say it once.
+      return now.includes(w.rule) ? now : now + " · " + t("contacts.rule", { rule: w.rule });
     }
   } catch (_) { /* the row's own facts below */ }
   return why(c, camp, dnc);
@@ -97,7 +98,7 @@ C.pages.contacts = async (view) => {
       out.append(el("section", { class: "card contact" },
         el("h2", {}, c.name + " — " + camp.name),
         dl([["col.phone", c.phones.join(", ")], ["col.status", tv("cs", c.status)], ["col.attempts", c.attempts],
-          ["col.next_attempt", fmtTime(c.next_attempt_at, c.timezone)],
+          ["col.next_attempt", c.status === "pending" ? fmtTime(c.next_attempt_at, c.timezone) : t("none")],
           ["col.disposition", c.last_disposition ? tv("disp", c.last_disposition) : t("none")],
           ["contacts.why", reason]]),
         el("h3", {}, t("contacts.attempts")),

@@ -40,9 +40,10 @@ async fn updating_a_closed_window_replans_deferred_contacts() {
         outcall::ops::campaigns::pause(&w.store, &actor, "replan", "fix the window", w.clock.now());
     ops.await.unwrap();
     let def = CampaignDef::from_toml_str(&campaign_toml("replan", 5, 1, EVERY_DAY), "t").unwrap();
-    outcall::ops::campaigns::update(&w.store, &actor, &def, w.clock.now())
+    let (_, replanned) = outcall::ops::campaigns::update(&w.store, &actor, &def, w.clock.now())
         .await
         .unwrap();
+    assert_eq!(replanned, 2, "both deferred contacts are re-planned");
     for c in w.contacts(id).await {
         let due = c.next_attempt_at;
         assert!(due <= w.clock.now(), "re-planned at once: {c:?}");

@@ -53,6 +53,19 @@ async fn a_campaign_started_early_is_scheduled_and_runs_at_its_start() {
         w.store.campaign_status(rec.id).await.unwrap().0,
         CampaignStatus::Scheduled
     );
+    // Paused and resumed before its start, it waits for its start again.
+    let now = w.clock.now();
+    campaigns::pause(&w.store, &Actor::cli(), "early", "check the list", now)
+        .await
+        .unwrap();
+    let t = campaigns::resume(&w.store, &Actor::cli(), "early", now)
+        .await
+        .unwrap();
+    assert_eq!(
+        (t.from, t.to),
+        (CampaignStatus::Paused, CampaignStatus::Scheduled)
+    );
+    engine.handle.step(5).await;
     assert_eq!(w.sim.stats().originates, 0, "nothing before the start");
     w.clock.advance(Duration::from_secs(3600));
     w.wait_status(rec.id, CampaignStatus::Completed, Duration::from_secs(30))

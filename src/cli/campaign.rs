@@ -85,8 +85,14 @@ pub async fn run(args: Args, config: &Config) -> anyhow::Result<ExitCode> {
         }
         Command::Update { file } => {
             let def = campaigns::check(&file)?;
-            let c = campaigns::update(&store, &Actor::cli(), &def, now).await?;
-            println!("campaign `{}` updated", c.name);
+            let (c, replanned) = campaigns::update(&store, &Actor::cli(), &def, now).await?;
+            match replanned {
+                0 => println!("campaign `{}` updated", c.name),
+                n => println!(
+                    "campaign `{}` updated; {n} contacts a closed window had deferred are re-planned for the new windows",
+                    c.name
+                ),
+            }
         }
         Command::List { archived } => list(&store, archived).await?,
         Command::Show { name } => show(&store, &name).await?,

@@ -53,13 +53,14 @@ pub async fn create(
 /// retry rules change only while draft, scheduled or paused; the script any time. A change of
 /// when contacts may be called (schedule, windows, holidays, zone, local time) re-plans the
 /// contacts a closed window had deferred, in the same transaction: they are due again as before
-/// the deferral and wait only for the new windows.
+/// the deferral and wait only for the new windows. Returns the campaign and how many contacts
+/// were re-planned.
 pub async fn update(
     store: &Store,
     actor: &Actor,
     def: &CampaignDef,
     now: DateTime<Utc>,
-) -> Result<CampaignRecord> {
+) -> Result<(CampaignRecord, u64)> {
     let c = store.campaign_by_name(&def.name).await?;
     store.check_edit(&c, def)?;
     let mut change = store.change(now).await?;
@@ -86,7 +87,7 @@ pub async fn update(
     )
     .await?;
     change.commit().await?;
-    Ok(store.campaign(c.id).await?)
+    Ok((store.campaign(c.id).await?, replanned))
 }
 
 /// A campaign with its contacts by status. The definition is not parsed, so a campaign whose
@@ -305,7 +306,8 @@ pub async fn resume(
             c.status
         )));
     }
-    let to = CampaignStatus::Running;
+    // Paused before its start, it goes back to waiting for it.
+    let to = status_on_start(c.definition.schedule.start, now);
     let what = Change {
         action: "resume",
         to,

@@ -84,6 +84,8 @@ pub struct Worker {
     stats: OutboxStats,
     /// When the queue depth was last read.
     depth_read: std::sync::Mutex<Option<Instant>>,
+    /// Whether "deliveries go unsigned" was said (once, at the first delivery without a secret).
+    said_unsigned: std::sync::atomic::AtomicBool,
 }
 
 impl Worker {
@@ -95,6 +97,7 @@ impl Worker {
             opts,
             stats: OutboxStats::default(),
             depth_read: std::sync::Mutex::new(None),
+            said_unsigned: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -239,6 +242,13 @@ impl Worker {
         &self,
         d: Delivery,
     ) -> impl std::future::Future<Output = (i64, DeliveryResult)> + Send + 'static {
+        if self.opts.secret.is_none()
+            && !self
+                .said_unsigned
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!("webhooks.secret is not set: webhook deliveries go unsigned");
+        }
         let client = self.client.clone();
         let secret = self.opts.secret.clone();
         let timeout = self.opts.timeout;

@@ -27,7 +27,7 @@ fn rules(talk: u32) -> String {
 
 #[tokio::test(start_paused = true)]
 async fn a_contact_whose_phone_is_in_a_callback_waits_for_it() {
-    let w = World::new(&rules(120), None).await;
+    let w = World::new(&rules(600), None).await;
     let _e = w.engine("cb", 100).await;
     let id = post(&w, json!({ "managers": MANAGER })).await;
     w.until("bridged", 5 * MINUTE, || async {
@@ -36,8 +36,9 @@ async fn a_contact_whose_phone_is_in_a_callback_waits_for_it() {
     .await;
     let toml = campaign_toml("numbers", 5, 3, "");
     let camp = w.campaign(&toml, &[("Manager", MANAGER)]).await;
-    // Half a minute of passes while the manager talks: the contact is not dialled.
-    w.pass_time(MINUTE / 2).await;
+    // A simulated minute of passes while the manager talks (the contact is tried, refused and
+    // due again in 30 s): it is not dialled.
+    w.pass_time(MINUTE.mul_f64(1.0 / SCALE)).await;
     assert!(
         w.attempts(camp).await.is_empty(),
         "no attempt while in the callback"

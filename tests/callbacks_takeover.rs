@@ -15,13 +15,17 @@ use outcall::callback::{CallbackStatus, JobState};
 use serde_json::json;
 use support::*;
 
-/// Rules: the manager answers after 1 s, the client after 1 s and talks 10 minutes.
-fn rules() -> String {
+/// Rules: the manager answers after 1 s, the client after 1 s and talks `talk` seconds (the
+/// bridged case: longer than any lease, which is real time: 60 s here, 20 simulated minutes at
+/// the tests' scale).
+fn rules(talk: u32) -> String {
     pressing(
         &[&[]],
-        "{ result = \"answer\", ring = 1.0, hangup_after = 600.0 }",
+        &format!("{{ result = \"answer\", ring = 1.0, hangup_after = {talk}.0 }}"),
     )
 }
+
+const LONG: u32 = 100_000;
 
 /// Engine `a` bridges the job; engine `b` runs beside it; `a` dies; `b` finishes the job.
 async fn survivor_settles_a_dead_engines_bridged_job(w: World) {
@@ -32,9 +36,9 @@ async fn survivor_settles_a_dead_engines_bridged_job(w: World) {
     })
     .await;
     let b = w.engine("cb-b", 100).await;
-    // A minute of b's passes (its start-up recovery and reconciler passes included) leaves a's
-    // live job alone: a keeps its lease alive.
-    w.pass_time(MINUTE).await;
+    // Twenty seconds of b's passes (its start-up recovery and reconciler passes included; a's
+    // lease is 60 s, renewed every 20 s) leave a's live job alone.
+    w.pass_time(MINUTE / 3).await;
     let (r, legs) = job(&w, id).await;
     assert_eq!(
         (r.state, r.lease_owner.as_deref()),
@@ -104,13 +108,13 @@ async fn survivor_recalls_a_job_leased_by_a_dead_owner(w: World) {
 
 #[tokio::test(start_paused = true)]
 async fn bridged_job_of_a_dead_engine_is_finished_by_the_survivor() {
-    let w = World::new(&rules(), None).await;
+    let w = World::new(&rules(LONG), None).await;
     survivor_settles_a_dead_engines_bridged_job(w).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn bridged_job_of_a_dead_engine_is_finished_by_the_survivor_on_postgres() {
-    let Some(w) = World::on_postgres(&rules(), "callbacks_takeover_bridged").await else {
+    let Some(w) = World::on_postgres(&rules(LONG), "callbacks_takeover_bridged").await else {
         return;
     };
     survivor_settles_a_dead_engines_bridged_job(w).await;
@@ -118,13 +122,13 @@ async fn bridged_job_of_a_dead_engine_is_finished_by_the_survivor_on_postgres() 
 
 #[tokio::test(start_paused = true)]
 async fn job_leased_by_a_dead_owner_is_taken_over_and_recalled() {
-    let w = World::new(&rules(), None).await;
+    let w = World::new(&rules(5), None).await;
     survivor_recalls_a_job_leased_by_a_dead_owner(w).await;
 }
 
 #[tokio::test(start_paused = true)]
 async fn job_leased_by_a_dead_owner_is_taken_over_and_recalled_on_postgres() {
-    let Some(w) = World::on_postgres(&rules(), "callbacks_takeover_dead").await else {
+    let Some(w) = World::on_postgres(&rules(5), "callbacks_takeover_dead").await else {
         return;
     };
     survivor_recalls_a_job_leased_by_a_dead_owner(w).await;

@@ -8,7 +8,7 @@ mod store_support;
 
 use outcall::callback::record::{CallbackRecord, LegEnd, NewLeg, Side};
 use outcall::callback::CallbackRequest;
-use outcall::model::{Actor, Disposition};
+use outcall::model::{Actor, ClaimedContact, Disposition};
 use outcall::ops::callbacks;
 use outcall::store::{Store, StoreError};
 use serde_json::json;
@@ -28,6 +28,16 @@ async fn leased(s: &Store, managers: &str, client: &str, owner: &str) -> Callbac
     let got = s.claim_callbacks(t(2), 100, owner, t(600)).await.unwrap();
     assert!(got.iter().any(|r| r.id == rec.id), "leased");
     s.callback(rec.id).await.unwrap().unwrap()
+}
+
+/// A running campaign's one contact, leased to `a`: (campaign, contact).
+async fn contact_leased(s: &Store, name: &str) -> (i64, ClaimedContact) {
+    let camp = running(s, name, 1).await;
+    let mut got = s
+        .claim_due(camp, t(10), &zones(), 1, "a", t(600))
+        .await
+        .unwrap();
+    (camp, got.remove(0))
 }
 
 fn leg(rec: &CallbackRecord, side: Side, number: &str, uuid: &str) -> NewLeg {
@@ -63,12 +73,7 @@ fn assert_busy<T: std::fmt::Debug>(r: Result<T, StoreError>, number: &str) {
 }
 
 contract!(campaign_waits_for_a_live_callback, |s: Store| async move {
-    let camp = running(&s, "in-call", 1).await;
-    let c = s
-        .claim_due(camp, t(10), &zones(), 1, "a", t(600))
-        .await
-        .unwrap()
-        .remove(0);
+    let (camp, c) = contact_leased(&s, "in-call").await;
     let (manager, client) = ("+79162220001", "+77011112233");
     let job = leased(&s, manager, client, "cb").await;
     // The client of a running job is reserved before its leg is dialled.
@@ -100,12 +105,7 @@ contract!(campaign_waits_for_a_live_callback, |s: Store| async move {
 contract!(
     callback_waits_for_a_live_campaign_call,
     |s: Store| async move {
-        let camp = running(&s, "in-call-2", 1).await;
-        let c = s
-            .claim_due(camp, t(10), &zones(), 1, "a", t(600))
-            .await
-            .unwrap()
-            .remove(0);
+        let (_, c) = contact_leased(&s, "in-call-2").await;
         let (manager, client) = ("+79162220001", "+77011112233");
         let open = s
             .start_attempt(c.id, "a", &attempt("u-1", client, t(11)), &[])

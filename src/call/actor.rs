@@ -1,4 +1,4 @@
-//! The call actor: one task per call, for any kind of [`Job`]. It has the job commit its
+//! The call actor: one task per campaign contact's call ([`ContactJob`]). It has the job commit its
 //! attempt row, registers for the channel's events, sends `bgapi originate` (to `&park()`),
 //! follows the events, runs the job's script once the channel has parked, and on
 //! CHANNEL_HANGUP_COMPLETE hands one [`CallOutcome`] to the job to record. A call whose node
@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::call_channel::{CallProgress, LiveChannel};
 use super::finish::{CallEnv, CallOutcome, Placed};
-use super::job::{Job, NotStarted};
+use super::job::{ContactJob, NotStarted};
 use super::metrics::{CallEvent, CallStage, LiveKey};
 use super::say_watch::SayWatch;
 use super::switch::{Events, Switch};
@@ -31,7 +31,7 @@ pub struct NodeRt {
 
 /// Everything one call needs: the work and the node it is placed on.
 pub struct CallJob {
-    pub job: Job,
+    pub job: ContactJob,
     pub node: Arc<NodeRt>,
 }
 
@@ -42,9 +42,9 @@ const PARK_GRACE: Duration = Duration::from_secs(2);
 const HANGUP_GRACE: Duration = Duration::from_secs(10);
 
 /// Runs one call to its end. Never panics on switch or store trouble: it logs and gives the
-/// job back. The caller has put the job's key in `env.live`; it is removed here at the end.
-/// The caller holds the call's line (its pacing permit) until this returns, then wakes the
-/// scheduler.
+/// job back. The engine's one dispatch (through `Job::run`) has put the job's key in
+/// `env.live`, holds the call's line (its pacing permit) and, when this returns, removes the key,
+/// releases the line and wakes the scheduler.
 pub async fn run_call(env: Arc<CallEnv>, call: CallJob) {
     let uuid = uuid::Uuid::new_v4().to_string();
     let span = tracing::info_span!(
@@ -58,7 +58,6 @@ pub async fn run_call(env: Arc<CallEnv>, call: CallJob) {
         env.metrics.live_inc();
         place_call(&env, &call, &uuid).await;
         env.metrics.live_dec();
-        env.live.remove(call.job.key());
     }
     .instrument(span)
     .await

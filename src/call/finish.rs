@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::call_channel::{call_facts, CallProgress};
 use super::disposition::{disposition, normalise_cause, CallFacts};
 use super::hook_events::{self, Ended, Subject, Timeline};
-use super::job::CampaignRt;
+use super::job::{CampaignRt, JobKey};
 use super::metrics::Metrics;
 use super::orphans::Orphans;
 use super::retry::{self, RetryState};
@@ -32,34 +32,47 @@ pub enum EngineRequest {
     Pause { campaign_id: i64, reason: String },
 }
 
-/// Contacts with a live call in this process (their leases are kept alive).
+/// Jobs (contacts, callback jobs) with a live call in this process, or being settled by the
+/// reconciler; the keep-alive extends their leases.
 #[derive(Debug, Default)]
 pub struct LiveSet {
-    ids: Mutex<HashSet<i64>>,
+    ids: Mutex<HashSet<JobKey>>,
 }
 
 impl LiveSet {
-    /// Adds a contact; false when it already has a live call here (a second actor for the same
-    /// contact must not start: the lease is fenced by owner, not by actor).
-    pub fn insert(&self, id: i64) -> bool {
+    /// Adds a job; false when it already has a live call here (a second call for the same
+    /// job must not start: the lease is fenced by owner, not by call).
+    pub fn insert(&self, key: JobKey) -> bool {
         self.ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(id)
+            .insert(key)
     }
-    pub fn remove(&self, id: i64) {
+    pub fn remove(&self, key: JobKey) {
         self.ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+            .remove(&key);
     }
-    pub fn ids(&self) -> Vec<i64> {
+    pub fn contains(&self, key: JobKey) -> bool {
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&key)
+    }
+    /// The live jobs' keys.
+    pub fn keys(&self) -> Vec<JobKey> {
         self.ids
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
             .copied()
             .collect()
+    }
+    /// Whether no campaign contact is live here (a campaign completes only then).
+    pub fn no_contacts(&self) -> bool {
+        let ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+        !ids.iter().any(|k| matches!(k, JobKey::Contact(_)))
     }
     pub fn len(&self) -> usize {
         self.ids.lock().unwrap_or_else(|e| e.into_inner()).len()

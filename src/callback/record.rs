@@ -73,6 +73,22 @@ pub struct NewLeg {
     pub caller_id: String,
     pub node: String,
     pub started_at: DateTime<Utc>,
+    /// The job's client: a manager leg is refused too while the client is in a live call.
+    pub client: String,
+}
+
+impl NewLeg {
+    /// The numbers that must not be in a live call for this leg to be dialled: its own, and for
+    /// a manager leg the client's too (the manager is not rung for a client who cannot be
+    /// called now). Sorted, so that locks on them are taken in one order.
+    pub fn numbers(&self) -> Vec<&str> {
+        let mut n = vec![self.number.as_str()];
+        if self.side == Side::Manager && self.client != self.number {
+            n.push(self.client.as_str());
+        }
+        n.sort_unstable();
+        n
+    }
 }
 
 /// How a leg ended.

@@ -43,6 +43,7 @@ macro_rules! statuses {
 
 statuses! {
     Queued => "queued", 100;
+    NumberInCall => "number_in_call", 105;
     CallingManager => "calling_manager", 110;
     CallingClient => "calling_client", 120;
     Connected => "connected", 130;

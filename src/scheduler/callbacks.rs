@@ -1,19 +1,18 @@
 //! Callback jobs in the engine's pass: lease the due ones up to the free lines under
-//! `CapKey::Callbacks` (and the first manager trunk's gateway), and run each on a node with a
-//! pacing permit held until its call is recorded, as campaign calls are.
+//! `CapKey::Callbacks` (and the first manager trunk's gateway), and place each as a
+//! `Job::Callback` through the engine's one dispatch (`scheduler::place`), as campaign
+//! contacts are.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::engine::{Engine, EngineError};
 use super::pacing::{CapKey, Pacer};
-use crate::call::callback::{run, CallbackCall, CallbackEnv};
+use crate::call::callback::{CallbackEnv, CallbackJob};
+use crate::call::job::Job;
 use crate::callback::callerid::Locations;
-use crate::callback::record::CallbackRecord;
-use crate::esl::command::app::gateway_of;
 
 /// Caps of every callback job of one dialer (`[callbacks]` in outcall.toml).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,22 +33,10 @@ impl Default for CallbackLimits {
 }
 
 /// The default callback cap on `pacer` and what callback calls share, for a new engine.
-pub(super) fn defaults(pacer: &Pacer, lease: Duration) -> Arc<CallbackEnv> {
+pub(super) fn defaults(pacer: &Pacer) -> Arc<CallbackEnv> {
     let d = CallbackLimits::default();
     pacer.set_cap(CapKey::Callbacks, d.lines, d.cps, Instant::now());
-    Arc::new(CallbackEnv {
-        lease,
-        ..CallbackEnv::default()
-    })
-}
-
-/// The caps a job is counted against.
-fn caps_of(rec: &CallbackRecord) -> Vec<CapKey> {
-    let mut caps = vec![CapKey::Callbacks];
-    if let Some(g) = rec.spec.manager_trunks.first().and_then(|t| gateway_of(t)) {
-        caps.push(CapKey::Gateway(g.to_string()));
-    }
-    caps
+    Arc::new(CallbackEnv::default())
 }
 
 impl Engine {
@@ -65,7 +52,6 @@ impl Engine {
             .set_cap(CapKey::Callbacks, limits.lines, limits.cps, Instant::now());
         self.callbacks = Arc::new(CallbackEnv {
             locations,
-            lease: self.opts.lease,
             recordings,
         });
     }
@@ -83,25 +69,9 @@ impl Engine {
             .claim_callbacks(now, slots, &self.opts.owner, until)
             .await?;
         for rec in claimed {
-            let caps = caps_of(&rec);
-            let Some(permit) = self.pacer.acquire(&caps, Instant::now()) else {
-                // Raced out of room (a gateway cap): give it back, due now.
-                env.store
-                    .callback_release(rec.id, &self.opts.owner, now)
-                    .await?;
-                continue;
-            };
-            let call = CallbackCall {
-                rec,
-                node: self.nodes[permit.node()].clone(),
-                shared: self.callbacks.clone(),
-            };
-            let env = env.clone();
-            self.calls.spawn(async move {
-                run(env.clone(), call).await;
-                drop(permit);
-                env.wake.notify_one();
-            });
+            let shared = self.callbacks.clone();
+            let job = Box::new(CallbackJob { rec, shared });
+            self.place(Job::Callback(job)).await;
         }
         // A job due now that found no line is taken when a call ends (which wakes the engine)
         // or at the next poll; a later one sets the wake-up time.

@@ -2,7 +2,8 @@
 //! notify (a call ended, a line is free) or at least every `poll` (so `campaign pause|resume|
 //! stop` and `pause-all`, written to the store by another process, act within a second), then
 //! for each running campaign plans its zones, leases due contacts up to the free pacing slots
-//! and spawns a call actor per contact. It also keeps live calls' leases alive, applies pause
+//! and, like the due callback jobs (`scheduler::callbacks`), places each as a `Job` through the
+//! one dispatch (`scheduler::place`). It also keeps live calls' leases alive, applies pause
 //! requests from calls (technical errors, `filestring::fail`), restarts cron campaigns and
 //! marks campaigns completed.
 
@@ -21,9 +22,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::definitions::{Definitions, Lookup};
 use super::zones;
-use crate::call::actor::{run_call, CallJob, NodeRt};
+use crate::call::actor::NodeRt;
 use crate::call::finish::{CallEnv, EngineRequest, LiveSet};
-use crate::call::job::{CampaignRt, Job};
+use crate::call::job::{CampaignRt, ContactJob, Job};
 use crate::call::metrics::Metrics;
 use crate::call::say_watch::SayWatch;
 use crate::call::switch::Switch;
@@ -31,10 +32,9 @@ use crate::campaign::definition::CampaignDef;
 use crate::campaign::record::CampaignHead;
 use crate::campaign::window;
 use crate::clock::Clock;
-use crate::esl::command::app::gateway_of;
 use crate::model::CampaignStatus;
 use crate::ops::campaigns::{pause_automatically, start_when_due};
-use crate::scheduler::pacing::{CapKey, NodeLimits, Pacer};
+use crate::scheduler::pacing::{NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
 
 /// Errors that stop the engine.
@@ -75,7 +75,7 @@ impl Engine {
             pacer.set_gateway(&g.name, g.lines, g.cps, Instant::now());
         }
         let switches = nodes.iter().map(|n| n.switch.clone()).collect();
-        let callbacks = super::callbacks::defaults(&pacer, opts.lease);
+        let callbacks = super::callbacks::defaults(&pacer);
         let env = Arc::new(CallEnv {
             interrupt: CancellationToken::new(),
             nodes: switches,
@@ -135,8 +135,11 @@ impl Engine {
         drain: Duration,
     ) -> Result<DrainReport, EngineError> {
         super::handle::release_own_leases(&self.env).await?;
-        super::callbacks_recover::settle_all(&self.env, &self.nodes, self.lease_span()).await?;
-        // The reconciler (open attempts nobody follows, at start and then every few seconds)
+        let own = super::callbacks_recover::Take::OwnAndExpired;
+        super::callbacks_recover::settle_all(&self.env, &self.nodes, self.lease_span(), own)
+            .await?;
+        // The reconciler (open attempts and callback jobs nobody follows, at start and then every
+        // few seconds)
         // stops with the scheduler loop; the keep-alive, the node watchers and the orphan
         // sweeper outlive it: they run through the drain.
         let reconciler = tokio::spawn(
@@ -297,7 +300,7 @@ impl Engine {
         let env = self.env.clone();
         let store = &env.store;
         let def = &rt.def;
-        let caps = caps_of(rt);
+        let caps = super::place::campaign_caps(rt);
         let zones_all = store.campaign_zones(rt.id).await?;
         let plan = zones::plan(
             &def.schedule,
@@ -322,10 +325,15 @@ impl Engine {
                 store.health().worked();
             }
             for contact in claimed {
-                self.spawn_call(rt, contact, &caps, now).await?;
+                let campaign = rt.clone();
+                self.place(Job::Contact(ContactJob { contact, campaign }))
+                    .await;
             }
         }
-        if claimed_n == 0 && self.env.live.is_empty() && store.complete_if_done(rt.id, now).await? {
+        if claimed_n == 0
+            && self.env.live.no_contacts()
+            && store.complete_if_done(rt.id, now).await?
+        {
             tracing::info!(campaign = %def.name, "campaign completed");
             return Ok(());
         }
@@ -336,48 +344,6 @@ impl Engine {
                 }
             }
         }
-        Ok(())
-    }
-
-    async fn spawn_call(
-        &mut self,
-        rt: &Arc<CampaignRt>,
-        contact: crate::model::ClaimedContact,
-        caps: &[CapKey],
-        now: DateTime<Utc>,
-    ) -> Result<(), EngineError> {
-        if !self.env.live.insert(contact.id) {
-            // Its lease ran out and it was claimed again while its call is still live here.
-            return Ok(());
-        }
-        let Some(permit) = self.pacer.acquire(caps, Instant::now()) else {
-            self.env.live.remove(contact.id);
-            // Raced out of room: give the contact back, due now.
-            self.env
-                .store
-                .release_contact(
-                    contact.id,
-                    &self.opts.owner,
-                    crate::model::ContactStatus::Pending,
-                    now,
-                )
-                .await?;
-            return Ok(());
-        };
-        let node = self.nodes[permit.node()].clone();
-        let job = CallJob {
-            job: Job::Contact {
-                contact,
-                campaign: rt.clone(),
-            },
-            node,
-        };
-        let env = self.env.clone();
-        self.calls.spawn(async move {
-            run_call(env.clone(), job).await;
-            drop(permit);
-            env.wake.notify_one();
-        });
         Ok(())
     }
 
@@ -424,14 +390,4 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// The caps a campaign contact's call is counted against: its campaign, and the gateway its
-/// dial string names (a gateway without configured caps is unlimited).
-fn caps_of(rt: &CampaignRt) -> Vec<CapKey> {
-    let mut caps = vec![CapKey::Campaign(rt.id)];
-    if let Some(g) = gateway_of(&rt.def.dial) {
-        caps.push(CapKey::Gateway(g.to_string()));
-    }
-    caps
 }

@@ -11,6 +11,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 
 use crate::call::finish::CallEnv;
+use crate::call::job::JobKey;
 use crate::call::metrics::Metrics;
 use crate::clock::Clock;
 use crate::store::StoreError;
@@ -87,7 +88,7 @@ pub(super) fn spawn_helpers(
     ]
 }
 
-/// Extends the leases of live calls every third of the lease.
+/// Extends the leases of live jobs (contacts and callback jobs) every third of the lease.
 async fn keep_leases(env: Arc<CallEnv>, lease: Duration, shutdown: CancellationToken) {
     let every = (lease / 3).max(Duration::from_millis(50));
     loop {
@@ -95,13 +96,27 @@ async fn keep_leases(env: Arc<CallEnv>, lease: Duration, shutdown: CancellationT
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(every) => {}
         }
-        let ids = env.live.ids();
-        if ids.is_empty() {
-            continue;
+        let (mut contacts, mut callbacks) = (Vec::new(), Vec::new());
+        for key in env.live.keys() {
+            match key {
+                JobKey::Contact(id) => contacts.push(id),
+                JobKey::Callback(id) => callbacks.push(id),
+            }
         }
         let until = env.clock.now() + Clock::span(lease.mul_f64(env.clock.scale()));
-        if let Err(e) = env.store.extend_leases(&env.owner, &ids, until).await {
-            tracing::warn!(error = %e, "cannot extend leases");
+        if !contacts.is_empty() {
+            if let Err(e) = env.store.extend_leases(&env.owner, &contacts, until).await {
+                tracing::warn!(error = %e, "cannot extend leases");
+            }
+        }
+        if !callbacks.is_empty() {
+            let store = &env.store;
+            if let Err(e) = store
+                .extend_callback_leases(&env.owner, &callbacks, until)
+                .await
+            {
+                tracing::warn!(error = %e, "cannot extend the callback jobs' leases");
+            }
         }
     }
 }

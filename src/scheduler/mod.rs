@@ -11,6 +11,7 @@ pub mod engine;
 pub mod handle;
 pub mod options;
 pub mod pacing;
+mod place;
 pub mod recover;
 pub mod shared;
 pub mod zones;

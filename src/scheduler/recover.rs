@@ -1,7 +1,8 @@
 //! Crash safety and node watching. Reconcile runs all the time, not only at start: every few
 //! seconds it looks for open attempts that no live call of this process follows, whose lease
 //! this dialer holds (it restarted) or has expired (their dialer died), and settles each with
-//! its switch. A channel still alive is hung up cleanly and its real end recorded; a channel the
+//! its switch; and for running callback jobs whose lease has expired, settled the same way
+//! (`scheduler::callbacks_recover`). A channel still alive is hung up cleanly and its real end recorded; a channel the
 //! node says is gone gets a disposition too. A channel that cannot be checked (the node is down,
 //! or did not answer `uuid_exists`) is left open, so its number stays busy, until the node
 //! answers: an attempt is never recorded as ended while it may be live, and never redialled.
@@ -22,7 +23,7 @@ use super::engine::{Engine, EngineError};
 use crate::call::actor::NodeRt;
 use crate::call::call_channel::CallProgress;
 use crate::call::finish::{finish_call, CallEnv, CallOutcome, EngineRequest, Placed};
-use crate::call::job::CampaignRt;
+use crate::call::job::{CampaignRt, JobKey};
 use crate::call::retry::RetryState;
 use crate::call::switch::Switch;
 use crate::clock::Clock;
@@ -79,8 +80,9 @@ impl Reconciler {
         }
     }
 
-    /// One pass: settles every open attempt this dialer may take and can check now. Returns how
-    /// many were left open because their node could not be asked.
+    /// One pass: settles every open attempt this dialer may take and can check now, then every
+    /// callback job whose lease has expired. Returns how many attempts were left open because
+    /// their node could not be asked.
     pub async fn pass(&self) -> Result<usize, EngineError> {
         let env = &self.env;
         let open = env
@@ -99,14 +101,14 @@ impl Reconciler {
                 continue;
             }
             // A live call of this process, or one being settled, has its key in the live set.
-            if !env.live.insert(a.contact_id) {
+            if !env.live.insert(JobKey::Contact(a.contact_id)) {
                 continue;
             }
             let this = self.clone();
             let permit = limit.clone().acquire_owned().await;
             settling.spawn(async move {
                 let settled = this.adopt_and_settle(&a, &node).await;
-                this.env.live.remove(a.contact_id);
+                this.env.live.remove(JobKey::Contact(a.contact_id));
                 drop(permit);
                 settled
             });
@@ -119,6 +121,8 @@ impl Reconciler {
                 Err(e) => tracing::warn!(error = %e, "a reconcile task failed"),
             }
         }
+        let expired = super::callbacks_recover::Take::Expired;
+        super::callbacks_recover::settle_all(env, &self.nodes, self.lease, expired).await?;
         if waiting > 0 {
             tracing::info!(
                 attempts = waiting,

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::caps::{check_cap, SharedCaps};
+use super::in_call::{self, check_not_in_call};
 use super::outbox::enqueue_in;
 use super::{
     from_ms, is_unique_violation, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError,
@@ -144,7 +145,8 @@ impl CdrRow {
 impl Store {
     /// Writes and commits the attempt row for a contact `owner` holds, before the originate,
     /// with the webhook deliveries that report it (`outbox`, call_start) in the same transaction.
-    /// Errors: [`StoreError::PhoneBusy`] (the number has an open attempt, any campaign),
+    /// Errors: [`StoreError::PhoneBusy`] (the number has an open attempt, any campaign, or is in
+    /// a live callback job: `store::in_call`),
     /// [`StoreError::DoNotCall`], [`StoreError::LeaseLost`], [`StoreError::DuplicateUuid`].
     pub async fn start_attempt(
         &self,
@@ -179,6 +181,8 @@ impl Store {
             if listed > 0 {
                 return Err(StoreError::DoNotCall(a.phone.clone()));
             }
+            let pg = self.is_postgres();
+            check_not_in_call!(tx, pg, &[a.phone.as_str()], in_call::attempt_sql(pg));
             let campaign: Option<(i64,)> = sqlx::query_as(touch)
                 .bind(ms(a.started_at)).bind(contact_id).bind(owner)
                 .fetch_optional(&mut *tx).await?;

@@ -2,6 +2,7 @@
 //! owner), closed with its end, read back in order for `GET /callbacks/{id}` and the call log.
 
 use super::contact_writer::{with_txn, Txn};
+use super::in_call::{self, check_not_in_call};
 use super::{from_ms, ms, with_pool, Change, Result, Store, StoreError};
 use crate::callback::record::{LegEnd, LegRecord, NewLeg, Side};
 
@@ -56,8 +57,9 @@ impl Store {
         rows.into_iter().map(LegRow::into_leg).collect()
     }
 
-    /// Writes a leg before it is dialled, fenced on the job's lease owner (one statement, in
-    /// the store's group commit: [`Store::write`]); its id.
+    /// Writes a leg before it is dialled, fenced on the job's lease owner, in the store's group
+    /// commit ([`Store::write`]); its id. [`StoreError::PhoneBusy`] (nothing written) while a
+    /// number it needs is in a live call (`store::in_call`).
     pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
         let (leg, owner) = (leg.clone(), owner.to_string());
         self.write(leg.started_at, move |c| {
@@ -83,7 +85,10 @@ impl Change {
                    node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
                    (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running') \
                    RETURNING id";
+        let pg = matches!(self.txn, Txn::Postgres(_));
+        let numbers = leg.numbers();
         let id: Option<i64> = with_txn!(&mut self.txn, c => {
+            check_not_in_call!(c, pg, &numbers, in_call::LEG_SQL, leg.callback_id);
             sqlx::query_scalar(sql)
                 .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
                 .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)

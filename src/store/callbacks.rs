@@ -263,13 +263,26 @@ impl Store {
     /// Gives a leased job back without a call (no line was free after all): pending, due
     /// `now`, the call not counted.
     pub async fn callback_release(&self, id: i64, owner: &str, now: DateTime<Utc>) -> Result<()> {
-        let st = CallbackStatus::Queued;
+        self.callback_release_until(id, owner, CallbackStatus::Queued, now, now)
+            .await
+    }
+
+    /// Gives a leased job back without counting its call: pending with `status`, due at `due`
+    /// (a number in a live call, a store error, no free line).
+    pub async fn callback_release_until(
+        &self,
+        id: i64,
+        owner: &str,
+        status: CallbackStatus,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
         let sql = "UPDATE callbacks SET state = 'pending', status = $1, status_code = $2, calls = calls - 1, \
-                   lease_owner = NULL, lease_until = NULL, next_attempt_at = $3, updated_at = $3 \
+                   lease_owner = NULL, lease_until = NULL, next_attempt_at = $3, updated_at = $6 \
                    WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
         with_pool!(self, p => {
-            sqlx::query(sql).bind(st.as_str()).bind(i64::from(st.code())).bind(ms(now))
-                .bind(id).bind(owner).execute(p).await?;
+            sqlx::query(sql).bind(status.as_str()).bind(i64::from(status.code())).bind(ms(due))
+                .bind(id).bind(owner).bind(ms(now)).execute(p).await?;
         });
         Ok(())
     }

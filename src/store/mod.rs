@@ -36,6 +36,7 @@ mod contacts;
 mod dnc;
 mod group;
 pub mod health;
+mod in_call;
 mod leases;
 mod outbox;
 mod paused;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 
 use super::line::{Leg, Line, Woke};
-use super::Ctx;
+use super::{Ctx, LegRefused};
 use crate::call::disposition::{cause_disposition, is_technical, normalise_cause};
 use crate::callback::record::Side;
 use crate::callback::CallbackStatus;
@@ -152,7 +152,8 @@ pub(super) enum ClientEnd {
     Chose(Choice),
     /// The client was not reached (status says why), or the manager left first.
     Not(CallbackStatus),
-    LeaseLost,
+    /// The client's leg was refused (the number is in a live call, or the lease is lost).
+    Refused(LegRefused),
 }
 
 /// The delay, the phrase, then the client bridged to the manager, trunk by trunk.
@@ -216,11 +217,12 @@ pub(super) async fn call_client(
             causes.push("INVALID_GATEWAY".to_string());
             continue;
         };
-        let Ok(row) = ctx
+        let row = match ctx
             .start_leg(Side::Client, &client, trunk, &uuid, &shown)
             .await
-        else {
-            return ClientEnd::LeaseLost;
+        {
+            Ok(row) => row,
+            Err(why) => return ClientEnd::Refused(why),
         };
         let mut leg = Leg::new(row, uuid.clone(), client.clone());
         let mut b_events = ctx.switch.channel_events(&uuid).ok();

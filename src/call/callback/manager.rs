@@ -10,7 +10,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use futures::FutureExt;
 
 use super::line::{Leg, Line};
-use super::Ctx;
+use super::{Ctx, LegRefused};
 use crate::call::disposition::{cause_disposition, is_technical};
 use crate::call::switch::{Events, SwitchError};
 use crate::callback::record::Side;
@@ -18,12 +18,17 @@ use crate::callback::{CallbackStatus, DialMode};
 use crate::esl::command::{app::dial_target, leg_group};
 use crate::model::Disposition;
 
+/// The cause on a leg written but never dialled (a later leg of its round was refused).
+const NOT_DIALLED: &str = "NOT_DIALLED";
+
 /// How the manager side ended.
 pub(super) enum Reached {
     /// A manager answered; the channel is parked and ready for applications.
     Manager(Box<Line>),
     /// None did: the status says why.
     Not(CallbackStatus),
+    /// A manager's number or the client's is in a live call: no further leg is dialled.
+    Busy,
     /// The job's lease is gone (another dialer holds it): stop without recording.
     LeaseLost,
 }
@@ -32,6 +37,7 @@ enum Round {
     Won(Box<Line>),
     /// Every leg ended: (number, cause) of each.
     Lost(Vec<(String, String)>),
+    Busy,
     LeaseLost,
 }
 
@@ -48,6 +54,7 @@ pub(super) async fn call_managers(ctx: &Ctx<'_>) -> Reached {
         for (t, trunk) in spec.manager_trunks.iter().enumerate() {
             match ring(ctx, &numbers, trunk).await {
                 Round::Won(line) => return Reached::Manager(line),
+                Round::Busy => return Reached::Busy,
                 Round::LeaseLost => return Reached::LeaseLost,
                 Round::Lost(ends) => {
                     let last = t + 1 == spec.manager_trunks.len();
@@ -106,7 +113,17 @@ async fn ring(ctx: &Ctx<'_>, numbers: &[String], trunk: &str) -> Round {
             .await
         {
             Ok(row) => row,
-            Err(()) => return Round::LeaseLost,
+            Err(why) => {
+                // Legs of this round written before it are never dialled: closed at once.
+                for leg in &mut legs {
+                    leg.progress.job_error = Some(NOT_DIALLED.into());
+                    leg.close(ctx).await;
+                }
+                return match why {
+                    LegRefused::Busy => Round::Busy,
+                    LegRefused::Lost => Round::LeaseLost,
+                };
+            }
         };
         streams.push(ctx.switch.channel_events(&uuid).ok());
         legs.push(Leg::new(row, uuid.clone(), number.clone()));

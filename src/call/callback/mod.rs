@@ -1,8 +1,12 @@
 //! One call of a callback job (seeds/000, Callback v.11) on one node: the managers rung
 //! ([`manager`]), the answered manager's text and keys and the client bridged ([`ivr`]), then
 //! the result recorded with its status and call-log webhooks in one fenced transaction
-//! ([`hooks`]). The engine leases the job, holds its line (pacing permit) and wakes when this
-//! returns; `scheduler::callbacks_recover` settles jobs a stopped dialer left running.
+//! ([`hooks`]). A [`CallbackJob`] is the `Job::Callback` variant: the engine places it through
+//! the same dispatch as a campaign contact (lease, live set and its lease keep-alive, pacing
+//! permit held until this returns); `scheduler::callbacks_recover` settles jobs whose dialer
+//! stopped or died. A leg whose number is in a live call (a campaign's or another callback's)
+//! is refused by the store with the leg's row: the call stops there and the job is given back,
+//! not counted, due again after [`BUSY_WAIT`] with status `number_in_call`.
 
 mod hooks;
 mod ivr;
@@ -10,18 +14,17 @@ mod line;
 mod manager;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tracing::Instrument;
 
 use super::actor::NodeRt;
 use super::finish::CallEnv;
+use super::job::{NotStarted, AFTER_STORE_ERROR, BUSY_WAIT};
 use super::switch::Switch;
 use crate::callback::callerid::{CallerIds, Defaults, Locations};
 use crate::callback::record::{CallResult, CallbackRecord, NewLeg, Side};
 use crate::callback::status::{next_step, Next};
 use crate::callback::{CallbackSpec, CallbackStatus};
-use crate::clock::Clock;
 use crate::store::StoreError;
 
 pub use ivr::AFTER_CALL;
@@ -30,10 +33,9 @@ pub use ivr::AFTER_CALL;
 pub const RECORDINGS: &str = "/var/lib/freeswitch/recordings/outcall";
 
 /// What every callback call shares (set once by the engine).
+#[derive(Debug)]
 pub struct CallbackEnv {
     pub locations: Locations,
-    /// The lease in real time (kept alive every third of it while the call lives).
-    pub lease: Duration,
     /// Directory of recordings on the switch host.
     pub recordings: String,
 }
@@ -42,17 +44,47 @@ impl Default for CallbackEnv {
     fn default() -> Self {
         CallbackEnv {
             locations: Locations::builtin(),
-            lease: Duration::from_secs(120),
             recordings: RECORDINGS.into(),
         }
     }
 }
 
-/// One leased job to call now, on a node.
-pub struct CallbackCall {
+/// One leased callback job to call now (`Job::Callback`).
+#[derive(Debug)]
+pub struct CallbackJob {
     pub rec: CallbackRecord,
-    pub node: Arc<NodeRt>,
     pub shared: Arc<CallbackEnv>,
+}
+
+impl CallbackJob {
+    /// Gives the job back without counting the call: pending again with `number_in_call` after
+    /// [`BUSY_WAIT`] when a number was in a live call, `queued` otherwise (due now when no line
+    /// was free, shortly after a store error).
+    pub async fn give_back(&self, env: &CallEnv, why: NotStarted) {
+        let now = env.clock.now();
+        let (status, due) = match &why {
+            NotStarted::Busy => (CallbackStatus::NumberInCall, now + BUSY_WAIT),
+            NotStarted::Store(e) => {
+                env.store.health().failed("start a callback leg", e);
+                (CallbackStatus::Queued, now + AFTER_STORE_ERROR)
+            }
+            NotStarted::Full(_) | NotStarted::Closed(_) => (CallbackStatus::Queued, now),
+        };
+        let store = &env.store;
+        let release = || store.callback_release_until(self.rec.id, &env.owner, status, due, now);
+        if let Err(e) = store.persist("give a callback back", release).await {
+            tracing::warn!(error = %e, why = ?why, "cannot give the callback back");
+        }
+        env.wake.notify_one();
+    }
+}
+
+/// Why a leg was not written.
+pub(crate) enum LegRefused {
+    /// Its number (or, for a manager leg, the client's) is in a live call.
+    Busy,
+    /// The job's lease is gone, or the store failed: the job is left as it is.
+    Lost,
 }
 
 /// What the steps of one call read.
@@ -78,7 +110,8 @@ impl Ctx<'_> {
             .caller_ids(manager, &self.spec.client, d)
     }
 
-    /// Writes a leg before it is dialled; `Err` when the lease is lost.
+    /// Writes a leg before it is dialled; refused when a number it needs is in a live call or
+    /// the lease is lost.
     pub async fn start_leg(
         &self,
         side: Side,
@@ -86,7 +119,7 @@ impl Ctx<'_> {
         trunk: &str,
         uuid: &str,
         shown: &str,
-    ) -> Result<i64, ()> {
+    ) -> Result<i64, LegRefused> {
         let leg = NewLeg {
             callback_id: self.rec.id,
             call_no: self.rec.calls,
@@ -97,6 +130,7 @@ impl Ctx<'_> {
             caller_id: shown.into(),
             node: self.switch.name().into(),
             started_at: self.env.clock.now(),
+            client: self.spec.client.clone(),
         };
         match self
             .env
@@ -105,9 +139,13 @@ impl Ctx<'_> {
             .await
         {
             Ok(id) => Ok(id),
+            Err(StoreError::PhoneBusy(n)) => {
+                tracing::info!(number = %n, "a number of the callback is in a live call; the job waits");
+                Err(LegRefused::Busy)
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "cannot write the leg; leaving the job");
-                Err(())
+                Err(LegRefused::Lost)
             }
         }
     }
@@ -135,39 +173,51 @@ struct Outcome {
     cancel_recalls: bool,
 }
 
-/// Runs one call of the job to its end and records it. Never panics on switch or store trouble.
-pub async fn run(env: Arc<CallEnv>, call: CallbackCall) {
-    let span = tracing::info_span!("callback", id = call.rec.id, call_no = call.rec.calls);
+/// How a call's drive ended.
+enum Drove {
+    /// To an outcome, to be recorded.
+    Ended(Outcome),
+    /// A leg was refused: a number is in a live call. The job goes back, not counted.
+    Busy,
+    /// The lease is lost: nothing is written.
+    Lost,
+}
+
+/// Runs one call of the job on `node` to its end and records it (or gives the job back when a
+/// number is in a live call). Never panics on switch or store trouble. The engine keeps the
+/// job's lease alive while this runs (its key is in the live set).
+pub async fn run(env: Arc<CallEnv>, job: CallbackJob, node: Arc<NodeRt>) {
+    let span = tracing::info_span!("callback", id = job.rec.id, call_no = job.rec.calls);
     async move {
         env.metrics.live_inc();
-        let keeper = keep_lease(env.clone(), call.rec.id, call.shared.lease);
         let ctx = Ctx {
             env: &env,
-            switch: &*call.node.switch,
-            rec: &call.rec,
-            spec: &call.rec.spec,
-            shared: &call.shared,
+            switch: &*node.switch,
+            rec: &job.rec,
+            spec: &job.rec.spec,
+            shared: &job.shared,
             recording: format!(
                 "{}/callback-{}-{}.wav",
-                call.shared.recordings, call.rec.id, call.rec.calls
+                job.shared.recordings, job.rec.id, job.rec.calls
             ),
         };
         let started = env.clock.now();
-        if let Some(outcome) = drive(&ctx).await {
-            finish(&ctx, outcome, started).await;
+        match drive(&ctx).await {
+            Drove::Ended(outcome) => finish(&ctx, outcome, started).await,
+            Drove::Busy => job.give_back(&env, NotStarted::Busy).await,
+            Drove::Lost => {}
         }
-        drop(keeper);
         env.metrics.live_dec();
     }
     .instrument(span)
     .await
 }
 
-async fn drive(ctx: &Ctx<'_>) -> Option<Outcome> {
+async fn drive(ctx: &Ctx<'_>) -> Drove {
     let mut line = match manager::call_managers(ctx).await {
         manager::Reached::Manager(line) => *line,
         manager::Reached::Not(status) => {
-            return Some(Outcome {
+            return Drove::Ended(Outcome {
                 status,
                 talk_ms: 0,
                 manager: None,
@@ -175,7 +225,8 @@ async fn drive(ctx: &Ctx<'_>) -> Option<Outcome> {
                 cancel_recalls: false,
             })
         }
-        manager::Reached::LeaseLost => return None,
+        manager::Reached::Busy => return Drove::Busy,
+        manager::Reached::LeaseLost => return Drove::Lost,
     };
     let mut cancel_recalls = false;
     let choice = ivr::confirm(ctx, &mut line, &mut cancel_recalls).await;
@@ -188,10 +239,13 @@ async fn drive(ctx: &Ctx<'_>) -> Option<Outcome> {
             CallbackStatus::ManagerNoConfirmation
         }
         ivr::Choice::Connect => match ivr::call_client(ctx, &mut line, &mut cancel_recalls).await {
-            ivr::ClientEnd::LeaseLost => {
+            ivr::ClientEnd::Refused(why) => {
                 line.hang_up(ctx).await;
                 line.leg.close(ctx).await;
-                return None;
+                return match why {
+                    LegRefused::Busy => Drove::Busy,
+                    LegRefused::Lost => Drove::Lost,
+                };
             }
             ivr::ClientEnd::Chose(ivr::Choice::Postpone) => CallbackStatus::Postponed,
             ivr::ClientEnd::Chose(_) => CallbackStatus::CancelledByManager,
@@ -208,7 +262,7 @@ async fn drive(ctx: &Ctx<'_>) -> Option<Outcome> {
     };
     line.drain(ctx).await;
     line.leg.close(ctx).await;
-    Some(Outcome {
+    Drove::Ended(Outcome {
         status,
         talk_ms,
         manager: Some(line.leg.number.clone()),
@@ -263,31 +317,4 @@ pub async fn record(env: &CallEnv, rec: &CallbackRecord, result: &CallResult) {
         Err(e) => tracing::error!(error = %e, "cannot record the callback's result"),
     }
     env.wake.notify_one();
-}
-
-/// The lease keeper of one call: stops when dropped (the call ended, or its task was aborted).
-struct Keeper(tokio::task::JoinHandle<()>);
-
-impl Drop for Keeper {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// Extends the job's lease every third of it while the call lives.
-fn keep_lease(env: Arc<CallEnv>, id: i64, lease: Duration) -> Keeper {
-    Keeper(tokio::spawn(async move {
-        let every = (lease / 3).max(Duration::from_millis(50));
-        loop {
-            tokio::time::sleep(every).await;
-            let until = env.clock.now() + Clock::span(lease.mul_f64(env.clock.scale()));
-            if let Err(e) = env
-                .store
-                .extend_callback_leases(&env.owner, &[id], until)
-                .await
-            {
-                tracing::warn!(error = %e, "cannot extend the callback's lease");
-            }
-        }
-    }))
 }

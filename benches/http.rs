@@ -185,6 +185,26 @@ fn post_one(token: &str, prefix: &str, i: u64) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Rate, p50 and p99 of a load.
+fn figures(l: &Load) -> String {
+    format!(
+        "{:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
+        l.rate(),
+        ms(l.p50),
+        ms(l.p99)
+    )
+}
+
+/// A load's errors and its p99 beside the floor's, with the goal's verdict.
+fn beside(l: &Load, floor: &Load) -> String {
+    format!(
+        "{} errors; p99 / floor p99 = {:.2}, goal <= 2: {}",
+        l.errors,
+        ms(l.p99) / ms(floor.p99),
+        verdict(l.p99 <= floor.p99 * 2)
+    )
+}
+
 /// "met" or "MISSED".
 fn verdict(met: bool) -> &'static str {
     if met {
@@ -297,10 +317,7 @@ fn main() {
         let t = token.clone();
         let post = load(api, secs, Pace::BackToBack, move |i| post_one(&t, "916", i)).await;
         println!("http bench: closed loop: {CONNECTIONS} keep-alive connections back to back, {secs} s each, one process (2 cores shared by client and server)");
-        println!(
-            "http bench: bare axum floor   {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
-            floor.rate(), ms(floor.p50), ms(floor.p99)
-        );
+        println!("http bench: bare axum floor   {}", figures(&floor));
         println!(
             "http bench: GET one campaign  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; goal >= 5,000 req/s: {}; p99 / floor p99 = {:.2}, goal <= 2: {})",
             got.rate(), ms(got.p50), ms(got.p99), got.errors,
@@ -308,12 +325,7 @@ fn main() {
             ms(got.p99) / ms(floor.p99),
             verdict(got.p99 <= floor.p99 * 2)
         );
-        println!(
-            "http bench: POST one contact  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; p99 / floor p99 = {:.2}, goal <= 2: {})",
-            post.rate(), ms(post.p50), ms(post.p99), post.errors,
-            ms(post.p99) / ms(floor.p99),
-            verdict(post.p99 <= floor.p99 * 2)
-        );
+        println!("http bench: POST one contact  {}  ({})", figures(&post), beside(&post, &floor));
 
         // The same two at a fixed offered rate (open loop): latency without the queue that 16
         // back-to-back connections build.
@@ -326,15 +338,7 @@ fn main() {
         let t = token.clone();
         let post = load(api, secs, Pace::Rate(rate), move |i| post_one(&t, "926", i)).await;
         println!("http bench: open loop: {rate:.0} req/s offered on the same {CONNECTIONS} connections, {secs} s each");
-        println!(
-            "http bench: bare axum floor   {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
-            floor.rate(), ms(floor.p50), ms(floor.p99)
-        );
-        println!(
-            "http bench: POST one contact  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; p99 / floor p99 = {:.2}, goal <= 2: {})",
-            post.rate(), ms(post.p50), ms(post.p99), post.errors,
-            ms(post.p99) / ms(floor.p99),
-            verdict(post.p99 <= floor.p99 * 2)
-        );
+        println!("http bench: bare axum floor   {}", figures(&floor));
+        println!("http bench: POST one contact  {}  ({})", figures(&post), beside(&post, &floor));
     });
 }

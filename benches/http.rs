@@ -2,7 +2,7 @@
 //! 1. `GET /campaigns/debtors` and `POST /campaigns/debtors/contacts` (one JSON contact) under a
 //!    keep-alive load generator (16 connections), beside a bare axum handler that returns the
 //!    same bytes as the GET (the stack's floor): req/s, p50, p99. Goal: p99 within 2x the floor,
-//!    >= 5,000 GET/s. Then the floor and the POST again at one fixed offered rate (open loop,
+//!    at least 5,000 GET/s. Then the floor and the POST again at one fixed offered rate (open loop,
 //!    `OUTCALL_BENCH_RATE`, 1,000 req/s) on as many connections: p50, p99 and the same ratio.
 //! 2. A 1,000,000-row CSV uploaded over HTTP (streamed), beside `import_file` of the same file into
 //!    a fresh campaign: time ratio (goal <= 1.25) and peak RSS (goal < 200 MB).

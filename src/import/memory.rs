@@ -90,11 +90,13 @@ pub async fn import_bytes(
         let to = Target::new(store, campaign, options, now);
         let adder = store.contact_adder(campaign.id, to.zone, to.due, now);
         let audit = audit.map(|a| a.owned());
-        report = store
+        let written;
+        (report, written) = store
             .write(now, move |change| {
                 Box::pin(write_all(change, adder, batches, audit, report))
             })
             .await?;
+        written.committed();
     }
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
@@ -102,14 +104,15 @@ pub async fn import_bytes(
     Ok(report)
 }
 
-/// Writes every batch and the audit entry under one change (the store's group commit).
+/// Writes every batch and the audit entry under one change (the store's group commit); the
+/// report, and the adder (to be told when the change has committed).
 async fn write_all(
     change: &mut Change,
     mut adder: ContactAdder,
     batches: Vec<parse::Batch>,
     audit: Option<OwnedAudit>,
     mut report: ImportReport,
-) -> Result<ImportReport, ImportError> {
+) -> Result<(ImportReport, ContactAdder), ImportError> {
     for batch in batches {
         let fates = change
             .add_contacts(&mut adder, &batch.contacts, &batch.check())
@@ -120,5 +123,5 @@ async fn write_all(
     if let Some(a) = audit {
         change.audit(&a.entry(&report)).await?;
     }
-    Ok(report)
+    Ok((report, adder))
 }

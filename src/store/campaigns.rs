@@ -39,18 +39,44 @@ impl CampaignRow {
             updated_at: from_ms(self.updated_at),
         })
     }
+}
 
-    fn into_record(self) -> Result<CampaignRecord> {
-        parsed(self.into_head()?)
+/// Definitions parsed lately, by campaign id, each with the stored text it was parsed from: a
+/// campaign read again with the same text (the API's requests on one campaign) is not parsed
+/// again. Parsing depends on the text alone, so a copy of an earlier parse is the same result.
+#[derive(Default)]
+pub(crate) struct Parsed {
+    by_id: std::sync::Mutex<std::collections::HashMap<i64, (String, CampaignDef)>>,
+}
+
+impl std::fmt::Debug for Parsed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Parsed")
     }
 }
 
-/// The record of a head whose stored definition is parsed.
-fn parsed(head: CampaignHead) -> Result<CampaignRecord> {
-    let definition = head
-        .parse()
-        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    Ok(head.record(definition))
+/// Campaigns whose definitions [`Parsed`] keeps at most (more are forgotten all at once).
+const PARSED_KEPT: usize = 256;
+
+impl Parsed {
+    /// The record of `head`, its definition from the last parse of the same text or parsed now.
+    fn record(&self, head: CampaignHead) -> Result<CampaignRecord> {
+        let lock = || self.by_id.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((text, def)) = lock().get(&head.id) {
+            if *text == head.definition {
+                return Ok(head.record(def.clone()));
+            }
+        }
+        let def = head
+            .parse()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let mut kept = lock();
+        if kept.len() >= PARSED_KEPT {
+            kept.clear();
+        }
+        kept.insert(head.id, (head.definition.clone(), def.clone()));
+        Ok(head.record(def))
+    }
 }
 
 impl Store {
@@ -71,12 +97,13 @@ impl Store {
         let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id = $1");
         let row: Option<CampaignRow> =
             with_pool!(self, p => sqlx::query_as(&sql).bind(id).fetch_optional(p).await)?;
-        row.ok_or(StoreError::NoCampaignId(id))?.into_record()
+        self.parsed
+            .record(row.ok_or(StoreError::NoCampaignId(id))?.into_head()?)
     }
 
     /// The campaign with this name.
     pub async fn campaign_by_name(&self, name: &str) -> Result<CampaignRecord> {
-        parsed(self.campaign_head_by_name(name).await?)
+        self.parsed.record(self.campaign_head_by_name(name).await?)
     }
 
     /// Every campaign, by id.

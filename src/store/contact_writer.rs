@@ -157,7 +157,33 @@ impl ContactWriter {
             Txn::Sqlite(t) => t.commit().await?,
             Txn::Postgres(t) => t.commit().await?,
         }
+        self.adder.committed();
         Ok(())
+    }
+}
+
+/// The zones each campaign is known to have in `campaign_zones`, committed (rows there are
+/// never deleted): a transaction adding contacts writes only the zones not known yet.
+#[derive(Debug, Default)]
+pub(crate) struct KnownZones {
+    by_campaign: std::sync::Mutex<HashMap<i64, BTreeSet<String>>>,
+}
+
+impl KnownZones {
+    fn of(&self, campaign_id: i64) -> BTreeSet<String> {
+        let known = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
+        known.get(&campaign_id).cloned().unwrap_or_default()
+    }
+
+    fn add(&self, campaign_id: i64, zones: &BTreeSet<String>) {
+        if zones.is_empty() {
+            return;
+        }
+        let mut known = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
+        known
+            .entry(campaign_id)
+            .or_default()
+            .extend(zones.iter().cloned());
     }
 }
 
@@ -281,12 +307,19 @@ impl ContactAdder {
         self.rows
     }
 
+    /// Call once the transaction has committed: its new contacts' zones are recorded in the
+    /// database, and later transactions need not record them again.
+    pub fn committed(&self) {
+        self.store.zones.add(self.campaign_id, &self.zones);
+    }
+
     /// Records the new contacts' zones and reopens a completed campaign that got new contacts
     /// (before the commit).
     pub(crate) async fn finish(&self, txn: &mut Txn) -> Result<()> {
         let campaign_id = self.campaign_id;
         let now = ms(self.now);
-        for zone in &self.zones {
+        let recorded = self.store.zones.of(campaign_id);
+        for zone in self.zones.iter().filter(|z| !recorded.contains(*z)) {
             with_txn!(&mut *txn, c => {
                 sqlx::query("INSERT INTO campaign_zones (campaign_id, timezone) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                     .bind(campaign_id).bind(zone).execute(c).await?;

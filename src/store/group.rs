@@ -29,6 +29,8 @@ pub const MAX_BATCH: usize = 256;
 const SAVEPOINT: &str = "SAVEPOINT outcall_item";
 const RELEASE: &str = "RELEASE outcall_item";
 const ROLLBACK: &str = "ROLLBACK TO outcall_item";
+/// Releases the last change's savepoint and opens the next one's (one round trip).
+const NEXT: &str = "RELEASE outcall_item; SAVEPOINT outcall_item";
 
 /// One change waiting for the writer, its result kept until the commit.
 trait Pending: Send {
@@ -162,27 +164,26 @@ impl Store {
     }
 }
 
-/// The writer task: batch after batch until every sender is gone.
+/// The writer task: transaction after transaction until every sender is gone.
 async fn writer(
     pool: Pool,
     mut rx: mpsc::UnboundedReceiver<Box<dyn Pending>>,
     commits: Arc<AtomicU64>,
 ) {
     while let Some(first) = rx.recv().await {
-        let mut batch = VecDeque::from([first]);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push_back(p),
-                Err(_) => break,
-            }
-        }
-        run_batch(&pool, batch, &commits).await;
+        run_batch(&pool, VecDeque::from([first]), &mut rx, &commits).await;
     }
 }
 
-/// Runs `batch` in as few transactions as it takes (one, unless the database breaks one off)
-/// and answers every change in it.
-async fn run_batch(pool: &Pool, mut batch: VecDeque<Box<dyn Pending>>, commits: &AtomicU64) {
+/// Runs `batch`, and the changes that arrive while it runs, in as few transactions as it
+/// takes (one, unless the database breaks one off or [`MAX_BATCH`] is reached), and answers
+/// each change once its transaction has committed (or failed).
+async fn run_batch(
+    pool: &Pool,
+    mut batch: VecDeque<Box<dyn Pending>>,
+    rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
+    commits: &AtomicU64,
+) {
     while let Some(now) = batch.front().map(|p| p.now()) {
         let mut change = match Change::begin(pool, now).await {
             Ok(c) => c,
@@ -191,7 +192,7 @@ async fn run_batch(pool: &Pool, mut batch: VecDeque<Box<dyn Pending>>, commits: 
                 return;
             }
         };
-        let (ran, broken) = run_until_broken(&mut change, &mut batch).await;
+        let (ran, broken) = run_until_broken(&mut change, &mut batch, rx).await;
         let failed = match broken {
             None => {
                 let done = change.commit().await;
@@ -209,35 +210,48 @@ async fn run_batch(pool: &Pool, mut batch: VecDeque<Box<dyn Pending>>, commits: 
     }
 }
 
-/// Runs changes from the front of `batch`, each under a savepoint, until it is empty or the
-/// transaction breaks (the error); the changes that ran.
+/// Runs changes from the front of `batch`, then those arriving on `rx` meanwhile (a change
+/// that comes while others run joins their transaction instead of waiting for its commit),
+/// each under a savepoint, until none is waiting, [`MAX_BATCH`] have run or the transaction
+/// breaks (the error); the changes that ran.
 async fn run_until_broken(
     change: &mut Change,
     batch: &mut VecDeque<Box<dyn Pending>>,
+    rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
 ) -> (Vec<Box<dyn Pending>>, Option<StoreError>) {
-    let mut ran = Vec::with_capacity(batch.len());
-    while let Some(mut p) = batch.pop_front() {
+    let mut ran: Vec<Box<dyn Pending>> = Vec::with_capacity(batch.len());
+    // Whether a savepoint is open (the last change's, released together with the next one's
+    // opening: one round trip to the database between two changes).
+    let mut open = false;
+    while ran.len() < MAX_BATCH {
+        let Some(mut p) = batch.pop_front().or_else(|| rx.try_recv().ok()) else {
+            break;
+        };
         change.now = p.now();
-        if let Err(e) = exec(&mut change.txn, SAVEPOINT).await {
+        let begin = if open { NEXT } else { SAVEPOINT };
+        if let Err(e) = exec(&mut change.txn, begin).await {
             p.answer(Some(&e));
             return (ran, Some(e));
         }
+        open = true;
         let ok = p.run(change).await;
         ran.push(p);
-        let end = match ok {
-            true => exec(&mut change.txn, RELEASE).await,
-            false => match exec(&mut change.txn, ROLLBACK).await {
-                Ok(()) => exec(&mut change.txn, RELEASE).await,
-                Err(e) => Err(e),
-            },
-        };
-        if let Err(e) = end {
+        if !ok {
+            // Undone alone; the savepoint stays open (released with the next opening).
+            if let Err(e) = exec(&mut change.txn, ROLLBACK).await {
+                return (ran, Some(e));
+            }
+        }
+    }
+    if open {
+        if let Err(e) = exec(&mut change.txn, RELEASE).await {
             return (ran, Some(e));
         }
     }
     (ran, None)
 }
 
+/// Runs `sql` (on SQLite, one or more statements) in the writer's transaction.
 async fn exec(txn: &mut Txn, sql: &str) -> Result<()> {
     with_txn!(txn, c => {
         sqlx::query(sql).execute(c).await?;

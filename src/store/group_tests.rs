@@ -193,3 +193,50 @@ async fn the_writer_works_under_a_paused_clock() {
         ("dnc:+79000000100".to_string(), t(0) + Duration::seconds(30))
     );
 }
+
+/// A change sent while the writer runs others joins their transaction: it is answered on
+/// their commit instead of waiting for a transaction of its own.
+#[tokio::test]
+async fn a_change_arriving_while_others_run_joins_their_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let (started, running) = tokio::sync::oneshot::channel::<()>();
+    let (go, proceed) = tokio::sync::oneshot::channel::<()>();
+    let first = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .write(t(0), move |c| {
+                    Box::pin(async move {
+                        let n = c
+                            .dnc_add_many(&["+79000000300".to_string()], "test")
+                            .await?;
+                        let _ = started.send(());
+                        let _ = proceed.await;
+                        Ok::<_, StoreError>(n)
+                    })
+                })
+                .await
+        })
+    };
+    // The first change is running inside its transaction: send the second, then let the
+    // first finish.
+    running.await.unwrap();
+    let second = {
+        let store = store.clone();
+        tokio::spawn(async move { add_number(&store, t(1), "+79000000301".into(), false).await })
+    };
+    // (One thread: the second task runs, and queues its change, while this one yields.)
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    go.send(()).unwrap();
+    assert_eq!(first.await.unwrap().unwrap(), 1);
+    assert_eq!(second.await.unwrap().unwrap(), 1);
+    assert_eq!(
+        store.group.commits(),
+        1,
+        "the late change shared the commit"
+    );
+    assert_eq!(listed(&store).await.len(), 2);
+}

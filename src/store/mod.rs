@@ -181,6 +181,10 @@ pub struct Store {
     pub(crate) health: std::sync::Arc<health::Health>,
     /// The way to the writer task of [`Store::write`] (group commit on SQLite).
     pub(crate) group: std::sync::Arc<group::Group>,
+    /// Campaign definitions parsed lately (see `campaigns::Parsed`).
+    pub(crate) parsed: std::sync::Arc<campaigns::Parsed>,
+    /// Zones known to be recorded per campaign (see `contact_writer::KnownZones`).
+    pub(crate) zones: std::sync::Arc<contact_writer::KnownZones>,
 }
 
 impl Store {
@@ -266,6 +270,8 @@ impl Store {
             pool: Pool::Sqlite(pool),
             health: Default::default(),
             group: Default::default(),
+            parsed: Default::default(),
+            zones: Default::default(),
         })
     }
 
@@ -307,6 +313,8 @@ impl Store {
             pool: Pool::Postgres(pool),
             health: Default::default(),
             group: Default::default(),
+            parsed: Default::default(),
+            zones: Default::default(),
         })
     }
 

@@ -27,8 +27,11 @@ use super::{Change, Pool, Result, Store, StoreError};
 pub const MAX_BATCH: usize = 256;
 
 const SAVEPOINT: &str = "SAVEPOINT outcall_item";
-const RELEASE: &str = "RELEASE outcall_item";
-const ROLLBACK: &str = "ROLLBACK TO outcall_item";
+/// The previous change's savepoint released and the next one's opened, in one round trip to
+/// the connection's thread.
+const NEXT: &str = "RELEASE outcall_item; SAVEPOINT outcall_item";
+/// A failed change undone and its savepoint gone, in one round trip.
+const UNDO: &str = "ROLLBACK TO outcall_item; RELEASE outcall_item";
 
 /// One change waiting for the writer, its result kept until the commit.
 trait Pending: Send {
@@ -210,29 +213,29 @@ async fn run_batch(pool: &Pool, mut batch: VecDeque<Box<dyn Pending>>, commits: 
 }
 
 /// Runs changes from the front of `batch`, each under a savepoint, until it is empty or the
-/// transaction breaks (the error); the changes that ran.
+/// transaction breaks (the error); the changes that ran. A change that succeeded leaves its
+/// savepoint open: the next change's statement releases it (or the commit does, which releases
+/// every savepoint), so each change costs one statement besides its own.
 async fn run_until_broken(
     change: &mut Change,
     batch: &mut VecDeque<Box<dyn Pending>>,
 ) -> (Vec<Box<dyn Pending>>, Option<StoreError>) {
     let mut ran = Vec::with_capacity(batch.len());
+    let mut open = false;
     while let Some(mut p) = batch.pop_front() {
         change.now = p.now();
-        if let Err(e) = exec(&mut change.txn, SAVEPOINT).await {
+        let begin = if open { NEXT } else { SAVEPOINT };
+        if let Err(e) = exec(&mut change.txn, begin).await {
             p.answer(Some(&e));
             return (ran, Some(e));
         }
         let ok = p.run(change).await;
         ran.push(p);
-        let end = match ok {
-            true => exec(&mut change.txn, RELEASE).await,
-            false => match exec(&mut change.txn, ROLLBACK).await {
-                Ok(()) => exec(&mut change.txn, RELEASE).await,
-                Err(e) => Err(e),
-            },
-        };
-        if let Err(e) = end {
-            return (ran, Some(e));
+        open = ok;
+        if !ok {
+            if let Err(e) = exec(&mut change.txn, UNDO).await {
+                return (ran, Some(e));
+            }
         }
     }
     (ran, None)

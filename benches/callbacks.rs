@@ -2,10 +2,16 @@
 //! `POST /callbacks` within one second (32 keep-alive connections, one request a millisecond),
 //! the API and the engine in this process on SQLite, the simulator as its own `outcall sim`
 //! process at time scale 100 (managers answer after 1 s, the client after 1 s and talks 5 s).
-//! Figures: jobs accepted, POST latency p50/p99 (goal p99 < 20 ms), POST-to-originate (the
-//! manager leg's CHANNEL_CREATE seen by a watcher) p50/p99 while lines are free (goal p99 < 100
-//! ms), manager legs placed per second, and every job completed with one call and one leg per
-//! side (none lost or doubled). `OUTCALL_BENCH_JOBS` overrides the job count.
+//! Figures: jobs accepted, POST latency p50/p99 (goal p99 < 20 ms), POST-to-originate p50/p99
+//! while lines are free (goal p99 < 100 ms), manager legs placed per second, and every job
+//! completed with one call and one leg per side (none lost or doubled); then the CPU seconds of
+//! this process and of the sim, and the machine's load average. The originate is when the switch
+//! created the manager leg: the CHANNEL_CREATE's `Event-Date-Timestamp` (the sim's clock, scaled)
+//! put on this process's clock by the smallest offset seen over all events (so a figure is never
+//! earlier than the truth); the time the watcher received it (which adds this busy process's
+//! own delay in reading its socket) is printed beside it. The 32 connections are opened before
+//! the first POST (a backend keeps its connections), so no POST waits for a TCP connect.
+//! `OUTCALL_BENCH_JOBS` overrides the job count.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -60,7 +66,7 @@ async fn main() {
         .unwrap_or(1000);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let (_sim, addr) = support::start_sim_with(dir.path(), RULES);
+    let (sim, addr) = support::start_sim_with(dir.path(), RULES);
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store = Store::connect(&url).await.unwrap();
     let clock = Clock::starting_at(Utc::now(), support::SCALE);
@@ -80,8 +86,9 @@ async fn main() {
         "/tmp/rec".into(),
     );
     let handle = engine.handle();
-    // A watcher sees when each manager leg is created on the switch.
-    let created: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    // A watcher sees when each manager leg is created on the switch: when it received the
+    // event, and the switch's own time stamp (µs of the sim's scaled clock).
+    let created: Arc<Mutex<HashMap<String, (Instant, i64)>>> = Arc::default();
     let watcher = outcall::esl::client::Client::connect(
         &addr,
         "ClueCon",
@@ -97,11 +104,14 @@ async fn main() {
     let seen = created.clone();
     tokio::spawn(async move {
         while let Some(ev) = events.next().await {
-            if let Some(u) = ev.get("Unique-ID") {
+            let stamp = ev
+                .get("Event-Date-Timestamp")
+                .and_then(|t| t.parse::<i64>().ok());
+            if let (Some(u), Some(stamp)) = (ev.get("Unique-ID"), stamp) {
                 seen.lock()
                     .unwrap()
                     .entry(u.into_owned())
-                    .or_insert_with(Instant::now);
+                    .or_insert_with(|| (Instant::now(), stamp));
             }
         }
     });
@@ -128,6 +138,9 @@ async fn main() {
         .pool_max_idle_per_host(CONNECTIONS)
         .build()
         .unwrap();
+    warm_up(&client, &format!("http://{api}/callbacks?limit=1"), &token).await;
+    let load0 = loadavg();
+    let (cpu0, sim_cpu0) = (support::cpu_seconds(), sim.cpu_seconds());
     let t0 = Instant::now();
     let sent: Arc<Mutex<Vec<(i64, Instant, f64)>>> = Arc::default();
     let mut tasks = Vec::new();
@@ -182,11 +195,15 @@ async fn main() {
         }
     }
     let wall = t0.elapsed().as_secs_f64();
+    let (cpu, sim_cpu) = (support::cpu_seconds() - cpu0, sim.cpu_seconds() - sim_cpu0);
+    let load1 = loadavg();
     shutdown.cancel();
     let _ = task.await;
     let sent = sent.lock().unwrap().clone();
     let created = created.lock().unwrap().clone();
+    let placed = switch_times(&created, support::SCALE);
     let (mut post_ms, mut to_originate, mut first_legs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut to_seen = Vec::new();
     let (mut completed, mut one_call, mut exact_legs) = (0, 0, 0);
     let mut other: HashMap<String, usize> = HashMap::new();
     for (id, start, ms) in &sent {
@@ -213,11 +230,11 @@ async fn main() {
         let m = legs.iter().filter(|l| l.side == Side::Manager).count();
         let c = legs.iter().filter(|l| l.side == Side::Client).count();
         exact_legs += usize::from(m == 1 && c == 1);
-        if let Some(at) = legs
-            .iter()
-            .find(|l| l.side == Side::Manager)
-            .and_then(|l| created.get(&l.uuid))
-        {
+        let manager = legs.iter().find(|l| l.side == Side::Manager);
+        if let Some((seen, _)) = manager.and_then(|l| created.get(&l.uuid)) {
+            to_seen.push(seen.duration_since(*start).as_secs_f64() * 1000.0);
+        }
+        if let Some(at) = manager.and_then(|l| placed.get(&l.uuid)) {
             to_originate.push(at.duration_since(*start).as_secs_f64() * 1000.0);
             first_legs.push(*at);
         }
@@ -235,10 +252,15 @@ async fn main() {
         quantile(&mut post_ms, 0.99)
     );
     println!(
-        "  POST -> manager originate p50 {:.1} ms, p99 {:.1} ms   goal p99 < 100 ms (lines free: {} >= {jobs})",
+        "  POST -> manager originate p50 {:.1} ms, p99 {:.1} ms   goal p99 < 100 ms (lines free: {} >= {jobs}; the switch's time of the leg)",
         quantile(&mut to_originate.clone(), 0.5),
         quantile(&mut to_originate, 0.99),
         support::LINES
+    );
+    println!(
+        "    (as the watcher received it: p50 {:.1} ms, p99 {:.1} ms)",
+        quantile(&mut to_seen.clone(), 0.5),
+        quantile(&mut to_seen, 0.99)
     );
     println!(
         "  manager legs placed     {} in {spread:.2} s ({:.0}/s; no cps cap, {} lines)",
@@ -250,4 +272,48 @@ async fn main() {
         println!("  not completed: {n} x {what}");
     }
     println!("  completed               {completed} of {jobs}, one call each {one_call}, one leg per side {exact_legs}   goal none lost or doubled   ({wall:.1} s in all)");
+    println!("  CPU                     this process {cpu:.2} s, sim {sim_cpu:.2} s over {wall:.1} s; load average {load0} before, {load1} after (2 cores here)");
+}
+
+/// Opens the client's `CONNECTIONS` keep-alive connections (as many requests at once), so the
+/// measured POSTs find them open.
+async fn warm_up(client: &reqwest::Client, url: &str, token: &str) {
+    let gets = (0..CONNECTIONS).map(|_| async move {
+        let r = client
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("warm-up");
+        let _ = r.bytes().await;
+    });
+    futures::future::join_all(gets).await;
+}
+
+/// The machine's 1-minute load average.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// When the switch created each leg, on this process's clock: its time stamp (the sim's clock,
+/// `scale` times real time) plus the smallest offset between receipt and stamp over all events,
+/// so that no leg is put earlier than the watcher could have seen it.
+fn switch_times(seen: &HashMap<String, (Instant, i64)>, scale: f64) -> HashMap<String, Instant> {
+    let Some(base) = seen.values().map(|(at, _)| *at).min() else {
+        return HashMap::new();
+    };
+    let real = |stamp: i64| stamp as f64 / 1e6 / scale;
+    let offset = seen
+        .values()
+        .map(|(at, stamp)| at.duration_since(base).as_secs_f64() - real(*stamp))
+        .fold(f64::INFINITY, f64::min);
+    seen.iter()
+        .map(|(uuid, (_, stamp))| {
+            let since = (real(*stamp) + offset).max(0.0);
+            (uuid.clone(), base + Duration::from_secs_f64(since))
+        })
+        .collect()
 }

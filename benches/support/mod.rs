@@ -59,6 +59,13 @@ type = "hangup"
 
 /// `outcall sim` in its own process; killed on drop.
 pub struct Sim(Child);
+
+impl Sim {
+    /// The simulator process's CPU seconds (user + system) so far.
+    pub fn cpu_seconds(&self) -> f64 {
+        cpu_seconds_of(&format!("/proc/{}/stat", self.0.id()))
+    }
+}
 impl Drop for Sim {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -144,7 +151,12 @@ pub async fn engine(
 
 /// This process's CPU seconds (user + system).
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_seconds_of("/proc/self/stat")
+}
+
+/// The CPU seconds (user + system) of the process whose `stat` file is `path`.
+fn cpu_seconds_of(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     let after = stat.rsplit_once(") ").map(|(_, r)| r).unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);

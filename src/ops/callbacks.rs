@@ -46,12 +46,11 @@ pub async fn add(
         }
         Ok((rec, false))
     };
-    if let Some(rec) = store.callback_by_key(new.key).await? {
-        return known(rec);
-    }
+    // The insert first (the unique key settles a repeat, and a race between two): a new job,
+    // the usual case, then costs no read before its write.
     let stored = insert(store, actor, &new, now).await?;
     let Some(rec) = stored else {
-        // Another request with the same key won the race.
+        // A job with this key exists (a repeat, or another request with it won the race).
         let rec = store.callback_by_key(new.key).await?.ok_or_else(|| {
             OpsError::Conflict("idempotency_key: a request with this key is being stored".into())
         })?;

@@ -134,6 +134,43 @@ impl Change {
         row.map(Row::into_record).transpose()
     }
 
+    /// [`Store::claim_callbacks`] under this change (due by the change's time).
+    pub async fn claim_callbacks(
+        &mut self,
+        limit: u32,
+        owner: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CallbackRecord>> {
+        let st = CallbackStatus::CallingManager;
+        let pick = "SELECT id FROM callbacks WHERE state = 'pending' AND next_attempt_at <= $1 \
+                    ORDER BY next_attempt_at, id LIMIT $2";
+        let set = "SET state = 'running', status = $3, status_code = $4, calls = calls + 1, \
+                   lease_owner = $5, lease_until = $6, updated_at = $1";
+        let sql = if self.postgres {
+            let cols: Vec<String> = COLUMNS
+                .split(", ")
+                .map(|c| format!("callbacks.{c}"))
+                .collect();
+            format!(
+                "WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) UPDATE callbacks {set} \
+                 FROM picked WHERE callbacks.id = picked.id RETURNING {}",
+                cols.join(", ")
+            )
+        } else {
+            format!("UPDATE callbacks {set} WHERE id IN ({pick}) RETURNING {COLUMNS}")
+        };
+        let now = ms(self.now);
+        let rows: Vec<Row> = with_txn!(&mut self.txn, c => {
+            sqlx::query_as(&sql)
+                .bind(now).bind(i64::from(limit)).bind(st.as_str()).bind(i64::from(st.code()))
+                .bind(owner).bind(ms(until))
+                .fetch_all(c).await?
+        });
+        let mut out = records(rows)?;
+        out.sort_by_key(|r| (r.next_attempt_at, r.id));
+        Ok(out)
+    }
+
     /// Cancels a job: a pending one is done at once (status cancelled); a running one keeps its
     /// live call and gets no recall.
     pub async fn callback_cancel(&mut self, id: i64) -> Result<()> {
@@ -192,7 +229,9 @@ impl Store {
     }
 
     /// Leases up to `limit` due pending jobs to `owner` (they become running, status
-    /// calling_manager, one more call counted), earliest due first.
+    /// calling_manager, one more call counted), earliest due first. On SQLite the claim is one
+    /// change of the store's group commit ([`Store::write`]): it shares the transaction of the
+    /// jobs being posted meanwhile instead of queueing for the write lock beside it.
     pub async fn claim_callbacks(
         &self,
         now: DateTime<Utc>,
@@ -203,36 +242,11 @@ impl Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let st = CallbackStatus::CallingManager;
-        let pick = "SELECT id FROM callbacks WHERE state = 'pending' AND next_attempt_at <= $1 \
-                    ORDER BY next_attempt_at, id LIMIT $2";
-        let set = "SET state = 'running', status = $3, status_code = $4, calls = calls + 1, \
-                   lease_owner = $5, lease_until = $6, updated_at = $1";
-        let sql = if self.is_postgres() {
-            let cols: Vec<String> = COLUMNS
-                .split(", ")
-                .map(|c| format!("callbacks.{c}"))
-                .collect();
-            format!(
-                "WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) UPDATE callbacks {set} \
-                 FROM picked WHERE callbacks.id = picked.id RETURNING {}",
-                cols.join(", ")
-            )
-        } else {
-            format!("UPDATE callbacks {set} WHERE id IN ({pick}) RETURNING {COLUMNS}")
-        };
-        let rows: Vec<Row> = with_pool!(self, p => {
-            let mut tx = p.begin_write().await?;
-            let rows: Vec<Row> = sqlx::query_as(&sql)
-                .bind(ms(now)).bind(i64::from(limit)).bind(st.as_str()).bind(i64::from(st.code()))
-                .bind(owner).bind(ms(until))
-                .fetch_all(&mut *tx).await?;
-            tx.commit().await?;
-            rows
-        });
-        let mut out = records(rows)?;
-        out.sort_by_key(|r| (r.next_attempt_at, r.id));
-        Ok(out)
+        let owner = owner.to_string();
+        self.write(now, move |c| {
+            Box::pin(async move { c.claim_callbacks(limit, &owner, until).await })
+        })
+        .await
     }
 
     /// The earliest due time of a pending job.

@@ -16,7 +16,7 @@ use crate::model::{CampaignStatus, NewContact, Role};
 /// everything back.
 pub struct Change {
     pub(super) txn: Txn,
-    postgres: bool,
+    pub(super) postgres: bool,
     pub(super) now: DateTime<Utc>,
 }
 

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use chrono::Utc;
-use csvgen::{generate, peak_rss_mb, DEBTORS};
+use csvgen::{generate, peak_rss_mb, status_mb, RssSampler, DEBTORS};
 use outcall::campaign::definition::CampaignDef;
 use outcall::clock::Clock;
 use outcall::config::HttpSettings;
@@ -264,6 +264,8 @@ fn main() {
             store.create_campaign(&d, Utc::now()).await.expect("campaign");
         }
         let rss_before = peak_rss_mb().unwrap_or(f64::NAN);
+        let rss_base = status_mb("VmRSS").unwrap_or(f64::NAN);
+        let sampler = RssSampler::start();
         let t = Instant::now();
         let mut s = TcpStream::connect(api).await.expect("connect");
         let head = format!(
@@ -276,12 +278,16 @@ fn main() {
         let status = read_response(&mut s, &mut buf).await.map(|(st, _)| st);
         let up_secs = t.elapsed().as_secs_f64();
         let rss_up = peak_rss_mb().unwrap_or(f64::NAN);
+        let [top, anon, file, shmem] = sampler.stop();
+        let rss_after = status_mb("VmRSS").unwrap_or(f64::NAN);
         assert_eq!(status, Some(200), "the upload was accepted");
         let direct = store.campaign_by_name("direct").await.expect("campaign");
         let opts = ImportOptions::new("RU");
+        let sampler = RssSampler::start();
         let t = Instant::now();
         import_file(&store, &direct, &csv, &opts, Utc::now(), None).await.expect("import");
         let direct_secs = t.elapsed().as_secs_f64();
+        let direct_top = sampler.stop()[0];
         println!(
             "http bench: {rows}-row CSV ({:.0} MB) over HTTP {up_secs:.2} s vs import_file {direct_secs:.2} s: ratio {:.2} (goal <= 1.25)",
             size as f64 / 1e6,
@@ -289,6 +295,9 @@ fn main() {
         );
         println!(
             "http bench: peak RSS after the upload {rss_up:.0} MB (goal < 200 MB; {rss_before:.0} MB before it)"
+        );
+        println!(
+            "http bench: RSS {rss_base:.0} MB before the upload, {rss_after:.0} MB after it; at its biggest sample (20 ms) {top:.0} MB: {anon:.0} anonymous, {file:.0} file-backed, {shmem:.0} shared; import_file's biggest sample {direct_top:.0} MB"
         );
 
         // The floor: a bare axum handler returning the same bytes.

@@ -69,8 +69,48 @@ pub fn generate(path: &std::path::Path, rows: u64) -> std::io::Result<u64> {
 }
 
 pub fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM")
+}
+
+/// A figure of `/proc/self/status` (`VmRSS`, `RssAnon`, `RssFile`, `RssShmem`, `VmHWM`) in MB.
+pub fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status
+        .lines()
+        .find(|l| l.strip_prefix(field).is_some_and(|r| r.starts_with(':')))?;
     let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Samples this process's resident memory every 20 ms until stopped; keeps the sample with the
+/// most (its anonymous, file-backed and shared parts), which VmHWM alone does not split.
+pub struct RssSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<[f64; 4]>,
+}
+
+impl RssSampler {
+    pub fn start() -> RssSampler {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut top = [0.0; 4];
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let now = ["VmRSS", "RssAnon", "RssFile", "RssShmem"]
+                    .map(|f| status_mb(f).unwrap_or(f64::NAN));
+                if now[0] > top[0] {
+                    top = now;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            top
+        });
+        RssSampler { stop, thread }
+    }
+
+    /// The biggest sample: [RSS, anonymous, file-backed, shared memory] in MB.
+    pub fn stop(self) -> [f64; 4] {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.join().unwrap_or([f64::NAN; 4])
+    }
 }

@@ -90,7 +90,7 @@ pub async fn import_file_audited(
     loop {
         // An open transaction is committed on time even while the parser is slow to send more,
         // so the write lock is never held much longer than COMMIT_EVERY.
-        let deadline = target.open.as_ref().map(|(_, began)| *began + COMMIT_EVERY);
+        let deadline = target.began.map(|began| began + COMMIT_EVERY);
         let msg = match deadline {
             Some(at) => {
                 match tokio::time::timeout_at(tokio::time::Instant::from_std(at), rx.recv()).await {
@@ -190,8 +190,11 @@ struct Target<'a> {
     dry_run: bool,
     due: DateTime<Utc>,
     now: DateTime<Utc>,
-    /// The open transaction and when it began.
-    open: Option<(ContactWriter, std::time::Instant)>,
+    /// The import's writer, kept from its first batch to the end (one connection, whose page
+    /// cache stays warm across commits: [`ContactWriter::commit_and_keep`]).
+    writer: Option<ContactWriter>,
+    /// When the rows not yet committed began to be written (none: nothing uncommitted).
+    began: Option<std::time::Instant>,
     /// Whether a transaction of this import has been committed.
     committed: bool,
 }
@@ -212,18 +215,33 @@ impl<'a> Target<'a> {
             dry_run: options.dry_run,
             due: start.map_or(now, |s| s.max(now)),
             now,
-            open: None,
+            writer: None,
+            began: None,
             committed: false,
         }
     }
 
-    /// Commits the open transaction, if any.
+    /// Commits the rows written so far, if any, keeping the writer for the next batches.
     async fn commit(&mut self) -> Result<(), ImportError> {
-        if let Some((writer, _)) = self.open.take() {
-            writer.commit().await?;
+        if let (Some(writer), Some(_)) = (self.writer.as_mut(), self.began) {
+            writer.commit_and_keep().await?;
+            self.began = None;
             self.committed = true;
         }
         Ok(())
+    }
+
+    /// The import's writer, opened on first use.
+    async fn writer(&mut self) -> Result<&mut ContactWriter, ImportError> {
+        if self.writer.is_none() {
+            let (id, zone) = (self.campaign_id, self.zone);
+            let w = self
+                .store
+                .contact_writer(id, zone, self.due, self.now)
+                .await?;
+            self.writer = Some(w);
+        }
+        Ok(self.writer.as_mut().expect("opened above"))
     }
 
     /// Records the audit entry (when given, not on a dry run) and commits.
@@ -233,22 +251,14 @@ impl<'a> Target<'a> {
         report: &ImportReport,
     ) -> Result<(), ImportError> {
         if let (Some(audit), false) = (audit, self.dry_run) {
-            let (mut writer, began) = match self.open.take() {
-                Some(open) => open,
-                None => (self.writer().await?, std::time::Instant::now()),
-            };
-            writer.audit(&audit.entry(report)).await?;
-            self.open = Some((writer, began));
+            self.writer().await?.audit(&audit.entry(report)).await?;
         }
-        self.commit().await
-    }
-
-    async fn writer(&self) -> Result<ContactWriter, ImportError> {
-        let (id, zone) = (self.campaign_id, self.zone);
-        Ok(self
-            .store
-            .contact_writer(id, zone, self.due, self.now)
-            .await?)
+        if let Some(writer) = self.writer.take() {
+            writer.commit().await?;
+            self.began = None;
+            self.committed = true;
+        }
+        Ok(())
     }
 
     /// The error for a stream that broke: nothing written yet, or some batches committed.
@@ -302,13 +312,9 @@ async fn write_batch(
             .map(fate)
             .collect()
     } else {
-        let (writer, began) = match t.open.take() {
-            Some(open) => open,
-            None => (t.writer().await?, std::time::Instant::now()),
-        };
-        let mut writer = writer;
+        let began = *t.began.get_or_insert_with(std::time::Instant::now);
+        let writer = t.writer().await?;
         let fates = writer.add_checked(&batch.contacts, &batch.check()).await?;
-        t.open = Some((writer, began));
         if began.elapsed() >= COMMIT_EVERY {
             t.commit().await?;
         }

@@ -77,6 +77,9 @@ pub enum RowFate {
 pub struct ContactWriter {
     pub(super) txn: Txn,
     pub(super) adder: ContactAdder,
+    /// On SQLite, after [`ContactWriter::commit_and_keep`]: the connection sits in an empty
+    /// deferred transaction (no lock, no snapshot) until the next write takes the lock.
+    pub(super) parked: bool,
 }
 
 /// What adding contacts to one campaign keeps between batches of one transaction (the
@@ -126,12 +129,51 @@ impl ContactWriter {
         rows: &[NewContact],
         check: &[bool],
     ) -> Result<Vec<RowFate>> {
+        self.resume().await?;
         self.adder.add_checked(&mut self.txn, rows, check).await
+    }
+
+    /// Commits what was added so far (recording its zones, as [`ContactWriter::commit`] does)
+    /// and keeps the connection for the next batches, holding no lock until the next write. An
+    /// import's connection keeps its page cache (the phone index pages it just wrote, still
+    /// valid while no other connection writes), where a new writer would take another pooled
+    /// connection whose cache SQLite drops; and the import fills one connection's cache, not
+    /// every pooled one's.
+    pub async fn commit_and_keep(&mut self) -> Result<()> {
+        self.resume().await?;
+        self.adder.finish(&mut self.txn).await?;
+        // sqlx holds this connection's transaction open until `commit` or a drop (which rolls
+        // back): a transaction is always open under it, here a deferred one that takes nothing.
+        with_txn!(&mut self.txn, c => {
+            sqlx::query("COMMIT").execute(&mut *c).await?;
+            sqlx::query("BEGIN").execute(&mut *c).await?;
+        });
+        self.parked = matches!(self.txn, Txn::Sqlite(_));
+        Ok(())
+    }
+
+    /// Takes the write lock again after [`ContactWriter::commit_and_keep`] (SQLite's `BEGIN
+    /// IMMEDIATE`: a write never fails on lock upgrade). On failure the connection is back in
+    /// an empty deferred transaction, so a drop rolls back cleanly.
+    async fn resume(&mut self) -> Result<()> {
+        if !self.parked {
+            return Ok(());
+        }
+        if let Txn::Sqlite(t) = &mut self.txn {
+            sqlx::query("COMMIT").execute(&mut **t).await?;
+            if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut **t).await {
+                sqlx::query("BEGIN").execute(&mut **t).await?;
+                return Err(e.into());
+            }
+        }
+        self.parked = false;
+        Ok(())
     }
 
     /// Records `entry` in the audit log under this transaction: it stands or falls with the
     /// contacts it describes.
     pub async fn audit(&mut self, entry: &super::NewAudit<'_>) -> Result<()> {
+        self.resume().await?;
         let now = self.adder.now;
         with_txn!(&mut self.txn, c => {
             super::access::audit_insert(entry, now).execute(c).await?;
@@ -147,7 +189,10 @@ impl ContactWriter {
     /// Records the new contacts' zones, reopens a completed campaign that got new contacts, and
     /// commits.
     pub async fn commit(mut self) -> Result<()> {
-        self.adder.finish(&mut self.txn).await?;
+        // Parked, everything was committed already and the open transaction is empty.
+        if !self.parked {
+            self.adder.finish(&mut self.txn).await?;
+        }
         if let Txn::Sqlite(t) = &mut self.txn {
             // Back to the pool's cache size: the pages over it are freed as they are let go.
             let sql = format!("PRAGMA cache_size = -{}", super::CACHE_KIB);

@@ -122,6 +122,7 @@ impl Store {
         Ok(ContactWriter {
             txn,
             adder: self.contact_adder(campaign_id, campaign_tz, due, now),
+            parked: false,
         })
     }
 

@@ -148,6 +148,7 @@ impl ContactWriter {
             sqlx::query("COMMIT").execute(&mut *c).await?;
             sqlx::query("BEGIN").execute(&mut *c).await?;
         });
+        self.adder.committed();
         self.parked = matches!(self.txn, Txn::Sqlite(_));
         Ok(())
     }

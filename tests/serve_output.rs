@@ -44,7 +44,10 @@ async fn serve_prints_a_line_per_finished_call() {
             .unwrap_or_else(|| panic!("no line for {phone}: {text}"));
         assert!(line.ends_with(" s"), "{line}");
     }
-    assert!(!text.contains(UNSIGNED), "no webhooks, nothing to sign: {text}");
+    assert!(
+        !text.contains(UNSIGNED),
+        "no webhooks, nothing to sign: {text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -53,14 +56,20 @@ async fn unsigned_webhooks_are_said_once_at_the_first_delivery() {
     let rx = Receiver::start(Policy::Accept).await;
     let hooks = format!("[webhooks]\ncall_end = [\"{}\"]\n", rx.url("end"));
     let phones = [("A", "+79001000001"), ("B", "+79001000002")];
-    let id = w.campaign(&campaign_toml("hooks", 5, 1, &hooks), &phones).await;
+    let id = w
+        .campaign(&campaign_toml("hooks", 5, 1, &hooks), &phones)
+        .await;
     let config = w.serve_config("");
     let log = w.dir.path().join("serve.log");
     let serve = serve_process(&config, "out-test", "warn", Some(&log));
-    w.until("both call ends delivered", Duration::from_secs(30), || async {
-        w.store.campaign_status(id).await.unwrap().0 == CampaignStatus::Completed
-            && rx.seen().len() >= 2
-    })
+    w.until(
+        "both call ends delivered",
+        Duration::from_secs(30),
+        || async {
+            w.store.campaign_status(id).await.unwrap().0 == CampaignStatus::Completed
+                && rx.seen().len() >= 2
+        },
+    )
     .await;
     serve.terminate();
     drop(serve);

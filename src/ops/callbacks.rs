@@ -46,11 +46,14 @@ pub async fn add(
         }
         Ok((rec, false))
     };
-    // The insert first (the unique key settles a repeat, and a race between two): a new job,
-    // the usual case, then costs no read before its write.
+    // A repeat is answered from the stored job. The read comes first, though the unique key
+    // alone would settle it: a conflicting insert still uses up an id (ids would skip).
+    if let Some(rec) = store.callback_by_key(new.key).await? {
+        return known(rec);
+    }
     let stored = insert(store, actor, &new, now).await?;
     let Some(rec) = stored else {
-        // A job with this key exists (a repeat, or another request with it won the race).
+        // Another request with the same key won the race.
         let rec = store.callback_by_key(new.key).await?.ok_or_else(|| {
             OpsError::Conflict("idempotency_key: a request with this key is being stored".into())
         })?;

@@ -1,8 +1,8 @@
 //! The legs of callback calls: each written before it is dialled (fenced on the job's lease
 //! owner), closed with its end, read back in order for `GET /callbacks/{id}` and the call log.
 
-use super::contact_writer::{with_txn, Txn};
 use super::in_call::{self, check_not_in_call};
+use super::txn::{with_txn, Txn};
 use super::{from_ms, ms, with_pool, Change, Result, Store, StoreError};
 use crate::callback::record::{LegEnd, LegRecord, NewLeg, Side};
 

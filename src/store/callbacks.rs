@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::contact_writer::with_txn;
 use super::outbox::enqueue_in;
+use super::txn::with_txn;
 use super::{from_ms, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError, WriteTx};
 use super::{Change, Txn};
 use crate::callback::record::{CallResult, CallbackRecord, LegRecord};

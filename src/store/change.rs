@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::contact_writer::{with_txn, Txn};
+use super::txn::{with_txn, Txn};
 use super::WriteTx;
 use super::{is_unique_violation, ms, parse_enum, NewAudit, Pool, Result, Store, StoreError};
 use super::{ContactAdder, RowFate};

@@ -6,8 +6,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sqlx::{Postgres, Sqlite, Transaction};
 
+use super::txn::{with_txn, Txn};
 use super::{ms, parse_json, Result, Store, StoreError};
 use crate::model::NewContact;
 
@@ -15,30 +15,6 @@ use crate::model::NewContact;
 const INSERT_CHUNK: usize = 400;
 /// Keys per `IN (...)` lookup.
 pub(super) const LOOKUP_CHUNK: usize = 500;
-
-/// An open write transaction of either backend.
-pub(crate) enum Txn {
-    Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
-}
-
-/// Runs `$body` with `$c` bound to the transaction's connection (compiled once per backend).
-macro_rules! with_txn {
-    ($txn:expr, $c:ident => $body:expr) => {
-        match $txn {
-            Txn::Sqlite(t) => {
-                let $c = &mut **t;
-                $body
-            }
-            Txn::Postgres(t) => {
-                let $c = &mut **t;
-                $body
-            }
-        }
-    };
-}
-
-pub(super) use with_txn;
 
 /// Binds each contact's 9 values in [`insert_sql`]'s order.
 macro_rules! bind_rows {
@@ -205,31 +181,6 @@ impl ContactWriter {
         }
         self.adder.committed();
         Ok(())
-    }
-}
-
-/// The zones each campaign is known to have in `campaign_zones`, committed (rows there are
-/// never deleted): a transaction adding contacts writes only the zones not known yet.
-#[derive(Debug, Default)]
-pub(crate) struct KnownZones {
-    by_campaign: std::sync::Mutex<HashMap<i64, BTreeSet<String>>>,
-}
-
-impl KnownZones {
-    fn of(&self, campaign_id: i64) -> BTreeSet<String> {
-        let known = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
-        known.get(&campaign_id).cloned().unwrap_or_default()
-    }
-
-    fn add(&self, campaign_id: i64, zones: &BTreeSet<String>) {
-        if zones.is_empty() {
-            return;
-        }
-        let mut known = self.by_campaign.lock().unwrap_or_else(|p| p.into_inner());
-        known
-            .entry(campaign_id)
-            .or_default()
-            .extend(zones.iter().cloned());
     }
 }
 

@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
-use super::contact_writer::{Txn, LOOKUP_CHUNK};
+use super::contact_writer::LOOKUP_CHUNK;
+use super::txn::Txn;
 use super::{
     from_ms, parse_enum, parse_json, with_pool, ContactAdder, ContactWriter, Pool, Result, Store,
     WriteTx,

@@ -20,7 +20,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
-use super::contact_writer::{with_txn, Txn};
+use super::txn::{with_txn, Txn};
 use super::{Change, Pool, Result, Store, StoreError};
 
 /// The most changes one transaction takes (the lock is held while they run).

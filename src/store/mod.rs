@@ -37,10 +37,12 @@ mod dnc;
 mod group;
 pub mod health;
 mod in_call;
+mod known_zones;
 mod leases;
 mod outbox;
 mod paused;
 pub mod retry;
+mod txn;
 mod why;
 
 pub use paused::{hold_time, TimeGuard};
@@ -59,9 +61,9 @@ pub use access::{AuditQuery, NewAudit};
 pub use callbacks::{NewCallback, RunningCallback};
 pub use campaigns::CampaignCounts;
 pub use change::Change;
-use contact_writer::Txn;
 pub use contact_writer::{ContactAdder, ContactWriter, RowFate};
 pub use contacts::ContactQuery;
+use txn::Txn;
 pub use why::ZoneDue;
 
 use crate::model::CampaignStatus;
@@ -183,8 +185,8 @@ pub struct Store {
     pub(crate) group: std::sync::Arc<group::Group>,
     /// Campaign definitions parsed lately (see `campaigns::Parsed`).
     pub(crate) parsed: std::sync::Arc<campaigns::Parsed>,
-    /// Zones known to be recorded per campaign (see `contact_writer::KnownZones`).
-    pub(crate) zones: std::sync::Arc<contact_writer::KnownZones>,
+    /// Zones known to be recorded per campaign (see `known_zones::KnownZones`).
+    pub(crate) zones: std::sync::Arc<known_zones::KnownZones>,
 }
 
 impl Store {

@@ -655,6 +655,42 @@ contract!(dropped_writer_rolls_back, |s: Store| async move {
     assert_eq!(s.contacts_page(id, 0, 20).await.unwrap().len(), 1);
 });
 
+contract!(
+    a_kept_writer_commits_lets_others_write_and_goes_on,
+    |s: Store| async move {
+        // An import's writer commits about once a second and keeps its connection
+        // (`commit_and_keep`): what it committed is visible, it holds no lock between batches
+        // (another writer gets through), and its next batches and final commit still work.
+        let id = running(&s, "kept", 1).await;
+        let other = running(&s, "other", 0).await;
+        let mut w = s
+            .contact_writer(id, "Europe/Moscow", t(0), t(1))
+            .await
+            .unwrap();
+        w.add(&[contact("+79001000300", None)]).await.unwrap();
+        w.commit_and_keep().await.unwrap();
+        assert_eq!(s.contacts_page(id, 0, 20).await.unwrap().len(), 2);
+        let mut o = s
+            .contact_writer(other, "Europe/Moscow", t(0), t(1))
+            .await
+            .unwrap();
+        o.add(&[contact("+79001000400", None)]).await.unwrap();
+        o.commit().await.unwrap();
+        let known = contact("+79001000300", None);
+        assert_eq!(
+            w.add(&[known, contact("+79001000301", None)])
+                .await
+                .unwrap(),
+            vec![true, false],
+            "the committed row is known to the next batch"
+        );
+        w.commit_and_keep().await.unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(s.contacts_page(id, 0, 20).await.unwrap().len(), 3);
+        assert_eq!(s.contacts_page(other, 0, 20).await.unwrap().len(), 1);
+    }
+);
+
 /// A schema left by a test process that is gone is dropped when the same test runs again, so
 /// the test database does not grow run after run (a live process's schema is left alone).
 #[tokio::test]

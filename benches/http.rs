@@ -8,6 +8,8 @@
 //!    a fresh campaign: time ratio (goal <= 1.25) and peak RSS (goal < 200 MB).
 //!
 //! `OUTCALL_BENCH_ROWS` overrides the row count, `OUTCALL_BENCH_SECS` the load duration (3 s).
+//! For heaptrack: `OUTCALL_BENCH_ALLOC=system` (malloc instead of mimalloc) and
+//! `OUTCALL_BENCH_UPLOAD_ONLY=1` (stop after the upload, so the profile's peak is the upload's).
 
 #[path = "support/csvgen.rs"]
 mod csvgen;
@@ -31,7 +33,66 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: BenchAlloc = BenchAlloc;
+
+/// mimalloc (the product's allocator), or the system's when `OUTCALL_BENCH_ALLOC=system` (for
+/// heaptrack, which sees only `malloc`). Chosen at the first allocation, then fixed.
+struct BenchAlloc;
+
+/// 0: not chosen yet, 1: mimalloc, 2: the system's.
+static CHOSEN: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+impl BenchAlloc {
+    fn system() -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        match CHOSEN.load(Relaxed) {
+            0 => {
+                // getenv allocates nothing (std::env::var would recurse into the allocator).
+                // SAFETY: a NUL-terminated name; the value is only read, before any thread that
+                // could set the environment exists (the first allocation).
+                let v = unsafe { libc::getenv(c"OUTCALL_BENCH_ALLOC".as_ptr()) };
+                let system = !v.is_null()
+                    // SAFETY: getenv gave a NUL-terminated string.
+                    && unsafe { std::ffi::CStr::from_ptr(v) }.to_bytes() == b"system";
+                CHOSEN.store(if system { 2 } else { 1 }, Relaxed);
+                system
+            }
+            c => c == 2,
+        }
+    }
+}
+
+// SAFETY: every call goes to the one allocator chosen at the first allocation.
+unsafe impl std::alloc::GlobalAlloc for BenchAlloc {
+    unsafe fn alloc(&self, l: std::alloc::Layout) -> *mut u8 {
+        if Self::system() {
+            std::alloc::System.alloc(l)
+        } else {
+            mimalloc::MiMalloc.alloc(l)
+        }
+    }
+    unsafe fn alloc_zeroed(&self, l: std::alloc::Layout) -> *mut u8 {
+        if Self::system() {
+            std::alloc::System.alloc_zeroed(l)
+        } else {
+            mimalloc::MiMalloc.alloc_zeroed(l)
+        }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: std::alloc::Layout) {
+        if Self::system() {
+            std::alloc::System.dealloc(p, l)
+        } else {
+            mimalloc::MiMalloc.dealloc(p, l)
+        }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: std::alloc::Layout, n: usize) -> *mut u8 {
+        if Self::system() {
+            std::alloc::System.realloc(p, l, n)
+        } else {
+            mimalloc::MiMalloc.realloc(p, l, n)
+        }
+    }
+}
 
 const CONNECTIONS: usize = 16;
 
@@ -83,6 +144,29 @@ async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(u16, Vec
         }
         buf.extend_from_slice(&chunk[..n]);
     }
+}
+
+/// Reads a response to its end (the server closes the connection), keeping none of the body:
+/// its status and size. The upload's report is tens of MB at a million rows, and a client that
+/// held it would add that to the peak RSS measured here, which is the server's.
+async fn read_discarding(s: &mut TcpStream) -> (Option<u16>, u64) {
+    let mut head = Vec::new();
+    let mut total = 0u64;
+    let mut chunk = vec![0u8; 65536];
+    loop {
+        let n = s.read(&mut chunk).await.unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        if head.len() < 64 {
+            head.extend_from_slice(&chunk[..n.min(64)]);
+        }
+        total += n as u64;
+    }
+    let status = std::str::from_utf8(&head[..head.len().min(12)])
+        .ok()
+        .and_then(|h| h.split(' ').nth(1)?.parse().ok());
+    (status, total)
 }
 
 /// How a load offers its requests.
@@ -269,18 +353,22 @@ fn main() {
         let t = Instant::now();
         let mut s = TcpStream::connect(api).await.expect("connect");
         let head = format!(
-            "POST /campaigns/up/contacts HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {size}\r\n\r\n"
+            "POST /campaigns/up/contacts HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer {token}\r\nContent-Type: text/csv\r\nContent-Length: {size}\r\nConnection: close\r\n\r\n"
         );
         s.write_all(head.as_bytes()).await.expect("write");
         let mut f = tokio::fs::File::open(&csv).await.expect("open");
         tokio::io::copy(&mut f, &mut s).await.expect("upload");
-        let mut buf = Vec::new();
-        let status = read_response(&mut s, &mut buf).await.map(|(st, _)| st);
+        let (status, report_bytes) = read_discarding(&mut s).await;
         let up_secs = t.elapsed().as_secs_f64();
         let rss_up = peak_rss_mb().unwrap_or(f64::NAN);
         let [top, anon, file, shmem] = sampler.stop();
         let rss_after = status_mb("VmRSS").unwrap_or(f64::NAN);
         assert_eq!(status, Some(200), "the upload was accepted");
+        if std::env::var_os("OUTCALL_BENCH_UPLOAD_ONLY").is_some() {
+            // For heap profiles of the upload alone (heaptrack's peak is the whole run's).
+            println!("http bench: upload only: peak RSS {rss_up:.0} MB, response {report_bytes} bytes, biggest sample {top:.0} MB ({anon:.0} anonymous, {file:.0} file-backed, {shmem:.0} shared)");
+            return;
+        }
         let direct = store.campaign_by_name("direct").await.expect("campaign");
         let opts = ImportOptions::new("RU");
         let sampler = RssSampler::start();
@@ -294,7 +382,8 @@ fn main() {
             up_secs / direct_secs
         );
         println!(
-            "http bench: peak RSS after the upload {rss_up:.0} MB (goal < 200 MB; {rss_before:.0} MB before it)"
+            "http bench: peak RSS after the upload {rss_up:.0} MB (goal < 200 MB; {rss_before:.0} MB before it); its response {:.1} MB",
+            report_bytes as f64 / 1e6
         );
         println!(
             "http bench: RSS {rss_base:.0} MB before the upload, {rss_after:.0} MB after it; at its biggest sample (20 ms) {top:.0} MB: {anon:.0} anonymous, {file:.0} file-backed, {shmem:.0} shared; import_file's biggest sample {direct_top:.0} MB"

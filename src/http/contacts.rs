@@ -125,7 +125,7 @@ pub async fn add(
     Path(name): Path<String>,
     Query(params): Query<UploadParams>,
     req: Request,
-) -> ApiResult<Json<ReportView>> {
+) -> ApiResult<axum::response::Response> {
     let actor = auth.require(Action::ContactsWrite)?.clone();
     let options = ImportOptions {
         default_country: params
@@ -206,7 +206,10 @@ pub async fn add(
         let shown = std::path::Path::new("the upload");
         contacts::import_as(&st.store, &actor, &name, &path, shown, &options, now, None).await?
     };
-    Ok(Json(report_view(report, params.dry_run)))
+    Ok(super::report_body::response(report_view(
+        report,
+        params.dry_run,
+    )))
 }
 
 /// Streams a body to `path`, refusing more than `max` bytes (413).

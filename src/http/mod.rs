@@ -15,6 +15,7 @@ mod observe;
 mod openapi;
 mod plan;
 mod problem;
+mod report_body;
 mod results;
 mod status;
 mod why;

@@ -501,8 +501,12 @@ contract!(
 
 contract!(defer_closed_zone, |s: Store| async move {
     let id = running(&s, "defer", 3).await;
-    assert_eq!(s.defer_zone(id, "Europe/Moscow", t(3600)).await.unwrap(), 3);
-    assert_eq!(s.defer_zone(id, "Europe/Moscow", t(3600)).await.unwrap(), 0);
+    let text = s.campaign(id).await.unwrap().definition.source;
+    let stale = text.replace("defer", "defer-before");
+    let tz = "Europe/Moscow";
+    assert_eq!(s.defer_zone(id, tz, t(3600), &stale).await.unwrap(), 0);
+    assert_eq!(s.defer_zone(id, tz, t(3600), &text).await.unwrap(), 3);
+    assert_eq!(s.defer_zone(id, tz, t(3600), &text).await.unwrap(), 0);
     assert!(s
         .claim_due(id, t(3599), &zones(), 9, "w", t(4000))
         .await

@@ -310,7 +310,7 @@ impl Engine {
             now,
         );
         for (zone, at) in &plan.deferred {
-            store.defer_zone(rt.id, zone, *at).await?;
+            store.defer_zone(rt.id, zone, *at, &def.source).await?;
         }
         let local = self.pacer.free_slots(&caps, Instant::now());
         let slots = super::shared::room(store, rt.id, &rt.caps, local).await?;

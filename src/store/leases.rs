@@ -108,17 +108,21 @@ impl Store {
 
     /// Pushes due pending contacts of a closed zone to `until` (its next opening), keeping the
     /// time each was due in `deferred_from` for a re-plan ([`super::Change::replan_deferred`]).
-    /// Returns how many.
+    /// Returns how many. Only while the campaign runs under `definition`, the text whose
+    /// windows gave `until`: a pass that read the definition before a `campaign update` (which
+    /// re-plans deferred contacts) must not defer them again by the old windows.
     pub async fn defer_zone(
         &self,
         campaign_id: i64,
         zone: &str,
         until: DateTime<Utc>,
+        definition: &str,
     ) -> Result<u64> {
         let sql = "UPDATE contacts SET deferred_from = COALESCE(deferred_from, next_attempt_at), next_attempt_at = $1 \
-                   WHERE campaign_id = $2 AND status = 'pending' AND timezone = $3 AND next_attempt_at < $1";
+                   WHERE campaign_id = $2 AND status = 'pending' AND timezone = $3 AND next_attempt_at < $1 \
+                   AND EXISTS (SELECT 1 FROM campaigns WHERE id = $2 AND status = 'running' AND definition = $4)";
         let n = with_pool!(self, p => {
-            sqlx::query(sql).bind(ms(until)).bind(campaign_id).bind(zone)
+            sqlx::query(sql).bind(ms(until)).bind(campaign_id).bind(zone).bind(definition)
                 .execute(p).await.map(|r| r.rows_affected())
         })?;
         Ok(n)

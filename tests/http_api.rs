@@ -63,6 +63,19 @@ async fn api() -> Api {
 }
 
 impl Api {
+    /// Creates the `debtors` campaign ([`CAMPAIGN`]) as admin.
+    async fn create_debtors(&self) {
+        let r = self
+            .admin(
+                Method::POST,
+                "/campaigns",
+                "application/toml",
+                CAMPAIGN.as_bytes(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+
     fn token(&self, role: Role) -> &str {
         &self.tokens.iter().find(|(r, _)| *r == role).unwrap().1
     }
@@ -308,15 +321,7 @@ const CALLBACK: &[u8] = br#"{"managers":"+79161110001_+79161110002","client":"+7
 #[tokio::test]
 async fn every_endpoint_with_every_role() {
     let a = api().await;
-    let created = a
-        .admin(
-            Method::POST,
-            "/campaigns",
-            "application/toml",
-            CAMPAIGN.as_bytes(),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    a.create_debtors().await;
     for (method, path, kind, body, allowed) in cases() {
         let none = a.call(method.clone(), path, None, kind, body.clone()).await;
         assert_eq!(
@@ -388,13 +393,7 @@ async fn every_endpoint_with_every_role() {
 #[tokio::test]
 async fn edit_rules_and_status_conflicts_over_http() {
     let a = api().await;
-    a.admin(
-        Method::POST,
-        "/campaigns",
-        "application/toml",
-        CAMPAIGN.as_bytes(),
-    )
-    .await;
+    a.create_debtors().await;
     let again = a
         .admin(
             Method::POST,
@@ -536,13 +535,7 @@ async fn edit_rules_and_status_conflicts_over_http() {
 #[tokio::test]
 async fn bad_uploads_are_refused_and_write_nothing() {
     let a = api().await;
-    a.admin(
-        Method::POST,
-        "/campaigns",
-        "application/toml",
-        CAMPAIGN.as_bytes(),
-    )
-    .await;
+    a.create_debtors().await;
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "binary",
@@ -787,15 +780,7 @@ async fn unknown_tokens_are_limited_per_client_address() {
 #[tokio::test]
 async fn no_change_stands_without_its_audit_entry() {
     let a = api().await;
-    let r = a
-        .admin(
-            Method::POST,
-            "/campaigns",
-            "application/toml",
-            CAMPAIGN.as_bytes(),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    a.create_debtors().await;
     let url = format!("sqlite://{}", a._dir.path().join("api.db").display());
     let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
     sqlx::query(
@@ -1129,15 +1114,7 @@ async fn callbacks_over_http() {
 #[tokio::test]
 async fn why_a_campaign_and_a_contact_are_not_dialling() {
     let a = api().await;
-    let created = a
-        .admin(
-            Method::POST,
-            "/campaigns",
-            "application/toml",
-            CAMPAIGN.as_bytes(),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    a.create_debtors().await;
     let up = a
         .admin(Method::POST, "/campaigns/debtors/contacts", "text/csv", CSV)
         .await;

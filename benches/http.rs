@@ -116,6 +116,13 @@ async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(u16, Vec
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = std::str::from_utf8(&buf[..end]).ok()?;
             let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
+            // This client reads bodies by their Content-Length only.
+            assert!(
+                !head
+                    .to_ascii_lowercase()
+                    .contains("transfer-encoding: chunked"),
+                "a chunked response, which this load generator does not read: {head}"
+            );
             let len: usize = head
                 .lines()
                 .find_map(|l| {

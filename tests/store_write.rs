@@ -1,14 +1,17 @@
 //! `Store::write` (group commit on SQLite, a transaction per change on PostgreSQL), on both
 //! backends: changes sent together all land but one that fails, which writes nothing (its
 //! audit entry neither); each change's audit entry is in its transaction; concurrent callback
-//! requests with one idempotency key store one job.
+//! requests with one idempotency key store one job; contacts posted one at a time, together,
+//! into a completed campaign reopen it, each with its audit entry.
 
 mod store_support;
 
 use futures::future::join_all;
 use outcall::callback::CallbackRequest;
-use outcall::model::{Actor, Role};
+use outcall::import::ImportOptions;
+use outcall::model::{Actor, CampaignStatus, ContactStatus, Role};
 use outcall::ops::callbacks;
+use outcall::ops::contacts::{self, ContactInput};
 use outcall::store::{AuditQuery, NewAudit, Store, StoreError};
 use store_support::*;
 
@@ -101,5 +104,56 @@ contract!(
         assert_eq!(created, 1, "one request created it, the others found it");
         assert_eq!(s.callbacks_page(0, 100, None).await.unwrap().len(), 1);
         assert_eq!(audited(&s).await, vec![format!("callback:{}", ids[0])]);
+    }
+);
+
+contract!(
+    contacts_posted_together_reopen_a_completed_campaign,
+    |s: Store| async move {
+        // One contact, called and done: the campaign completes (its zone is recorded, so the
+        // next posts write their audit entry and the reopening in one statement string on
+        // SQLite).
+        let id = running(&s, "posted", 1).await;
+        let claimed = s
+            .claim_due(id, t(10), &zones(), 10, "w1", t(100))
+            .await
+            .unwrap();
+        s.release_contact(claimed[0].id, "w1", ContactStatus::Done, t(11))
+            .await
+            .unwrap();
+        assert!(s.complete_if_done(id, t(12)).await.unwrap());
+        let actor = Actor {
+            name: "site".into(),
+            role: Role::Backend,
+        };
+        let options = ImportOptions::new("RU");
+        let inputs: Vec<Vec<ContactInput>> = (0..5)
+            .map(|i| {
+                vec![ContactInput {
+                    phones: vec![format!("+7916000000{i}")],
+                    name: format!("Posted {i}"),
+                    vars: [("BALANCE".to_string(), "10".to_string())].into(),
+                    timezone: None,
+                }]
+            })
+            .collect();
+        let posts = inputs
+            .iter()
+            .map(|list| contacts::add(&s, &actor, "posted", list, &options, t(20)));
+        for r in join_all(posts).await {
+            assert_eq!(r.unwrap().accepted, 1);
+        }
+        assert_eq!(
+            s.campaign_status(id).await.unwrap().0,
+            CampaignStatus::Running,
+            "reopened by the new contacts"
+        );
+        assert_eq!(s.contacts_page(id, 0, 100).await.unwrap().len(), 6);
+        let imports = audited(&s)
+            .await
+            .into_iter()
+            .filter(|o| o == "campaign:posted")
+            .count();
+        assert_eq!(imports, 5, "one audit entry per post");
     }
 );

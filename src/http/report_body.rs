@@ -15,14 +15,21 @@ use super::contacts::ReportView;
 /// Entries serialized per chunk of the body.
 const PER_CHUNK: usize = 4096;
 
-/// The report as a `200 application/json` response whose body is streamed.
+/// The report as a `200 application/json` response: a report of at most one chunk's entries
+/// (the one-contact POST's) as one body with its length, a longer one streamed (chunked).
 pub(super) fn response(view: ReportView) -> Response {
-    let chunks = futures::stream::iter(Chunks::new(view).map(Ok::<_, Infallible>));
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        Body::from_stream(chunks),
-    )
-        .into_response()
+    let body = if view.rejected.len() + view.merged.len() <= PER_CHUNK {
+        Body::from(
+            Chunks::new(view)
+                .flat_map(|b| b.to_vec())
+                .collect::<Vec<u8>>(),
+        )
+    } else {
+        Body::from_stream(futures::stream::iter(
+            Chunks::new(view).map(Ok::<_, Infallible>),
+        ))
+    };
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// The body's pieces in order: the counts and `"rejected":[`, the rejections, `],"merged":[`,
@@ -156,6 +163,22 @@ mod tests {
                 "{r} rejections, {m} merges"
             );
         }
+    }
+
+    /// A short report is one body of known length (a plain client reads it by its
+    /// Content-Length); a long one is streamed, its length unknown up front.
+    #[tokio::test]
+    async fn a_short_report_has_its_length_and_a_long_one_is_streamed() {
+        use axum::body::HttpBody;
+        let short = response(view(3, 2));
+        let want = serde_json::to_vec(&view(3, 2)).expect("json");
+        assert_eq!(short.body().size_hint().exact(), Some(want.len() as u64));
+        let bytes = axum::body::to_bytes(short.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        assert_eq!(bytes.to_vec(), want);
+        let long = response(view(PER_CHUNK, 1));
+        assert_eq!(long.body().size_hint().exact(), None);
     }
 
     /// No chunk holds more than one chunk's worth of entries.

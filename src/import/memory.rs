@@ -119,9 +119,13 @@ async fn write_all(
             .await?;
         account(batch, fates, &mut report);
     }
-    change.finish_contacts(&adder).await?;
-    if let Some(a) = audit {
-        change.audit(&a.entry(&report)).await?;
+    match audit {
+        Some(a) => {
+            change
+                .finish_contacts_audited(&adder, &a.entry(&report))
+                .await?
+        }
+        None => change.finish_contacts(&adder).await?,
     }
     Ok((report, adder))
 }

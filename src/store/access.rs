@@ -61,9 +61,13 @@ fn json_col(v: &Option<serde_json::Value>) -> Option<String> {
     v.as_ref().map(|v| v.to_string())
 }
 
-/// The INSERT of one audit entry, for any backend and any executor (the pool, or the
-/// transaction of the change it records).
-pub(super) fn audit_insert<'q, DB>(
+/// The INSERT of one audit entry, for any backend and any executor: `$1` its time, `$2`..`$7`
+/// the entry ([`audit_bind`]).
+pub(super) const AUDIT_INSERT: &str = "INSERT INTO audit_log (at, actor, role, action, object, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+/// Binds [`AUDIT_INSERT`]'s seven parameters to `q` (a string that starts with it).
+pub(super) fn audit_bind<'q, DB>(
+    q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>,
     entry: &NewAudit<'q>,
     now: DateTime<Utc>,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>
@@ -73,8 +77,7 @@ where
     &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
-    sqlx::query("INSERT INTO audit_log (at, actor, role, action, object, before, after) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(ms(now))
+    q.bind(ms(now))
         .bind(entry.actor)
         .bind(entry.role.as_str())
         .bind(entry.action)
@@ -132,7 +135,7 @@ impl Store {
 
     /// Appends one entry to the audit log.
     pub async fn audit(&self, entry: &NewAudit<'_>, now: DateTime<Utc>) -> Result<()> {
-        with_pool!(self, p => audit_insert(entry, now).execute(p).await.map(|_| ()))?;
+        with_pool!(self, p => audit_bind(sqlx::query(AUDIT_INSERT), entry, now).execute(p).await.map(|_| ()))?;
         Ok(())
     }
 

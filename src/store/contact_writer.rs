@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 
-use super::txn::{with_txn, Txn};
+use super::txn::{last_result, with_txn, Txn};
 use super::{ms, parse_json, Result, Store, StoreError};
 use crate::model::NewContact;
 
@@ -57,6 +57,11 @@ pub struct ContactWriter {
     /// deferred transaction (no lock, no snapshot) until the next write takes the lock.
     pub(super) parked: bool,
 }
+
+/// Reopens a completed campaign that got new contacts (`$NOW` and `$CAMPAIGN` are replaced by
+/// the parameter numbers of the string it goes into).
+pub(super) const REOPEN: &str = "UPDATE campaigns SET status = 'running', status_reason = NULL, \
+     updated_at = $NOW WHERE id = $CAMPAIGN AND status = 'completed'";
 
 /// What adding contacts to one campaign keeps between batches of one transaction (the
 /// transaction is a [`ContactWriter`]'s or a [`super::Change`]'s): where they go and what was
@@ -137,9 +142,10 @@ impl ContactWriter {
             return Ok(());
         }
         if let Txn::Sqlite(t) = &mut self.txn {
-            sqlx::query("COMMIT").execute(&mut **t).await?;
-            if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut **t).await {
-                sqlx::query("BEGIN").execute(&mut **t).await?;
+            let c = t.conn().await?;
+            sqlx::query("COMMIT").execute(&mut *c).await?;
+            if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *c).await {
+                sqlx::query("BEGIN").execute(&mut *c).await?;
                 return Err(e.into());
             }
         }
@@ -153,7 +159,7 @@ impl ContactWriter {
         self.resume().await?;
         let now = self.adder.now;
         with_txn!(&mut self.txn, c => {
-            super::access::audit_insert(entry, now).execute(c).await?;
+            super::access::audit_bind(sqlx::query(super::access::AUDIT_INSERT), entry, now).execute(c).await?;
         });
         Ok(())
     }
@@ -173,12 +179,9 @@ impl ContactWriter {
         if let Txn::Sqlite(t) = &mut self.txn {
             // Back to the pool's cache size: the pages over it are freed as they are let go.
             let sql = format!("PRAGMA cache_size = -{}", super::CACHE_KIB);
-            sqlx::query(&sql).execute(&mut **t).await?;
+            sqlx::query(&sql).execute(t.conn().await?).await?;
         }
-        match self.txn {
-            Txn::Sqlite(t) => t.commit().await?,
-            Txn::Postgres(t) => t.commit().await?,
-        }
+        self.txn.commit().await?;
         self.adder.committed();
         Ok(())
     }
@@ -208,8 +211,10 @@ impl ContactAdder {
             let tz = self.campaign_tz.as_str();
             match &mut *txn {
                 Txn::Sqlite(t) => {
+                    // The group writer's savepoint for this change, if waiting, goes with it.
+                    let (sql, c) = t.led(&sql);
                     let q = bind_rows!(sqlx::query(&sql), chunk, campaign_id, tz, due, now);
-                    let done = q.execute(&mut **t).await?;
+                    let done = last_result(c, q).await?;
                     let n = done.rows_affected() as usize;
                     if n == chunk.len() {
                         existed.extend(std::iter::repeat_n(false, n));
@@ -227,7 +232,7 @@ impl ContactAdder {
                         q = q.bind(&r.phones[0]);
                     }
                     let ids: HashMap<String, i64> =
-                        q.fetch_all(&mut **t).await?.into_iter().collect();
+                        q.fetch_all(t.conn().await?).await?.into_iter().collect();
                     existed.extend(
                         chunk.iter().map(|r| {
                             n == 0 || ids.get(&r.phones[0]).is_none_or(|id| *id < first_new)
@@ -304,6 +309,12 @@ impl ContactAdder {
         self.rows
     }
 
+    /// Whether every zone of the contacts inserted so far is recorded already.
+    pub(super) fn zones_recorded(&self) -> bool {
+        let recorded = self.store.zones.of(self.campaign_id);
+        self.zones.iter().all(|z| recorded.contains(z))
+    }
+
     /// Call once the transaction has committed: its new contacts' zones are recorded in the
     /// database, and later transactions need not record them again.
     pub fn committed(&self) {
@@ -323,10 +334,9 @@ impl ContactAdder {
             });
         }
         if self.rows > 0 {
+            let sql = REOPEN.replace("$NOW", "$1").replace("$CAMPAIGN", "$2");
             with_txn!(&mut *txn, c => {
-                sqlx::query("UPDATE campaigns SET status = 'running', status_reason = NULL, updated_at = $1 \
-                             WHERE id = $2 AND status = 'completed'")
-                    .bind(now).bind(campaign_id).execute(c).await?;
+                sqlx::query(&sql).bind(now).bind(campaign_id).execute(c).await?;
             });
         }
         Ok(())

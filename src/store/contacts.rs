@@ -113,12 +113,12 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<ContactWriter> {
         let mut txn = match &self.pool {
-            Pool::Sqlite(p) => Txn::Sqlite(p.begin_write().await?),
+            Pool::Sqlite(p) => Txn::sqlite(p.begin_write().await?),
             Pool::Postgres(p) => Txn::Postgres(p.begin_write().await?),
         };
         if let Txn::Sqlite(t) = &mut txn {
             let sql = format!("PRAGMA cache_size = -{}", super::IMPORT_CACHE_KIB);
-            sqlx::query(&sql).execute(&mut **t).await?;
+            sqlx::query(&sql).execute(t.conn().await?).await?;
         }
         Ok(ContactWriter {
             txn,

@@ -26,10 +26,13 @@ use super::{Change, Pool, Result, Store, StoreError};
 /// The most changes one transaction takes (the lock is held while they run).
 pub const MAX_BATCH: usize = 256;
 
-const SAVEPOINT: &str = "SAVEPOINT outcall_item";
-const RELEASE: &str = "RELEASE outcall_item";
+/// Opens the writer's transaction and the first change's savepoint (one round trip).
+const BEGIN: &str = "BEGIN IMMEDIATE; SAVEPOINT outcall_item";
 const ROLLBACK: &str = "ROLLBACK TO outcall_item";
-/// Releases the last change's savepoint and opens the next one's (one round trip).
+/// Releases the last change's savepoint and opens the next one's: the *lead* of a later change's
+/// first statement (see `txn.rs`), so it costs no round trip of its own when that statement
+/// takes it. The last change's savepoint is never released alone: COMMIT ends it with the
+/// transaction.
 const NEXT: &str = "RELEASE outcall_item; SAVEPOINT outcall_item";
 
 /// One change waiting for the writer, its result kept until the commit.
@@ -185,7 +188,7 @@ async fn run_batch(
     commits: &AtomicU64,
 ) {
     while let Some(now) = batch.front().map(|p| p.now()) {
-        let mut change = match Change::begin(pool, now).await {
+        let mut change = match open(pool, now).await {
             Ok(c) => c,
             Err(e) => {
                 batch.into_iter().for_each(|p| p.answer(Some(&e)));
@@ -210,6 +213,21 @@ async fn run_batch(
     }
 }
 
+/// Opens the writer's transaction with the first change's savepoint.
+async fn open(pool: &Pool, now: DateTime<Utc>) -> Result<Change> {
+    let Pool::Sqlite(p) = pool else {
+        // Not used (PostgreSQL writes on the calling task), but kept whole.
+        let mut change = Change::begin(pool, now).await?;
+        exec(&mut change.txn, "SAVEPOINT outcall_item").await?;
+        return Ok(change);
+    };
+    Ok(Change {
+        txn: Txn::sqlite(p.begin_with(BEGIN).await?),
+        postgres: false,
+        now,
+    })
+}
+
 /// Runs changes from the front of `batch`, then those arriving on `rx` meanwhile (a change
 /// that comes while others run joins their transaction instead of waiting for its commit),
 /// each under a savepoint, until none is waiting, [`MAX_BATCH`] have run or the transaction
@@ -220,32 +238,27 @@ async fn run_until_broken(
     rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
 ) -> (Vec<Box<dyn Pending>>, Option<StoreError>) {
     let mut ran: Vec<Box<dyn Pending>> = Vec::with_capacity(batch.len());
-    // Whether a savepoint is open (the last change's, released together with the next one's
-    // opening: one round trip to the database between two changes).
-    let mut open = false;
     while ran.len() < MAX_BATCH {
         let Some(mut p) = batch.pop_front().or_else(|| rx.try_recv().ok()) else {
             break;
         };
         change.now = p.now();
-        let begin = if open { NEXT } else { SAVEPOINT };
-        if let Err(e) = exec(&mut change.txn, begin).await {
-            p.answer(Some(&e));
-            return (ran, Some(e));
+        // The first change's savepoint was opened with the transaction ([`BEGIN`]); a later
+        // one's opens with the change's first statement.
+        let first = ran.is_empty();
+        if !first {
+            change.txn.set_lead(NEXT);
         }
-        open = true;
         let ok = p.run(change).await;
+        // A lead still waiting: the change ran no statement, and the savepoint open is the
+        // last change's (the next change's lead releases it).
+        let own = first || !change.txn.lead_waiting();
         ran.push(p);
-        if !ok {
+        if !ok && own {
             // Undone alone; the savepoint stays open (released with the next opening).
             if let Err(e) = exec(&mut change.txn, ROLLBACK).await {
                 return (ran, Some(e));
             }
-        }
-    }
-    if open {
-        if let Err(e) = exec(&mut change.txn, RELEASE).await {
-            return (ran, Some(e));
         }
     }
     (ran, None)

@@ -1,6 +1,7 @@
 //! Group commit on SQLite: changes sent together share one transaction and one commit; one that
 //! fails (an `Err`, a database error, a panic) is rolled back alone; order, audit entries and
-//! each change's own time are kept; it works under a paused clock.
+//! each change's own time are kept; it works under a paused clock; a change that ran no statement
+//! undoes nothing, and one whose savepoint came with its first statement (a lead) fails alone.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures::future::join_all;
@@ -20,6 +21,18 @@ async fn sqlite(dir: &tempfile::TempDir, paused: bool) -> Store {
     }
 }
 
+/// An audit entry by the test's admin.
+fn entry<'a>(action: &'a str, object: &'a str) -> NewAudit<'a> {
+    NewAudit {
+        actor: "t",
+        role: Role::Admin,
+        action,
+        object,
+        before: None,
+        after: None,
+    }
+}
+
 /// One do-not-call number and its audit entry (`dnc:PHONE`); fails after writing both when
 /// `fail` is set.
 async fn add_number(
@@ -32,16 +45,7 @@ async fn add_number(
         .write(at, move |c| {
             Box::pin(async move {
                 let added = c.dnc_add_many(std::slice::from_ref(&phone), "test").await?;
-                let object = format!("dnc:{phone}");
-                let entry = NewAudit {
-                    actor: "t",
-                    role: Role::Admin,
-                    action: "dnc.add",
-                    object: &object,
-                    before: None,
-                    after: None,
-                };
-                c.audit(&entry).await?;
+                c.audit(&entry("dnc.add", &format!("dnc:{phone}"))).await?;
                 if fail {
                     return Err(StoreError::Invalid(format!("{phone} refused")));
                 }
@@ -239,4 +243,99 @@ async fn a_change_arriving_while_others_run_joins_their_commit() {
         "the late change shared the commit"
     );
     assert_eq!(listed(&store).await.len(), 2);
+}
+
+/// A campaign for the lead tests (its definition is not dialled).
+const CAMPAIGN: &str = r#"
+name = "g"
+caller_id = "74950000000"
+dial = "sofia/gateway/trunk1/{number}"
+timezone = "Europe/Moscow"
+[schedule]
+windows = [{ days = "all", hours = ["09:00-20:00"] }]
+[script]
+start = "bye"
+[script.nodes.bye]
+type = "hangup"
+"#;
+
+/// One contact added as a change whose first statement takes the writer's savepoint as its
+/// lead (the contacts insert); with `write` false the change runs no statement. Fails at its end
+/// when `fail` is set (after writing the contact and an audit entry, when it writes).
+async fn contact_change(
+    store: &Store,
+    campaign_id: i64,
+    phone: &'static str,
+    write: bool,
+    fail: bool,
+) -> Result<(), StoreError> {
+    let adder = store.contact_adder(campaign_id, "Europe/Moscow", t(0), t(0));
+    store
+        .write(t(0), move |c| {
+            Box::pin(async move {
+                let mut adder = adder;
+                if write {
+                    let row = crate::model::NewContact {
+                        name: phone.into(),
+                        phones: vec![phone.into()],
+                        vars: Default::default(),
+                        timezone: None,
+                    };
+                    c.add_contacts(&mut adder, &[row], &[true]).await?;
+                    c.audit(&entry("contact.add", &format!("contact:{phone}")))
+                        .await?;
+                }
+                match fail {
+                    true => Err(StoreError::Invalid(format!("{phone} refused"))),
+                    false => Ok(()),
+                }
+            })
+        })
+        .await
+}
+
+#[tokio::test]
+async fn a_change_that_ran_no_statement_undoes_nothing_and_a_led_one_fails_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let def = crate::campaign::definition::CampaignDef::from_toml_str(CAMPAIGN, "g").unwrap();
+    let campaign = store.create_campaign(&def, t(0)).await.unwrap();
+    let id = campaign.id;
+    let before = store.group.commits();
+    // Queued together (one thread): A writes; B fails having run nothing (the savepoint open
+    // is A's: rolling back to it would undo A); C writes, then fails (undone alone, its
+    // savepoint taken with its first statement); D runs nothing and succeeds; E writes.
+    let (a, b, c, d, e) = tokio::join!(
+        contact_change(&store, id, "+79000000401", true, false),
+        contact_change(&store, id, "+79000000402", false, true),
+        contact_change(&store, id, "+79000000403", true, true),
+        contact_change(&store, id, "+79000000404", false, false),
+        contact_change(&store, id, "+79000000405", true, false),
+    );
+    a.unwrap();
+    assert!(matches!(b, Err(StoreError::Invalid(m)) if m.contains("402")));
+    assert!(matches!(c, Err(StoreError::Invalid(m)) if m.contains("403")));
+    d.unwrap();
+    e.unwrap();
+    assert_eq!(
+        store.group.commits() - before,
+        1,
+        "one transaction for all five"
+    );
+    let phones: Vec<String> = store
+        .contacts_page(id, 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.phones[0].clone())
+        .collect();
+    assert_eq!(phones, vec!["+79000000401", "+79000000405"]);
+    let objects: Vec<String> = audited(&store).await.into_iter().map(|(o, _)| o).collect();
+    assert_eq!(
+        objects
+            .iter()
+            .filter(|o| o.starts_with("contact:"))
+            .collect::<Vec<_>>(),
+        vec!["contact:+79000000401", "contact:+79000000405"]
+    );
 }

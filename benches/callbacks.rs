@@ -127,7 +127,7 @@ async fn main() {
         },
         "RU",
     );
-    state.wake = Some(handle.wake.clone());
+    state.wake = Some(handle.callback_wake.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router(Arc::new(state))).await });

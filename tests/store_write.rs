@@ -1,8 +1,8 @@
 //! `Store::write` (group commit on SQLite, a transaction per change on PostgreSQL), on both
 //! backends: changes sent together all land but one that fails, which writes nothing (its
 //! audit entry neither); each change's audit entry is in its transaction; concurrent callback
-//! requests with one idempotency key store one job; contacts posted one at a time, together,
-//! into a completed campaign reopen it, each with its audit entry.
+//! requests with one idempotency key store one job, and a repeated key uses up no id; contacts
+//! posted one at a time, together, into a completed campaign reopen it, each with its audit entry.
 
 mod store_support;
 
@@ -157,3 +157,29 @@ contract!(
         assert_eq!(imports, 5, "one audit entry per post");
     }
 );
+
+contract!(a_repeated_key_uses_up_no_id, |s: Store| async move {
+    let req = |key: &str| -> CallbackRequest {
+        serde_json::from_value(serde_json::json!({
+            "idempotency_key": key,
+            "managers": "+79161234567",
+            "client": "+77011234567",
+            "manager_trunks": ["sofia/gateway/gw/{number}"],
+        }))
+        .unwrap()
+    };
+    let actor = Actor::cli();
+    let (first, created) = callbacks::add(&s, &actor, "RU", &req("a"), t(0))
+        .await
+        .unwrap();
+    assert!(created);
+    let (again, created) = callbacks::add(&s, &actor, "RU", &req("a"), t(1))
+        .await
+        .unwrap();
+    assert_eq!((again.id, created), (first.id, false), "the stored job");
+    let (next, created) = callbacks::add(&s, &actor, "RU", &req("b"), t(2))
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(next.id, first.id + 1, "the repeat took no id");
+});

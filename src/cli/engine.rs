@@ -140,7 +140,7 @@ pub async fn serve(args: ServeArgs, config: &Config) -> anyhow::Result<ExitCode>
         state.zones = zones;
         state.why = super::why::why_env(config, Vec::new());
         state.metrics = Some(engine.handle().metrics.clone());
-        state.wake = Some(engine.handle().wake.clone());
+        state.wake = Some(engine.handle().callback_wake.clone());
         eprintln!(
             "outcall serve: HTTP API on http://{addr} (OpenAPI at /openapi.json), web console at http://{addr}/"
         );

@@ -46,14 +46,9 @@ pub async fn add(
         }
         Ok((rec, false))
     };
-    // A repeat is answered from the stored job. The read comes first, though the unique key
-    // alone would settle it: a conflicting insert still uses up an id (ids would skip).
-    if let Some(rec) = store.callback_by_key(new.key).await? {
-        return known(rec);
-    }
-    let stored = insert(store, actor, &new, now).await?;
-    let Some(rec) = stored else {
-        // Another request with the same key won the race.
+    // A repeat is answered from the stored job: the insert is skipped when the key is stored
+    // (no id used up), or refused by the unique key when a request with it won the race.
+    let Some(rec) = insert(store, actor, &new, now).await? else {
         let rec = store.callback_by_key(new.key).await?.ok_or_else(|| {
             OpsError::Conflict("idempotency_key: a request with this key is being stored".into())
         })?;

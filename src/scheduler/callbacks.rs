@@ -56,12 +56,20 @@ impl Engine {
         });
     }
 
-    /// Leases due callback jobs up to the free lines and starts their calls.
+    /// Leases due callback jobs up to the free lines and starts their calls: one read of when
+    /// pending jobs are due, and the lease only when one is due and a line is free.
     pub(super) async fn dispatch_callbacks(
         &mut self,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
         let env = self.env.clone();
+        let due = env.store.callbacks_due(now).await?;
+        // A job due now that finds no line is taken when a call ends (which wakes the engine)
+        // or at the next poll; a later one sets the wake-up time.
+        self.next_callback_due = due.later;
+        if due.earliest.is_none_or(|t| t > now) {
+            return Ok(());
+        }
         let slots = self.pacer.free_slots(&[CapKey::Callbacks], Instant::now());
         let until = now + self.lease_span();
         let claimed = env
@@ -73,11 +81,16 @@ impl Engine {
             let job = Box::new(CallbackJob { rec, shared });
             self.place(Job::Callback(job)).await;
         }
-        // A job due now that found no line is taken when a call ends (which wakes the engine)
-        // or at the next poll; a later one sets the wake-up time.
-        if let Some(t) = env.store.next_callback_due().await?.filter(|t| *t > now) {
-            self.next_due = Some(self.next_due.map_or(t, |n| n.min(t)));
-        }
         Ok(())
+    }
+
+    /// The callback part of a pass alone, when a job was posted in this process
+    /// ([`super::EngineHandle::callback_wake`]): the campaigns are not read again for it.
+    pub(super) async fn callbacks_pass(&mut self) -> Result<(), EngineError> {
+        for node in &self.nodes {
+            self.pacer.set_node_health(node.index, node.switch.is_up());
+        }
+        let now = self.env.clock.now();
+        self.dispatch_callbacks(now).await
     }
 }

@@ -129,5 +129,7 @@ async fn settle_one(
     };
     tracing::info!(callback = job.record.id, status = %status, "settled a callback left running by a stopped dialer");
     record(env, &job.record, &result).await;
+    // A recall may be due: the engine looks again.
+    env.wake.notify_one();
     Ok(true)
 }

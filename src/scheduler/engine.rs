@@ -1,11 +1,13 @@
 //! The engine: one scheduler loop per dialer process. It wakes at the next due time, on a
-//! notify (a call ended, a line is free) or at least every `poll` (so `campaign pause|resume|
+//! notify (a call ended, a line is free; a callback job posted in this process wakes the
+//! callback part of a pass alone) or at least every `poll` (so `campaign pause|resume|
 //! stop` and `pause-all`, written to the store by another process, act within a second), then
 //! for each running campaign plans its zones, leases due contacts up to the free pacing slots
 //! and, like the due callback jobs (`scheduler::callbacks`), places each as a `Job` through the
 //! one dispatch (`scheduler::place`). It also keeps live calls' leases alive, applies pause
 //! requests from calls (technical errors, `filestring::fail`), restarts cron campaigns and
-//! marks campaigns completed.
+//! marks campaigns completed (`scheduler::by_time` starts scheduled campaigns and reruns cron
+//! ones).
 
 use std::collections::HashMap;
 
@@ -29,11 +31,9 @@ use crate::call::metrics::Metrics;
 use crate::call::say_watch::SayWatch;
 use crate::call::switch::Switch;
 use crate::campaign::definition::CampaignDef;
-use crate::campaign::record::CampaignHead;
-use crate::campaign::window;
 use crate::clock::Clock;
 use crate::model::CampaignStatus;
-use crate::ops::campaigns::{pause_automatically, start_when_due};
+use crate::ops::campaigns::pause_automatically;
 use crate::scheduler::pacing::{NodeLimits, Pacer};
 use crate::store::{Store, StoreError};
 
@@ -62,6 +62,10 @@ pub struct Engine {
     requests: mpsc::UnboundedReceiver<EngineRequest>,
     pub(super) calls: JoinSet<()>,
     pub(super) next_due: Option<DateTime<Utc>>,
+    /// The next due time of a pending callback job, as the last callback part saw it.
+    pub(super) next_callback_due: Option<DateTime<Utc>>,
+    /// Wakes the loop for the callback part of a pass alone (a job was posted here).
+    callback_wake: Arc<Notify>,
     /// What callback calls share (caller-ID locations, lease, recordings).
     pub(super) callbacks: Arc<crate::call::callback::CallbackEnv>,
 }
@@ -111,6 +115,8 @@ impl Engine {
             requests: rx,
             calls: JoinSet::new(),
             next_due: None,
+            next_callback_due: None,
+            callback_wake: Arc::new(Notify::new()),
             callbacks,
         }
     }
@@ -119,6 +125,7 @@ impl Engine {
         EngineHandle {
             metrics: self.env.metrics.clone(),
             wake: self.env.wake.clone(),
+            callback_wake: self.callback_wake.clone(),
             clock: self.env.clock.clone(),
             passes: self.passes.subscribe(),
         }
@@ -155,19 +162,29 @@ impl Engine {
         ));
         // When the pass now starting was due: a wake-up is due at once, a timer at its time.
         let mut due = Instant::now();
+        // A whole pass, or the callback part alone (a job posted here).
+        let mut whole = true;
         loop {
             let began = Instant::now();
-            if let Err(EngineError::Store(e)) = self.tick().await {
+            let done = match whole {
+                true => self.tick().await,
+                false => self.callbacks_pass().await,
+            };
+            if let Err(EngineError::Store(e)) = done {
                 self.env.store.health().failed("schedule calls", &e);
             }
             let metrics = &self.env.metrics;
             metrics.scheduler_pass(began.saturating_duration_since(due), began.elapsed());
-            self.passes.send_modify(|n| *n += 1);
+            if whole {
+                self.passes.send_modify(|n| *n += 1);
+            }
             let wait = self.wait_time();
             let timer = Instant::now() + wait;
+            whole = true;
             tokio::select! {
                 _ = shutdown.cancelled() => break,
                 _ = self.env.wake.notified() => due = Instant::now(),
+                _ = self.callback_wake.notified() => (due, whole) = (Instant::now(), false),
                 _ = tokio::time::sleep_until(timer) => due = timer,
                 Some(req) = self.requests.recv() => {
                     self.handle_request(req).await;
@@ -191,8 +208,11 @@ impl Engine {
     }
 
     fn wait_time(&self) -> Duration {
-        let due = self
-            .next_due
+        let next = match (self.next_due, self.next_callback_due) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let due = next
             .map(|t| self.env.clock.real_until(t))
             .unwrap_or(self.opts.poll);
         due.min(self.opts.poll).max(Duration::from_millis(5))
@@ -343,50 +363,6 @@ impl Engine {
                     self.next_due = Some(self.next_due.map_or(t, |n| n.min(t)));
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// A scheduled campaign runs once its `schedule.start` has come; until then the engine
-    /// wakes at that instant. `true` when it runs now.
-    async fn start_if_due(
-        &mut self,
-        head: &CampaignHead,
-        def: &CampaignDef,
-        now: DateTime<Utc>,
-    ) -> Result<bool, EngineError> {
-        if head.status != CampaignStatus::Scheduled {
-            return Ok(false);
-        }
-        if let Some(at) = def.schedule.start.filter(|at| *at > now) {
-            self.next_due = Some(self.next_due.map_or(at, |n| n.min(at)));
-            return Ok(false);
-        }
-        match start_when_due(&self.env.store, head.id, now).await {
-            Ok(ran) => Ok(ran),
-            Err(crate::ops::OpsError::Store(e)) => Err(e.into()),
-            Err(e) => {
-                tracing::warn!(campaign_id = head.id, error = %e, "cannot start the scheduled campaign");
-                Ok(false)
-            }
-        }
-    }
-
-    /// A completed (or scheduled) campaign with a cron recurrence runs again when it fires.
-    async fn maybe_rerun(
-        &mut self,
-        rec: &CampaignHead,
-        def: &CampaignDef,
-        now: DateTime<Utc>,
-    ) -> Result<(), EngineError> {
-        let Some(at) = window::next_recurrence(&def.schedule, def.timezone, rec.updated_at) else {
-            return Ok(());
-        };
-        if at <= now {
-            let n = self.env.store.rerun_campaign(rec.id, now).await?;
-            tracing::info!(campaign = %rec.name, contacts = n, "cron recurrence: campaign runs again");
-        } else {
-            self.next_due = Some(self.next_due.map_or(at, |n| n.min(at)));
         }
         Ok(())
     }

@@ -21,6 +21,10 @@ use crate::store::StoreError;
 pub struct EngineHandle {
     pub metrics: Metrics,
     pub wake: Arc<Notify>,
+    /// Wakes the engine for the callback part of a pass alone: a callback job was posted in
+    /// this process (the API's `ApiState::wake`). Campaigns are read on the other wake-ups
+    /// (and at least every poll), and [`EngineHandle::step`] counts only whole passes.
+    pub callback_wake: Arc<Notify>,
     pub clock: Clock,
     pub(super) passes: watch::Receiver<u64>,
 }

@@ -4,6 +4,7 @@
 //! to the `call` module, which owns the call from there. Recovery after a restart lives here
 //! too.
 
+mod by_time;
 pub mod callbacks;
 mod callbacks_recover;
 pub mod definitions;

@@ -79,21 +79,36 @@ impl Store {
 }
 
 impl Change {
-    /// [`Store::callback_leg_start`] under this change.
+    /// [`Store::callback_leg_start`] under this change. On SQLite the insert carries the
+    /// in-call check ([`in_call::LEG_FREE`]: one statement); only a refused insert checks the
+    /// numbers one by one to tell a busy number (the first, in order) from a lost lease.
     pub async fn callback_leg_start(&mut self, leg: &NewLeg, owner: &str) -> Result<i64> {
-        let sql = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, caller_id, \
-                   node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
-                   (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running') \
-                   RETURNING id";
+        let insert = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, \
+                      caller_id, node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
+                      (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running')";
         let pg = matches!(self.txn, Txn::Postgres(_));
         let numbers = leg.numbers();
+        let sql = match pg {
+            true => format!("{insert} RETURNING id"),
+            false => format!("{insert} AND {} RETURNING id", in_call::LEG_FREE),
+        };
         let id: Option<i64> = with_txn!(&mut self.txn, c => {
-            check_not_in_call!(c, pg, &numbers, in_call::LEG_SQL, leg.callback_id);
-            sqlx::query_scalar(sql)
+            if pg {
+                check_not_in_call!(c, pg, &numbers, in_call::LEG_SQL, leg.callback_id);
+            }
+            let q = sqlx::query_scalar(&sql)
                 .bind(leg.callback_id).bind(i64::from(leg.call_no)).bind(leg.side.as_str())
                 .bind(&leg.number).bind(&leg.trunk).bind(&leg.uuid).bind(&leg.caller_id)
-                .bind(&leg.node).bind(ms(leg.started_at)).bind(owner)
-                .fetch_optional(c).await?
+                .bind(&leg.node).bind(ms(leg.started_at)).bind(owner);
+            let q = match pg {
+                true => q,
+                false => q.bind(numbers[0]).bind(numbers.last().copied().unwrap_or(numbers[0])),
+            };
+            let id = q.fetch_optional(&mut *c).await?;
+            if id.is_none() && !pg {
+                check_not_in_call!(c, pg, &numbers, in_call::LEG_SQL, leg.callback_id);
+            }
+            id
         });
         id.ok_or(StoreError::LeaseLost {
             contact_id: leg.callback_id,

@@ -27,6 +27,7 @@ mod access;
 mod attempts;
 mod busy;
 mod callback_legs;
+mod callback_run;
 mod callbacks;
 mod campaigns;
 pub mod caps;
@@ -58,7 +59,8 @@ use sqlx::sqlite::{
 };
 
 pub use access::{AuditQuery, NewAudit};
-pub use callbacks::{NewCallback, RunningCallback};
+pub use callback_run::{CallbacksDue, HooksFn, Recall, RunningCallback};
+pub use callbacks::NewCallback;
 pub use campaigns::CampaignCounts;
 pub use change::Change;
 pub use contact_writer::{ContactAdder, ContactWriter, RowFate};

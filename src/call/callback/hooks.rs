@@ -6,7 +6,13 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::callback::record::{CallResult, CallbackRecord, LegRecord};
+use crate::callback::CallbackSpec;
 use crate::model::{NewDelivery, WebhookKind};
+
+/// Whether the webhooks need the job's legs (a `log_url` is set): only then are they read.
+pub(super) fn needs_legs(spec: &CallbackSpec) -> bool {
+    spec.log_url.is_some()
+}
 
 /// The deliveries for the call `result` of the job as it is `after` it.
 pub(super) fn deliveries(

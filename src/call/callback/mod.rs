@@ -25,7 +25,7 @@ use crate::callback::callerid::{CallerIds, Defaults, Locations};
 use crate::callback::record::{CallResult, CallbackRecord, NewLeg, Side};
 use crate::callback::status::{next_step, Next};
 use crate::callback::{CallbackSpec, CallbackStatus};
-use crate::store::StoreError;
+use crate::store::{Recall, StoreError};
 
 pub use ivr::AFTER_CALL;
 
@@ -289,23 +289,31 @@ async fn finish(ctx: &Ctx<'_>, o: Outcome, started: chrono::DateTime<chrono::Utc
     record(env, ctx.rec, &result).await;
 }
 
-/// Writes a call's result with its webhooks; the job's next step from the recall rule.
+/// Writes a call's result with its webhooks; the job's next step from the recall rule. The
+/// caller wakes the engine after (a call's own end does once its line is free).
 pub async fn record(env: &CallEnv, rec: &CallbackRecord, result: &CallResult) {
-    let legs = env.store.callback_legs(rec.id).await.unwrap_or_default();
+    let legs = match hooks::needs_legs(&rec.spec) {
+        true => env.store.callback_legs(rec.id).await.unwrap_or_default(),
+        false => Vec::new(),
+    };
     let spec = &rec.spec;
-    let calls = rec.calls;
-    let decide = |cancelled: bool| match next_step(spec, result.status, calls, cancelled) {
+    let decide = |cancelled: bool| match next_step(spec, result.status, rec.calls, cancelled) {
         Next::RecallIn(secs) => {
             spec.due_at(result.ended_at + chrono::Duration::seconds(secs as i64))
         }
         Next::Done => None,
     };
-    let build = |after: &CallbackRecord, next: Option<chrono::DateTime<chrono::Utc>>| {
-        hooks::deliveries(after, next, &legs, result)
+    let recall = Recall {
+        if_cancelled: decide(true),
+        otherwise: decide(false),
+    };
+    let done = result.clone();
+    let build = move |after: &CallbackRecord, next: Option<chrono::DateTime<chrono::Utc>>| {
+        hooks::deliveries(after, next, &legs, &done)
     };
     match env
         .store
-        .callback_finish(rec.id, &env.owner, result, &build, &decide)
+        .callback_finish(rec.id, &env.owner, result, recall, Box::new(build))
         .await
     {
         Ok(after) => {
@@ -316,5 +324,4 @@ pub async fn record(env: &CallEnv, rec: &CallbackRecord, result: &CallResult) {
         }
         Err(e) => tracing::error!(error = %e, "cannot record the callback's result"),
     }
-    env.wake.notify_one();
 }

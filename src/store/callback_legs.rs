@@ -2,7 +2,7 @@
 //! owner), closed with its end, read back in order for `GET /callbacks/{id}` and the call log.
 
 use super::in_call::{self, check_not_in_call};
-use super::txn::{with_txn, Txn};
+use super::txn::{with_txn_led, Txn};
 use super::{from_ms, ms, with_pool, Change, Result, Store, StoreError};
 use crate::callback::record::{LegEnd, LegRecord, NewLeg, Side};
 
@@ -92,7 +92,8 @@ impl Change {
             true => format!("{insert} RETURNING id"),
             false => format!("{insert} AND {} RETURNING id", in_call::LEG_FREE),
         };
-        let id: Option<i64> = with_txn!(&mut self.txn, c => {
+        // On SQLite the insert is the change's first statement: it takes the savepoint's lead.
+        let id: Option<i64> = with_txn_led!(&mut self.txn, &sql => sql, c => {
             if pg {
                 check_not_in_call!(c, pg, &numbers, in_call::LEG_SQL, leg.callback_id);
             }
@@ -120,8 +121,8 @@ impl Change {
         let sql =
             "UPDATE callback_legs SET answered_at = $1, ended_at = $2, cause = $3, sip_code = $4 \
                    WHERE id = $5 AND ended_at IS NULL";
-        with_txn!(&mut self.txn, c => {
-            sqlx::query(sql).bind(end.answered_at.map(ms)).bind(ms(end.ended_at)).bind(&end.cause)
+        with_txn_led!(&mut self.txn, sql => sql, c => {
+            sqlx::query(&sql).bind(end.answered_at.map(ms)).bind(ms(end.ended_at)).bind(&end.cause)
                 .bind(end.sip_code.map(i64::from)).bind(leg_id).execute(c).await?;
         });
         Ok(())

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::callbacks::{records, Row, COLUMNS};
 use super::outbox::enqueue_in;
-use super::txn::with_txn;
+use super::txn::{with_txn, with_txn_led};
 use super::{from_ms, ms, with_pool, Result, Store, StoreError};
 use super::{Change, Txn};
 use crate::callback::record::{CallResult, CallbackRecord, LegRecord};
@@ -55,8 +55,8 @@ impl Change {
         let sql = "UPDATE callbacks SET status = $1, status_code = $2, updated_at = $3 \
                    WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
         let now = ms(self.now);
-        with_txn!(&mut self.txn, c => {
-            sqlx::query(sql).bind(status.as_str()).bind(i64::from(status.code())).bind(now)
+        with_txn_led!(&mut self.txn, sql => sql, c => {
+            sqlx::query(&sql).bind(status.as_str()).bind(i64::from(status.code())).bind(now)
                 .bind(id).bind(owner).execute(c).await?;
         });
         Ok(())
@@ -88,7 +88,7 @@ impl Change {
             format!("UPDATE callbacks {set} WHERE id IN ({pick}) RETURNING {COLUMNS}")
         };
         let now = ms(self.now);
-        let rows: Vec<Row> = with_txn!(&mut self.txn, c => {
+        let rows: Vec<Row> = with_txn_led!(&mut self.txn, &sql => sql, c => {
             sqlx::query_as(&sql)
                 .bind(now).bind(i64::from(limit)).bind(st.as_str()).bind(i64::from(st.code()))
                 .bind(owner).bind(ms(until))
@@ -127,7 +127,7 @@ impl Change {
         let due = |next: Option<DateTime<Utc>>| ms(next.unwrap_or(result.ended_at));
         let now = ms(result.ended_at);
         let status = result.status;
-        let row: Option<Row> = with_txn!(&mut self.txn, c => {
+        let row: Option<Row> = with_txn_led!(&mut self.txn, &sql => sql, c => {
             sqlx::query_as(&sql)
                 .bind(state(recall.otherwise)).bind(status.as_str()).bind(i64::from(status.code()))
                 .bind(i64::from(result.cancel_recalls)).bind(due(recall.otherwise)).bind(now)

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::txn::with_txn;
+use super::txn::{with_txn, with_txn_led};
 use super::{from_ms, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError};
 use super::{Change, Txn};
 use crate::callback::record::CallbackRecord;
@@ -94,7 +94,7 @@ impl Change {
              WHERE NOT EXISTS (SELECT 1 FROM callbacks WHERE idem_key = $1) ON CONFLICT (idem_key) DO NOTHING RETURNING {COLUMNS}"
         );
         let now = ms(self.now);
-        let row: Option<Row> = with_txn!(&mut self.txn, c => {
+        let row: Option<Row> = with_txn_led!(&mut self.txn, &sql => sql, c => {
             sqlx::query_as(&sql)
                 .bind(new.key).bind(&spec).bind(status.as_str()).bind(i64::from(status.code()))
                 .bind(ms(new.due)).bind(new.created_by).bind(now)

@@ -113,3 +113,25 @@ macro_rules! with_txn {
 }
 
 pub(crate) use with_txn;
+
+/// Like [`with_txn!`] for a change's hot statement `$sql`: binds `$led` to the string to run
+/// (on SQLite with the waiting lead in front of it, [`SqliteTxn::led`]) and `$c` to the
+/// connection. `$body` must run `$led` first, and read rows (not a summed `rows_affected`,
+/// see [`last_result`]).
+macro_rules! with_txn_led {
+    ($txn:expr, $sql:expr => $led:ident, $c:ident => $body:expr) => {
+        match $txn {
+            Txn::Sqlite(t) => {
+                let ($led, $c) = t.led($sql);
+                $body
+            }
+            Txn::Postgres(t) => {
+                let $led = std::borrow::Cow::Borrowed($sql);
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use with_txn_led;

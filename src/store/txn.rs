@@ -3,7 +3,9 @@
 //! statements its next statement must run first (the group writer's savepoint for the next
 //! change). Every statement run through [`with_txn!`] runs a waiting lead first; a hot statement
 //! takes it instead ([`SqliteTxn::led`]) and SQLite runs both in one round trip to the
-//! connection's thread.
+//! connection's thread. (This leans on sqlx-sqlite 0.8 running every statement of one query
+//! string with its `$N` binds, which upstream means to drop (launchbadge/sqlx#3108): an upgrade
+//! must keep it or run the lead alone again.)
 
 use std::borrow::Cow;
 

@@ -1,72 +1,101 @@
 //! The header blocks of a channel that rarely change between its events: the caller profile
 //! (`Caller-*`), the other leg (`Other-Type`, `Other-Leg-*`) and the variables (`variable_*`).
-//! Each is built and encoded once and reused by every event while its source stays equal.
+//! Each is built and encoded once and shared by every event until its source changes: a
+//! [`Cached`] value drops its block when borrowed mutably, and [`Vars`] keeps every variable
+//! as its encoded line, so a change re-encodes that one variable.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Cow;
+use std::ops::Deref;
 use std::sync::Arc;
 
-use super::channel::{OtherLeg, Profile};
-use super::headers::{Block, Header};
+use super::channel::Profile;
+use super::headers::{Block, Header, Line};
 
-/// The channel's last blocks, each with the value it was made from.
+/// A value and the block last made from it; borrowing the value mutably drops the block.
 #[derive(Clone, Debug, Default)]
-pub struct BlockCache {
-    caller: Option<(Profile, Arc<Block>)>,
-    other: Option<(OtherLeg, Arc<Block>)>,
-    vars: Option<(Vec<(String, String)>, Arc<Block>)>,
+pub struct Cached<T> {
+    value: T,
+    block: Option<Arc<Block>>,
 }
 
-impl BlockCache {
-    /// The `Caller-*` block of this profile.
-    pub fn caller(&mut self, p: &Profile) -> Arc<Block> {
-        memo(&mut self.caller, p, |p| {
-            let mut h = Vec::with_capacity(40);
-            write_profile(&mut h, "Caller", p, true);
-            h
-        })
+impl<T> Cached<T> {
+    pub fn new(value: T) -> Cached<T> {
+        Cached { value, block: None }
     }
 
-    /// `Other-Type` and the `Other-Leg-*` block.
-    pub fn other(&mut self, o: &OtherLeg) -> Arc<Block> {
-        memo(&mut self.other, o, |o| {
-            let mut h = Vec::with_capacity(40);
-            h.push((Cow::Borrowed("Other-Type"), Cow::Borrowed(o.kind)));
-            write_profile(&mut h, "Other-Leg", &o.profile, false);
-            h
-        })
+    /// The value, to change: its block is made again at the next event.
+    pub fn get_mut(&mut self) -> &mut T {
+        self.block = None;
+        &mut self.value
     }
 
-    /// Every variable as `variable_<name>`, in first-set order.
-    pub fn vars(&mut self, vars: &[(String, String)]) -> Arc<Block> {
-        memo(&mut self.vars, vars, |vars| {
-            vars.iter()
-                .map(|(k, v)| (Cow::Owned(format!("variable_{k}")), Cow::Owned(v.clone())))
-                .collect()
-        })
+    pub fn set(&mut self, value: T) {
+        *self.get_mut() = value;
+    }
+
+    /// The block of the value: the one made last, or a new one from `make`.
+    pub fn block(&mut self, make: impl FnOnce(&T) -> Vec<Header>) -> Arc<Block> {
+        let value = &self.value;
+        self.block
+            .get_or_insert_with(|| Arc::new(Block::new(make(value))))
+            .clone()
     }
 }
 
-/// The block cached for `key`, made again when `key` differs from what it was made from.
-fn memo<K>(
-    slot: &mut Option<(K::Owned, Arc<Block>)>,
-    key: &K,
-    make: impl FnOnce(&K) -> Vec<Header>,
-) -> Arc<Block>
-where
-    K: ToOwned + PartialEq + ?Sized,
-{
-    if let Some((k, b)) = slot {
-        if Borrow::<K>::borrow(k) == key {
-            return b.clone();
+impl<T> Deref for Cached<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+const VAR_PREFIX: &str = "variable_";
+
+/// A channel's variables in first-set order, each as its `variable_<name>` line.
+#[derive(Clone, Debug, Default)]
+pub struct Vars {
+    lines: Vec<Arc<Line>>,
+    block: Option<Arc<Block>>,
+}
+
+impl Vars {
+    fn position(&self, name: &str) -> Option<usize> {
+        self.lines
+            .iter()
+            .position(|l| l.name().strip_prefix(VAR_PREFIX) == Some(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.position(name).map(|i| self.lines[i].value())
+    }
+
+    /// Sets (or with `None` unsets) a variable, keeping first-set order.
+    pub fn set(&mut self, name: &str, value: Option<&str>) {
+        let line = |v: &str| Arc::new(Line::new(format!("{VAR_PREFIX}{name}"), v.to_string()));
+        match (self.position(name), value) {
+            (Some(i), Some(v)) if self.lines[i].value() == v => return,
+            (Some(i), Some(v)) => self.lines[i] = line(v),
+            (Some(i), None) => {
+                self.lines.remove(i);
+            }
+            (None, Some(v)) => self.lines.push(line(v)),
+            (None, None) => return,
         }
+        self.block = None;
     }
-    let b = Arc::new(Block::new(make(key)));
-    *slot = Some((key.to_owned(), b.clone()));
-    b
+
+    /// The `variable_*` block.
+    pub fn block(&mut self) -> Arc<Block> {
+        let lines = &self.lines;
+        self.block
+            .get_or_insert_with(|| Arc::new(Block::from_lines(lines.clone())))
+            .clone()
+    }
 }
 
-/// Writes a caller profile with the given prefix, in switch_caller.c's order.
-pub fn write_profile(h: &mut Vec<Header>, prefix: &'static str, p: &Profile, with_index: bool) {
+/// The headers of a caller profile with the given prefix, in switch_caller.c's order.
+pub fn profile_headers(prefix: &'static str, p: &Profile, with_index: bool) -> Vec<Header> {
+    let mut h = Vec::with_capacity(40);
     let mut add = |suffix: &str, v: Cow<'static, str>, always: bool| {
         if always || !v.is_empty() {
             h.push((Cow::Owned(format!("{prefix}-{suffix}")), v));
@@ -113,55 +142,50 @@ pub fn write_profile(h: &mut Vec<Header>, prefix: &'static str, p: &Profile, wit
     add("Screen-Bit", "true".into(), true);
     add("Privacy-Hide-Name", "false".into(), true);
     add("Privacy-Hide-Number", "false".into(), true);
+    h
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn profile() -> Profile {
-        Profile {
-            outbound: true,
-            cid_name: "Ann".into(),
-            uuid: "u1".into(),
-            ..Profile::default()
-        }
+    fn caller_block(c: &mut Cached<Profile>) -> Arc<Block> {
+        c.block(|p| profile_headers("Caller", p, true))
     }
 
     #[test]
-    fn a_block_is_reused_while_its_source_is_equal() {
-        let mut c = BlockCache::default();
-        let mut p = profile();
-        let first = c.caller(&p);
-        assert!(Arc::ptr_eq(&first, &c.caller(&p.clone())));
-        p.times.answered = 7;
-        let second = c.caller(&p);
+    fn a_block_is_reused_until_its_value_is_borrowed_mutably() {
+        let mut c = Cached::new(Profile {
+            cid_name: "Ann".into(),
+            ..Profile::default()
+        });
+        let first = caller_block(&mut c);
+        assert!(Arc::ptr_eq(&first, &caller_block(&mut c)));
+        c.get_mut().times.answered = 7;
+        let second = caller_block(&mut c);
         assert!(!Arc::ptr_eq(&first, &second));
         assert!(second.plain().contains("Caller-Channel-Answered-Time: 7\n"));
         assert!(first.plain().contains("Caller-Channel-Answered-Time: 0\n"));
+        assert!(second.plain().contains("Caller-Caller-ID-Name: Ann\n"));
+        assert!(!second.plain().contains("Caller-Username"));
     }
 
     #[test]
-    fn variables_follow_every_change() {
-        let mut c = BlockCache::default();
-        let mut vars = vec![("a".to_string(), "1 2".to_string())];
-        assert_eq!(c.vars(&vars).plain(), "variable_a: 1%202\n");
-        vars[0].1 = "3".into();
-        vars.push(("b".into(), String::new()));
-        assert_eq!(c.vars(&vars).plain(), "variable_a: 3\nvariable_b: _undef_\n");
-        vars.clear();
-        assert_eq!(c.vars(&vars).plain(), "");
-    }
-
-    #[test]
-    fn other_leg_block_names_its_kind() {
-        let mut c = BlockCache::default();
-        let o = OtherLeg {
-            kind: "originatee",
-            profile: profile(),
-        };
-        let b = c.other(&o);
-        assert!(b.plain().starts_with("Other-Type: originatee\nOther-Leg-Direction: outbound\n"));
-        assert!(!b.plain().contains("Profile-Index"));
+    fn variables_follow_every_change_in_first_set_order() {
+        let mut v = Vars::default();
+        v.set("a", Some("1 2"));
+        assert_eq!(v.block().plain(), "variable_a: 1%202\n");
+        let same = v.block();
+        v.set("a", Some("1 2"));
+        assert!(Arc::ptr_eq(&same, &v.block()));
+        v.set("b", Some(""));
+        v.set("a", Some("3"));
+        assert_eq!(v.block().plain(), "variable_a: 3\nvariable_b: _undef_\n");
+        assert_eq!(v.get("a"), Some("3"));
+        assert_eq!(v.get("variable_a"), None);
+        v.set("a", None);
+        v.set("zz", None);
+        assert_eq!((v.get("a"), v.get("b")), (None, Some("")));
+        assert_eq!(v.block().plain(), "variable_b: _undef_\n");
     }
 }

@@ -1,9 +1,10 @@
 //! The channel model: states, caller profile, variables and times, and the channel header block
 //! (`Channel-*`, `Caller-*`, `Other-Leg-*`, `variable_*`) in FreeSWITCH's order.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::blocks::{write_profile, BlockCache};
+use super::blocks::{profile_headers, Cached, Vars};
 use super::event::EventBuilder;
 use super::headers::{Block, Headers};
 
@@ -82,7 +83,7 @@ impl CallState {
 }
 
 /// Caller profile times, µs since the epoch (0 = not yet).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Times {
     pub profile_created: i64,
     pub created: i64,
@@ -94,7 +95,7 @@ pub struct Times {
 }
 
 /// A caller profile (`Caller-*`, or `Other-Leg-*` for the peer).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub struct Profile {
     pub outbound: bool,
     pub username: String,
@@ -115,7 +116,7 @@ pub struct Profile {
 }
 
 /// `Other-Type` and the peer's profile.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct OtherLeg {
     /// `originator` (seen from a B leg) or `originatee` (seen from the A leg).
     pub kind: &'static str,
@@ -135,12 +136,12 @@ pub struct Channel {
     pub call_uuid: String,
     pub hangup_cause: Option<&'static str>,
     pub media: bool,
-    pub profile: Profile,
-    pub other: Option<OtherLeg>,
-    pub vars: Vec<(String, String)>,
+    /// The caller profile and its encoded `Caller-*` block.
+    pub profile: Cached<Profile>,
+    /// The other leg and its encoded `Other-*` block.
+    pub other: Cached<Option<OtherLeg>>,
+    vars: Vars,
     pub current_app: Option<(String, String)>,
-    /// The encoded profile, other-leg and variable blocks of the last event.
-    blocks: BlockCache,
 }
 
 impl Channel {
@@ -176,32 +177,20 @@ impl Channel {
             call_uuid: uuid.into(),
             hangup_cause: None,
             media: false,
-            profile,
-            other: None,
-            vars: Vec::new(),
+            profile: Cached::new(profile),
+            other: Cached::new(None),
+            vars: Vars::default(),
             current_app: None,
-            blocks: BlockCache::default(),
         }
     }
 
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.vars.get(name)
     }
 
     /// Sets (or with `None` unsets) a variable, keeping first-set order.
     pub fn set_var(&mut self, name: &str, value: Option<&str>) {
-        let pos = self.vars.iter().position(|(k, _)| k == name);
-        match (pos, value) {
-            (Some(i), Some(v)) => self.vars[i].1 = v.to_string(),
-            (Some(i), None) => {
-                self.vars.remove(i);
-            }
-            (None, Some(v)) => self.vars.push((name.to_string(), v.to_string())),
-            (None, None) => {}
-        }
+        self.vars.set(name, value);
     }
 
     pub fn is_answered(&self) -> bool {
@@ -241,12 +230,17 @@ impl Channel {
             h.push("Channel-Write-Codec-Rate", "8000");
             h.push("Channel-Write-Codec-Bit-Rate", "64000");
         }
-        h.push_block(self.blocks.caller(&self.profile));
-        if let Some(o) = &self.other {
-            h.push_block(self.blocks.other(o));
+        h.push_block(self.profile.block(|p| profile_headers("Caller", p, true)));
+        if self.other.is_some() {
+            h.push_block(self.other.block(|o| {
+                let Some(o) = o else { return Vec::new() };
+                let mut v = vec![(Cow::Borrowed("Other-Type"), Cow::Borrowed(o.kind))];
+                v.extend(profile_headers("Other-Leg", &o.profile, false));
+                v
+            }));
         }
         if verbose {
-            h.push_block(self.blocks.vars(&self.vars));
+            h.push_block(self.vars.block());
         }
     }
 }
@@ -262,9 +256,7 @@ fn bool_str(b: bool) -> &'static str {
 /// Writes the `Channel-*` profile block of an outbound `connect` reply (CHANNEL_DATA); the
 /// channel-name field comes out as `Channel-Channel-Name`, as in the captures.
 pub fn write_channel_data_profile(h: &mut Headers, p: &Profile) {
-    let mut v = Vec::with_capacity(40);
-    write_profile(&mut v, "Channel", p, true);
-    h.push_block(Arc::new(Block::new(v)));
+    h.push_block(Arc::new(Block::new(profile_headers("Channel", p, true))));
 }
 
 /// Events that carry every channel variable (switch_channel_event_set_data's verbose list).

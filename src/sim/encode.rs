@@ -361,7 +361,12 @@ mod tests {
     #[test]
     fn every_single_char_encodes_like_the_byte_rule() {
         for c in (0u32..0x800).filter_map(char::from_u32) {
-            for v in [c.to_string(), format!("a{c}b"), format!("%{c}A"), format!("%A{c}")] {
+            for v in [
+                c.to_string(),
+                format!("a{c}b"),
+                format!("%{c}A"),
+                format!("%A{c}"),
+            ] {
                 assert_eq!(url_encode(&v), reference(&v), "{v:?}");
             }
         }

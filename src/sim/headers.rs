@@ -10,20 +10,51 @@ use super::encode::plain_line;
 /// Header name and value (mostly static names; static values where the value is a constant).
 pub type Header = (Cow<'static, str>, Cow<'static, str>);
 
+/// One header and its plain line, shared by the blocks that carry it.
+#[derive(Debug)]
+pub struct Line {
+    name: Cow<'static, str>,
+    value: Cow<'static, str>,
+    plain: String,
+}
+
+impl Line {
+    pub fn new(name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Line {
+        let (name, value) = (name.into(), value.into());
+        let mut plain = String::with_capacity(name.len() + value.len() + 4);
+        plain_line(&mut plain, &name, &value);
+        Line { name, value, plain }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
 /// Headers shared by several events, with their plain encoding.
 #[derive(Debug)]
 pub struct Block {
-    headers: Vec<Header>,
+    lines: Vec<Arc<Line>>,
     plain: String,
 }
 
 impl Block {
     pub fn new(headers: Vec<Header>) -> Block {
-        let mut plain = String::with_capacity(headers.len() * 48);
-        for (k, v) in &headers {
-            plain_line(&mut plain, k, v);
-        }
-        Block { headers, plain }
+        let lines = headers
+            .into_iter()
+            .map(|(k, v)| Arc::new(Line::new(k, v)))
+            .collect();
+        Block::from_lines(lines)
+    }
+
+    /// A block of lines already encoded (a channel's variables: one changes at a time).
+    pub fn from_lines(lines: Vec<Arc<Line>>) -> Block {
+        let plain = lines.iter().map(|l| l.plain.as_str()).collect();
+        Block { lines, plain }
     }
 
     /// The block's `Name: value` lines, each value encoded.
@@ -54,7 +85,11 @@ impl Headers {
         }
     }
 
-    pub fn push(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) {
+    pub fn push(
+        &mut self,
+        name: impl Into<Cow<'static, str>>,
+        value: impl Into<Cow<'static, str>>,
+    ) {
         self.parts.push(Part::One((name.into(), value.into())));
     }
 
@@ -66,13 +101,13 @@ impl Headers {
 
     /// Every header in order, name and value.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.parts
-            .iter()
-            .flat_map(|p| match p {
-                Part::One(h) => std::slice::from_ref(h),
-                Part::Shared(b) => b.headers.as_slice(),
-            })
-            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        self.parts.iter().flat_map(|p| {
+            let (one, block) = match p {
+                Part::One((k, v)) => (Some((k.as_ref(), v.as_ref())), None),
+                Part::Shared(b) => (None, Some(b.lines.iter().map(|l| (l.name(), l.value())))),
+            };
+            one.into_iter().chain(block.into_iter().flatten())
+        })
     }
 
     /// The value of the first header with this name, case-insensitively.

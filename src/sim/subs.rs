@@ -124,29 +124,33 @@ impl Subs {
 
     /// Whether this event goes to the listener.
     pub fn wants(&self, ev: &Event) -> bool {
+        let ids = (ev.unique_id.as_deref(), ev.job_owner.as_deref());
+        self.may_want(ev.name, ev.subclass.as_deref(), ids) && self.filters_pass(ev)
+    }
+
+    /// Whether an event of this name, subclass and (`Unique-ID`, `Job-Owner-UUID`) goes to
+    /// the listener if its filters let it through: when false, the event need not be built.
+    pub fn may_want(
+        &self,
+        name: &str,
+        subclass: Option<&str>,
+        (unique_id, job_owner): (Option<&str>, Option<&str>),
+    ) -> bool {
         if let Some(my) = &self.my_uuid {
-            let mine = ev.unique_id.as_deref() == Some(my.as_str())
-                || ev.job_owner.as_deref() == Some(my.as_str());
+            let mine = unique_id == Some(my.as_str()) || job_owner == Some(my.as_str());
             if !mine {
                 return false;
             }
         }
-        let subscribed = if ev.name == "CUSTOM" {
-            self.all_custom
-                || ev
-                    .subclass
-                    .as_ref()
-                    .is_some_and(|s| self.subclasses.contains(s))
+        let subscribed = if name == "CUSTOM" {
+            self.all_custom || subclass.is_some_and(|s| self.subclasses.contains(s))
         } else {
-            self.all || self.names.contains(ev.name)
+            self.all || self.names.contains(name)
         };
         let my_channel_event = self.my_uuid.is_some()
-            && (ev.name.starts_with("CHANNEL_")
-                || matches!(ev.name, "DTMF" | "BACKGROUND_JOB" | "DETECTED_SPEECH"));
-        if !(subscribed || my_channel_event) {
-            return false;
-        }
-        self.filters_pass(ev)
+            && (name.starts_with("CHANNEL_")
+                || matches!(name, "DTMF" | "BACKGROUND_JOB" | "DETECTED_SPEECH"));
+        subscribed || my_channel_event
     }
 
     fn filters_pass(&self, ev: &Event) -> bool {
@@ -193,7 +197,7 @@ mod tests {
     fn ev(name: &'static str, uid: &str) -> Event {
         let id = Identity::new(Clock::new(1.0));
         let mut b = EventBuilder::new(&id, name, None, ("f", "g", 1));
-        b.add("Unique-ID", uid).unique_id(uid);
+        b.add("Unique-ID", uid.to_string()).unique_id(uid);
         b.build()
     }
 

@@ -4,12 +4,13 @@
 //! [`Cached`] value drops its block when borrowed mutably, and [`Vars`] keeps every variable
 //! as its encoded line, so a change re-encodes that one variable.
 
-use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::ops::Deref;
 use std::sync::Arc;
 
 use super::channel::Profile;
-use super::headers::{Block, Header, Line};
+use super::encode::plain_line;
+use super::headers::Block;
 
 /// A value and the block last made from it; borrowing the value mutably drops the block.
 #[derive(Clone, Debug, Default)]
@@ -34,10 +35,10 @@ impl<T> Cached<T> {
     }
 
     /// The block of the value: the one made last, or a new one from `make`.
-    pub fn block(&mut self, make: impl FnOnce(&T) -> Vec<Header>) -> Arc<Block> {
+    pub fn block(&mut self, make: impl FnOnce(&T) -> Block) -> Arc<Block> {
         let value = &self.value;
         self.block
-            .get_or_insert_with(|| Arc::new(Block::new(make(value))))
+            .get_or_insert_with(|| Arc::new(make(value)))
             .clone()
     }
 }
@@ -49,36 +50,51 @@ impl<T> Deref for Cached<T> {
     }
 }
 
-const VAR_PREFIX: &str = "variable_";
+/// One variable: its name, value and `variable_<name>` line.
+#[derive(Clone, Debug)]
+struct Var {
+    name: String,
+    value: String,
+    line: String,
+}
 
-/// A channel's variables in first-set order, each as its `variable_<name>` line.
+impl Var {
+    fn new(name: &str, value: &str) -> Var {
+        let mut line = String::with_capacity(name.len() + value.len() + 16);
+        plain_line(&mut line, &format!("variable_{name}"), value);
+        Var {
+            name: name.to_string(),
+            value: value.to_string(),
+            line,
+        }
+    }
+}
+
+/// A channel's variables in first-set order, each with its encoded `variable_<name>` line.
 #[derive(Clone, Debug, Default)]
 pub struct Vars {
-    lines: Vec<Arc<Line>>,
+    list: Vec<Var>,
     block: Option<Arc<Block>>,
 }
 
 impl Vars {
     fn position(&self, name: &str) -> Option<usize> {
-        self.lines
-            .iter()
-            .position(|l| l.name().strip_prefix(VAR_PREFIX) == Some(name))
+        self.list.iter().position(|v| v.name == name)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.position(name).map(|i| self.lines[i].value())
+        self.position(name).map(|i| self.list[i].value.as_str())
     }
 
     /// Sets (or with `None` unsets) a variable, keeping first-set order.
     pub fn set(&mut self, name: &str, value: Option<&str>) {
-        let line = |v: &str| Arc::new(Line::new(format!("{VAR_PREFIX}{name}"), v.to_string()));
         match (self.position(name), value) {
-            (Some(i), Some(v)) if self.lines[i].value() == v => return,
-            (Some(i), Some(v)) => self.lines[i] = line(v),
+            (Some(i), Some(v)) if self.list[i].value == v => return,
+            (Some(i), Some(v)) => self.list[i] = Var::new(name, v),
             (Some(i), None) => {
-                self.lines.remove(i);
+                self.list.remove(i);
             }
-            (None, Some(v)) => self.lines.push(line(v)),
+            (None, Some(v)) => self.list.push(Var::new(name, v)),
             (None, None) => return,
         }
         self.block = None;
@@ -86,44 +102,56 @@ impl Vars {
 
     /// The `variable_*` block.
     pub fn block(&mut self) -> Arc<Block> {
-        let lines = &self.lines;
+        let list = &self.list;
         self.block
-            .get_or_insert_with(|| Arc::new(Block::from_lines(lines.clone())))
+            .get_or_insert_with(|| {
+                let mut b = Block::with_capacity(list.len());
+                for v in list {
+                    b.add_encoded(&["variable_", &v.name], &v.value, &v.line);
+                }
+                Arc::new(b)
+            })
             .clone()
     }
 }
 
-/// The headers of a caller profile with the given prefix, in switch_caller.c's order.
-pub fn profile_headers(prefix: &'static str, p: &Profile, with_index: bool) -> Vec<Header> {
-    let mut h = Vec::with_capacity(40);
-    let mut add = |suffix: &str, v: Cow<'static, str>, always: bool| {
+/// The block of a caller profile with the given prefix, in switch_caller.c's order.
+pub fn profile_block(prefix: &str, p: &Profile, with_index: bool) -> Block {
+    let mut b = Block::with_capacity(40);
+    write_profile(&mut b, prefix, p, with_index);
+    b
+}
+
+/// Appends a caller profile's headers with the given prefix, in switch_caller.c's order.
+pub fn write_profile(b: &mut Block, prefix: &str, p: &Profile, with_index: bool) {
+    let mut add = |suffix: &str, v: &str, always: bool| {
         if always || !v.is_empty() {
-            h.push((Cow::Owned(format!("{prefix}-{suffix}")), v));
+            b.add(&[prefix, "-", suffix], v);
         }
     };
     let dir = if p.outbound { "outbound" } else { "inbound" };
-    let owned = |s: &String| Cow::Owned(s.clone());
-    add("Direction", dir.into(), true);
-    add("Logical-Direction", dir.into(), true);
-    add("Username", owned(&p.username), false);
-    add("Dialplan", owned(&p.dialplan), false);
-    add("Caller-ID-Name", owned(&p.cid_name), false);
-    add("Caller-ID-Number", owned(&p.cid_num), false);
-    add("Orig-Caller-ID-Name", owned(&p.orig_cid_name), false);
-    add("Orig-Caller-ID-Number", owned(&p.orig_cid_num), false);
-    add("Callee-ID-Name", owned(&p.callee_name), false);
-    add("Callee-ID-Number", owned(&p.callee_num), false);
-    add("Network-Addr", owned(&p.network_addr), false);
-    add("ANI", owned(&p.ani), false);
-    add("Destination-Number", owned(&p.destination), false);
-    add("Unique-ID", owned(&p.uuid), false);
-    add("Source", "mod_sofia".into(), true);
-    add("Context", owned(&p.context), false);
-    add("Channel-Name", owned(&p.chan_name), false);
+    add("Direction", dir, true);
+    add("Logical-Direction", dir, true);
+    add("Username", &p.username, false);
+    add("Dialplan", &p.dialplan, false);
+    add("Caller-ID-Name", &p.cid_name, false);
+    add("Caller-ID-Number", &p.cid_num, false);
+    add("Orig-Caller-ID-Name", &p.orig_cid_name, false);
+    add("Orig-Caller-ID-Number", &p.orig_cid_num, false);
+    add("Callee-ID-Name", &p.callee_name, false);
+    add("Callee-ID-Number", &p.callee_num, false);
+    add("Network-Addr", &p.network_addr, false);
+    add("ANI", &p.ani, false);
+    add("Destination-Number", &p.destination, false);
+    add("Unique-ID", &p.uuid, false);
+    add("Source", "mod_sofia", true);
+    add("Context", &p.context, false);
+    add("Channel-Name", &p.chan_name, false);
     if with_index {
-        add("Profile-Index", "1".into(), true);
+        add("Profile-Index", "1", true);
     }
     let t = &p.times;
+    let mut num = String::with_capacity(20);
     for (suffix, v) in [
         ("Profile-Created-Time", t.profile_created),
         ("Channel-Created-Time", t.created),
@@ -137,12 +165,13 @@ pub fn profile_headers(prefix: &'static str, p: &Profile, with_index: bool) -> V
         ("Channel-Last-Hold", 0),
         ("Channel-Hold-Accum", 0),
     ] {
-        add(suffix, v.to_string().into(), true);
+        num.clear();
+        let _ = write!(num, "{v}");
+        add(suffix, &num, true);
     }
-    add("Screen-Bit", "true".into(), true);
-    add("Privacy-Hide-Name", "false".into(), true);
-    add("Privacy-Hide-Number", "false".into(), true);
-    h
+    add("Screen-Bit", "true", true);
+    add("Privacy-Hide-Name", "false", true);
+    add("Privacy-Hide-Number", "false", true);
 }
 
 #[cfg(test)]
@@ -150,7 +179,7 @@ mod tests {
     use super::*;
 
     fn caller_block(c: &mut Cached<Profile>) -> Arc<Block> {
-        c.block(|p| profile_headers("Caller", p, true))
+        c.block(|p| profile_block("Caller", p, true))
     }
 
     #[test]

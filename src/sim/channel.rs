@@ -1,10 +1,9 @@
 //! The channel model: states, caller profile, variables and times, and the channel header block
 //! (`Channel-*`, `Caller-*`, `Other-Leg-*`, `variable_*`) in FreeSWITCH's order.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::blocks::{profile_headers, Cached, Vars};
+use super::blocks::{profile_block, write_profile, Cached, Vars};
 use super::event::EventBuilder;
 use super::headers::{Block, Headers};
 
@@ -230,13 +229,15 @@ impl Channel {
             h.push("Channel-Write-Codec-Rate", "8000");
             h.push("Channel-Write-Codec-Bit-Rate", "64000");
         }
-        h.push_block(self.profile.block(|p| profile_headers("Caller", p, true)));
+        h.push_block(self.profile.block(|p| profile_block("Caller", p, true)));
         if self.other.is_some() {
             h.push_block(self.other.block(|o| {
-                let Some(o) = o else { return Vec::new() };
-                let mut v = vec![(Cow::Borrowed("Other-Type"), Cow::Borrowed(o.kind))];
-                v.extend(profile_headers("Other-Leg", &o.profile, false));
-                v
+                let mut b = Block::with_capacity(40);
+                if let Some(o) = o {
+                    b.add(&["Other-Type"], o.kind);
+                    write_profile(&mut b, "Other-Leg", &o.profile, false);
+                }
+                b
             }));
         }
         if verbose {
@@ -256,7 +257,7 @@ fn bool_str(b: bool) -> &'static str {
 /// Writes the `Channel-*` profile block of an outbound `connect` reply (CHANNEL_DATA); the
 /// channel-name field comes out as `Channel-Channel-Name`, as in the captures.
 pub fn write_channel_data_profile(h: &mut Headers, p: &Profile) {
-    h.push_block(Arc::new(Block::new(profile_headers("Channel", p, true))));
+    h.push_block(Arc::new(profile_block("Channel", p, true)));
 }
 
 /// Events that carry every channel variable (switch_channel_event_set_data's verbose list).

@@ -80,13 +80,13 @@ impl Identity {
     pub fn new(clock: Clock) -> Identity {
         let core_uuid = uuid::Uuid::new_v4().to_string();
         let (hostname, ipv4, ipv6) = ("outcall-sim", "127.0.0.1", "::1");
-        let constant = Arc::new(Block::new(vec![
-            ("Core-UUID".into(), core_uuid.clone().into()),
-            ("FreeSWITCH-Hostname".into(), hostname.into()),
-            ("FreeSWITCH-Switchname".into(), hostname.into()),
-            ("FreeSWITCH-IPv4".into(), ipv4.into()),
-            ("FreeSWITCH-IPv6".into(), ipv6.into()),
-        ]));
+        let mut constant = Block::with_capacity(5);
+        constant.add(&["Core-UUID"], &core_uuid);
+        constant.add(&["FreeSWITCH-Hostname"], hostname);
+        constant.add(&["FreeSWITCH-Switchname"], hostname);
+        constant.add(&["FreeSWITCH-IPv4"], ipv4);
+        constant.add(&["FreeSWITCH-IPv6"], ipv6);
+        let constant = Arc::new(constant);
         Identity {
             core_uuid,
             hostname: hostname.into(),

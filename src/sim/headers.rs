@@ -10,51 +10,53 @@ use super::encode::plain_line;
 /// Header name and value (mostly static names; static values where the value is a constant).
 pub type Header = (Cow<'static, str>, Cow<'static, str>);
 
-/// One header and its plain line, shared by the blocks that carry it.
-#[derive(Debug)]
-pub struct Line {
-    name: Cow<'static, str>,
-    value: Cow<'static, str>,
-    plain: String,
-}
-
-impl Line {
-    pub fn new(name: impl Into<Cow<'static, str>>, value: impl Into<Cow<'static, str>>) -> Line {
-        let (name, value) = (name.into(), value.into());
-        let mut plain = String::with_capacity(name.len() + value.len() + 4);
-        plain_line(&mut plain, &name, &value);
-        Line { name, value, plain }
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn value(&self) -> &str {
-        &self.value
-    }
-}
-
-/// Headers shared by several events, with their plain encoding.
-#[derive(Debug)]
+/// Headers shared by several events, with their plain lines encoded once: every name and raw
+/// value in one string, the encoded lines in another.
+#[derive(Debug, Default)]
 pub struct Block {
-    lines: Vec<Arc<Line>>,
+    raw: String,
+    /// Per header, where its name and its value end in `raw` (a name starts where the value
+    /// before it ends).
+    ends: Vec<(usize, usize)>,
     plain: String,
 }
 
 impl Block {
-    pub fn new(headers: Vec<Header>) -> Block {
-        let lines = headers
-            .into_iter()
-            .map(|(k, v)| Arc::new(Line::new(k, v)))
-            .collect();
-        Block::from_lines(lines)
+    pub fn with_capacity(headers: usize) -> Block {
+        Block {
+            raw: String::with_capacity(headers * 40),
+            ends: Vec::with_capacity(headers),
+            plain: String::with_capacity(headers * 48),
+        }
     }
 
-    /// A block of lines already encoded (a channel's variables: one changes at a time).
-    pub fn from_lines(lines: Vec<Arc<Line>>) -> Block {
-        let plain = lines.iter().map(|l| l.plain.as_str()).collect();
-        Block { lines, plain }
+    /// Appends a header named by the concatenation of `name`.
+    pub fn add(&mut self, name: &[&str], value: &str) {
+        let start = self.raw.len();
+        name.iter().for_each(|part| self.raw.push_str(part));
+        let name_end = self.raw.len();
+        self.raw.push_str(value);
+        self.ends.push((name_end, self.raw.len()));
+        plain_line(&mut self.plain, &self.raw[start..name_end], value);
+    }
+
+    /// Appends a header whose plain line (`line`) was encoded before.
+    pub fn add_encoded(&mut self, name: &[&str], value: &str, line: &str) {
+        name.iter().for_each(|part| self.raw.push_str(part));
+        let name_end = self.raw.len();
+        self.raw.push_str(value);
+        self.ends.push((name_end, self.raw.len()));
+        self.plain.push_str(line);
+    }
+
+    /// Every header in order, name and value.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&(name_end, end)| {
+            let name = &self.raw[start..name_end];
+            start = end;
+            (name, &self.raw[name_end..end])
+        })
     }
 
     /// The block's `Name: value` lines, each value encoded.
@@ -104,7 +106,7 @@ impl Headers {
         self.parts.iter().flat_map(|p| {
             let (one, block) = match p {
                 Part::One((k, v)) => (Some((k.as_ref(), v.as_ref())), None),
-                Part::Shared(b) => (None, Some(b.lines.iter().map(|l| (l.name(), l.value())))),
+                Part::Shared(b) => (None, Some(b.iter())),
             };
             one.into_iter().chain(block.into_iter().flatten())
         })
@@ -137,10 +139,10 @@ mod tests {
     fn sample() -> Headers {
         let mut h = Headers::default();
         h.push("Event-Name", "CHANNEL_ANSWER");
-        h.push_block(Arc::new(Block::new(vec![
-            ("Caller-Caller-ID-Name".into(), "Иван Petrov".into()),
-            ("Caller-Username".into(), String::new().into()),
-        ])));
+        let mut b = Block::default();
+        b.add(&["Caller-", "Caller-ID-Name"], "Иван Petrov");
+        b.add(&["Caller-Username"], "");
+        h.push_block(Arc::new(b));
         h.push("variable_x", "a:b".to_string());
         h
     }
@@ -161,6 +163,7 @@ mod tests {
     fn lookup_spans_blocks_case_insensitively() {
         let h = sample();
         assert_eq!(h.get("caller-username"), Some(""));
+        assert_eq!(h.get("Caller-Caller-ID-Name"), Some("Иван Petrov"));
         assert_eq!(h.get("VARIABLE_X"), Some("a:b"));
         assert_eq!(h.get("Event-Name"), Some("CHANNEL_ANSWER"));
         assert_eq!(h.get("nope"), None);

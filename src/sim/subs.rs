@@ -222,4 +222,25 @@ mod tests {
         s.nix("ALL");
         assert!(!s.listening());
     }
+
+    #[test]
+    fn may_want_is_wants_before_the_filters() {
+        let mut s = Subs::default();
+        s.subscribe("plain CHANNEL_ANSWER");
+        s.add_filter("Unique-ID", "b");
+        assert!(s.may_want("CHANNEL_ANSWER", None, (Some("a"), None)));
+        assert!(!s.wants(&ev("CHANNEL_ANSWER", "a")));
+        assert!(!s.may_want("CHANNEL_STATE", None, (Some("b"), None)));
+        let mut mine = Subs {
+            my_uuid: Some("a".into()),
+            ..Subs::default()
+        };
+        assert!(mine.may_want("CHANNEL_STATE", None, (Some("a"), None)));
+        assert!(!mine.may_want("CHANNEL_STATE", None, (Some("b"), None)));
+        assert!(mine.may_want("BACKGROUND_JOB", None, (None, Some("a"))));
+        assert!(!mine.may_want("HEARTBEAT", None, (Some("a"), None)));
+        mine.subscribe("CUSTOM avmd::beep");
+        assert!(mine.may_want("CUSTOM", Some("avmd::beep"), (Some("a"), None)));
+        assert!(!mine.may_want("CUSTOM", Some("other"), (Some("a"), None)));
+    }
 }

@@ -197,12 +197,12 @@ fn uuid_bridge(core: &Core, args: &str) -> String {
     let pa = ea
         .data
         .lock()
-        .map(|c| c.profile.clone())
+        .map(|c| (*c.profile).clone())
         .unwrap_or_default();
     let pb = eb
         .data
         .lock()
-        .map(|c| c.profile.clone())
+        .map(|c| (*c.profile).clone())
         .unwrap_or_default();
     let _ = ea.tx.send(LegCmd::Join {
         peer: Peer {

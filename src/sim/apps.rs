@@ -271,7 +271,7 @@ fn pre_answer(a: &mut Actor) {
     let now = a.now();
     {
         let mut c = a.ch();
-        c.profile.times.progress_media = now;
+        c.profile.get_mut().times.progress_media = now;
         c.answer_state = "early";
     }
     a.fire("CHANNEL_PROGRESS_MEDIA", origin::PROGRESS_MEDIA, &[], &[]);

@@ -28,15 +28,15 @@ pub async fn bridge_app(a: &mut Actor, arg: &str) {
     let (a_profile, cid) = {
         let c = a.ch();
         (
-            c.profile.clone(),
+            (*c.profile).clone(),
             (c.profile.cid_name.clone(), c.profile.cid_num.clone()),
         )
     };
     if let Some(first) = dial.groups.first().and_then(|g| g.first()) {
         // The originate sets the caller's callee id at once, whatever the outcome.
         let mut c = a.ch();
-        c.profile.callee_name = "Outbound Call".into();
-        c.profile.callee_num = first.destination.clone();
+        c.profile.get_mut().callee_name = "Outbound Call".into();
+        c.profile.get_mut().callee_num = first.destination.clone();
     }
     let opts = RingOpts {
         timeout: None,
@@ -67,11 +67,15 @@ pub async fn bridge_app(a: &mut Actor, arg: &str) {
                 set_failure(a, "NORMAL_CLEARING");
                 return;
             };
-            let b_profile = b.data.lock().map(|c| c.profile.clone()).unwrap_or_default();
+            let b_profile = b
+                .data
+                .lock()
+                .map(|c| (*c.profile).clone())
+                .unwrap_or_default();
             let me = Peer {
                 uuid: a.uuid.clone(),
                 tx: a.entry.tx.clone(),
-                profile: a.ch().profile.clone(),
+                profile: (*a.ch().profile).clone(),
             };
             if a.hangup.is_some() {
                 let _ = go.send(Go::LoseRace);
@@ -139,17 +143,17 @@ pub fn join(a: &mut Actor, peer: Peer, a_side: bool) {
     {
         let mut c = a.ch();
         let (pname, puuid) = (peer.profile.chan_name.clone(), peer.uuid.clone());
-        c.other = Some(OtherLeg {
+        c.other.set(Some(OtherLeg {
             kind: if a_side { "originatee" } else { "originator" },
             profile: peer.profile.clone(),
-        });
-        c.profile.times.bridged = now;
-        c.profile.callee_name = if peer.profile.cid_name.is_empty() {
+        }));
+        c.profile.get_mut().times.bridged = now;
+        c.profile.get_mut().callee_name = if peer.profile.cid_name.is_empty() {
             "Outbound Call".into()
         } else {
             peer.profile.cid_name.clone()
         };
-        c.profile.callee_num = peer.profile.destination.clone();
+        c.profile.get_mut().callee_num = peer.profile.destination.clone();
         for (k, v) in [
             ("bridge_channel", pname.as_str()),
             ("bridge_uuid", puuid.as_str()),

@@ -1,9 +1,11 @@
 //! The channel model: states, caller profile, variables and times, and the channel header block
 //! (`Channel-*`, `Caller-*`, `Other-Leg-*`, `variable_*`) in FreeSWITCH's order.
 
-use std::borrow::Cow;
+use std::sync::Arc;
 
-use super::event::{EventBuilder, Header};
+use super::blocks::{profile_block, write_profile, Cached, Vars};
+use super::event::EventBuilder;
+use super::headers::{Block, Headers};
 
 /// `Channel-State` (CS_*), with its number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,9 +135,11 @@ pub struct Channel {
     pub call_uuid: String,
     pub hangup_cause: Option<&'static str>,
     pub media: bool,
-    pub profile: Profile,
-    pub other: Option<OtherLeg>,
-    pub vars: Vec<(String, String)>,
+    /// The caller profile and its encoded `Caller-*` block.
+    pub profile: Cached<Profile>,
+    /// The other leg and its encoded `Other-*` block.
+    pub other: Cached<Option<OtherLeg>>,
+    vars: Vars,
     pub current_app: Option<(String, String)>,
 }
 
@@ -172,136 +176,88 @@ impl Channel {
             call_uuid: uuid.into(),
             hangup_cause: None,
             media: false,
-            profile,
-            other: None,
-            vars: Vec::new(),
+            profile: Cached::new(profile),
+            other: Cached::new(None),
+            vars: Vars::default(),
             current_app: None,
         }
     }
 
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.vars.get(name)
     }
 
     /// Sets (or with `None` unsets) a variable, keeping first-set order.
     pub fn set_var(&mut self, name: &str, value: Option<&str>) {
-        let pos = self.vars.iter().position(|(k, _)| k == name);
-        match (pos, value) {
-            (Some(i), Some(v)) => self.vars[i].1 = v.to_string(),
-            (Some(i), None) => {
-                self.vars.remove(i);
-            }
-            (None, Some(v)) => self.vars.push((name.to_string(), v.to_string())),
-            (None, None) => {}
-        }
+        self.vars.set(name, value);
     }
 
     pub fn is_answered(&self) -> bool {
         self.profile.times.answered != 0
     }
 
-    /// Writes the channel block; `verbose` adds every variable as `variable_<name>`.
-    pub fn write_block(&self, b: &mut EventBuilder, verbose: bool) {
+    /// Writes the channel block; `verbose` adds every variable as `variable_<name>`. The
+    /// profile, other-leg and variable blocks are reused from the last event while unchanged.
+    pub fn write_block(&mut self, b: &mut EventBuilder, verbose: bool) {
         let h = b.headers_mut();
-        let mut add = |k: &'static str, v: String| h.push((Cow::Borrowed(k), v));
         let dir = if self.profile.outbound {
             "outbound"
         } else {
             "inbound"
         };
-        add("Channel-State", self.state.name().into());
-        add("Channel-Call-State", self.call_state.name().into());
-        add("Channel-State-Number", self.state.number().to_string());
-        add("Channel-Name", self.name.clone());
-        add("Unique-ID", self.uuid.clone());
-        add("Call-Direction", dir.into());
-        add("Presence-Call-Direction", dir.into());
-        add("Channel-HIT-Dialplan", self.hit_dialplan.to_string());
+        h.push("Channel-State", self.state.name());
+        h.push("Channel-Call-State", self.call_state.name());
+        h.push("Channel-State-Number", self.state.number().to_string());
+        h.push("Channel-Name", self.name.clone());
+        h.push("Unique-ID", self.uuid.clone());
+        h.push("Call-Direction", dir);
+        h.push("Presence-Call-Direction", dir);
+        h.push("Channel-HIT-Dialplan", bool_str(self.hit_dialplan));
         if let Some(p) = &self.presence_id {
-            add("Channel-Presence-ID", p.clone());
+            h.push("Channel-Presence-ID", p.clone());
         }
-        add("Channel-Call-UUID", self.call_uuid.clone());
-        add("Answer-State", self.answer_state.into());
+        h.push("Channel-Call-UUID", self.call_uuid.clone());
+        h.push("Answer-State", self.answer_state);
         if let Some(c) = self.hangup_cause {
-            add("Hangup-Cause", c.into());
+            h.push("Hangup-Cause", c);
         }
         if self.media {
-            add("Channel-Read-Codec-Name", "PCMA".into());
-            add("Channel-Read-Codec-Rate", "8000".into());
-            add("Channel-Read-Codec-Bit-Rate", "64000".into());
-            add("Channel-Write-Codec-Name", "PCMA".into());
-            add("Channel-Write-Codec-Rate", "8000".into());
-            add("Channel-Write-Codec-Bit-Rate", "64000".into());
+            h.push("Channel-Read-Codec-Name", "PCMA");
+            h.push("Channel-Read-Codec-Rate", "8000");
+            h.push("Channel-Read-Codec-Bit-Rate", "64000");
+            h.push("Channel-Write-Codec-Name", "PCMA");
+            h.push("Channel-Write-Codec-Rate", "8000");
+            h.push("Channel-Write-Codec-Bit-Rate", "64000");
         }
-        write_profile(h, "Caller", &self.profile, true);
-        if let Some(o) = &self.other {
-            h.push((Cow::Borrowed("Other-Type"), o.kind.to_string()));
-            write_profile(h, "Other-Leg", &o.profile, false);
+        h.push_block(self.profile.block(|p| profile_block("Caller", p, true)));
+        if self.other.is_some() {
+            h.push_block(self.other.block(|o| {
+                let mut b = Block::with_capacity(40);
+                if let Some(o) = o {
+                    b.add(&["Other-Type"], o.kind);
+                    write_profile(&mut b, "Other-Leg", &o.profile, false);
+                }
+                b
+            }));
         }
         if verbose {
-            for (k, v) in &self.vars {
-                h.push((Cow::Owned(format!("variable_{k}")), v.clone()));
-            }
+            h.push_block(self.vars.block());
         }
     }
 }
 
-/// Writes a caller profile with the given prefix, in switch_caller.c's order.
-fn write_profile(h: &mut Vec<Header>, prefix: &'static str, p: &Profile, with_index: bool) {
-    let mut add = |suffix: &str, v: &str, always: bool| {
-        if always || !v.is_empty() {
-            h.push((Cow::Owned(format!("{prefix}-{suffix}")), v.to_string()));
-        }
-    };
-    let dir = if p.outbound { "outbound" } else { "inbound" };
-    add("Direction", dir, true);
-    add("Logical-Direction", dir, true);
-    add("Username", &p.username, false);
-    add("Dialplan", &p.dialplan, false);
-    add("Caller-ID-Name", &p.cid_name, false);
-    add("Caller-ID-Number", &p.cid_num, false);
-    add("Orig-Caller-ID-Name", &p.orig_cid_name, false);
-    add("Orig-Caller-ID-Number", &p.orig_cid_num, false);
-    add("Callee-ID-Name", &p.callee_name, false);
-    add("Callee-ID-Number", &p.callee_num, false);
-    add("Network-Addr", &p.network_addr, false);
-    add("ANI", &p.ani, false);
-    add("Destination-Number", &p.destination, false);
-    add("Unique-ID", &p.uuid, false);
-    add("Source", "mod_sofia", true);
-    add("Context", &p.context, false);
-    add("Channel-Name", &p.chan_name, false);
-    if with_index {
-        add("Profile-Index", "1", true);
+fn bool_str(b: bool) -> &'static str {
+    if b {
+        "true"
+    } else {
+        "false"
     }
-    let t = &p.times;
-    for (suffix, v) in [
-        ("Profile-Created-Time", t.profile_created),
-        ("Channel-Created-Time", t.created),
-        ("Channel-Answered-Time", t.answered),
-        ("Channel-Progress-Time", t.progress),
-        ("Channel-Progress-Media-Time", t.progress_media),
-        ("Channel-Hangup-Time", t.hangup),
-        ("Channel-Transfer-Time", 0),
-        ("Channel-Resurrect-Time", 0),
-        ("Channel-Bridged-Time", t.bridged),
-        ("Channel-Last-Hold", 0),
-        ("Channel-Hold-Accum", 0),
-    ] {
-        add(suffix, &v.to_string(), true);
-    }
-    add("Screen-Bit", "true", true);
-    add("Privacy-Hide-Name", "false", true);
-    add("Privacy-Hide-Number", "false", true);
 }
 
 /// Writes the `Channel-*` profile block of an outbound `connect` reply (CHANNEL_DATA); the
 /// channel-name field comes out as `Channel-Channel-Name`, as in the captures.
-pub fn write_channel_data_profile(h: &mut Vec<Header>, p: &Profile) {
-    write_profile(h, "Channel", p, true);
+pub fn write_channel_data_profile(h: &mut Headers, p: &Profile) {
+    h.push_block(Arc::new(profile_block("Channel", p, true)));
 }
 
 /// Events that carry every channel variable (switch_channel_event_set_data's verbose list).
@@ -349,7 +305,7 @@ mod tests {
         let mut b = EventBuilder::new(&id, "CHANNEL_ANSWER", None, ("f", "g", 1));
         c.write_block(&mut b, true);
         let ev = b.build();
-        let names: Vec<&str> = ev.headers.iter().map(|(k, _)| k.as_ref()).collect();
+        let names: Vec<&str> = ev.headers.iter().map(|(k, _)| k).collect();
         let pos = |n: &str| names.iter().position(|x| *x == n).unwrap();
         assert!(pos("Event-Sequence") < pos("Channel-State"));
         assert!(pos("Answer-State") < pos("Channel-Read-Codec-Name"));

@@ -146,6 +146,29 @@ impl Core {
         }
     }
 
+    /// Whether some listener may get a channel event of this name about this channel (its
+    /// filters aside), as [`Core::fire`] decides: when none does, the event need not be built.
+    pub fn heard(&self, name: &str, unique_id: &str) -> bool {
+        let listeners = self.listeners.read().unwrap_or_else(|e| e.into_inner());
+        listeners.iter().any(|l| {
+            let watched = name == "CHANNEL_HANGUP" && l.watch.as_deref() == Some(unique_id);
+            let may = || {
+                l.subs
+                    .read()
+                    .map(|s| s.may_want(name, None, (Some(unique_id), None)))
+                    .unwrap_or(false)
+            };
+            !l.killed.load(Ordering::Relaxed) && (watched || may())
+        })
+    }
+
+    /// Accounts for an event nobody hears without building it: it takes its sequence number
+    /// and counts as fired, as if built and fired.
+    pub fn fire_unheard(&self) {
+        self.id.next_seq();
+        self.counters.events_fired.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Whether anyone listens at all (lets hot paths skip building events nobody gets).
     pub fn has_listeners(&self) -> bool {
         !self

@@ -7,29 +7,60 @@ use std::fmt::Write as _;
 /// Bytes FreeSWITCH's url encoder escapes besides controls and non-ASCII (PROTOCOL.md §2).
 const ESCAPED: &[u8] = b" #%&+:;<=>?@[\\]^`{|}\"";
 
+/// For each byte, whether it is written as `%XX`: controls, non-ASCII and [`ESCAPED`].
+const ESCAPE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b > 0x7e;
+        b += 1;
+    }
+    let mut i = 0;
+    while i < ESCAPED.len() {
+        t[ESCAPED[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
 fn is_upper_hex(b: u8) -> bool {
     b.is_ascii_digit() || (b'A'..=b'F').contains(&b)
 }
 
 /// Percent-encodes a header value the way `text/event-plain` does. An empty value is `_undef_`;
-/// a `%` that already starts an uppercase `%XX` is left alone (no double encoding).
+/// a `%` that already starts an uppercase `%XX` is left alone (no double encoding). Runs of
+/// bytes that need no escape are copied whole.
 pub fn url_encode_into(out: &mut String, value: &str) {
     if value.is_empty() {
         out.push_str("_undef_");
         return;
     }
     let bytes = value.as_bytes();
+    // Start of the run not yet copied. Every byte >= 0x80 is escaped, so a run that is not
+    // empty is printable ASCII and both of its ends are char boundaries.
+    let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
+        if !ESCAPE[usize::from(b)] {
+            continue;
+        }
         let already = b == b'%'
             && bytes.get(i + 1).copied().is_some_and(is_upper_hex)
             && bytes.get(i + 2).copied().is_some_and(is_upper_hex);
-        let escape = !already && (!(0x20..=0x7e).contains(&b) || ESCAPED.contains(&b));
-        if escape {
-            let _ = write!(out, "%{b:02X}");
-        } else {
-            // Only printable ASCII reaches here: every byte >= 0x80 is escaped.
-            out.push(char::from(b));
+        if already {
+            continue;
         }
+        if run < i {
+            out.push_str(&value[run..i]);
+        }
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        run = i + 1;
+    }
+    if run < bytes.len() {
+        out.push_str(&value[run..]);
     }
 }
 
@@ -73,29 +104,45 @@ impl Format {
     }
 }
 
-/// The inner text of a plain event: encoded `Name: value` lines, then either a blank line or
-/// `Content-Length: M`, a blank line and the body.
-pub fn plain_body(headers: &[(impl AsRef<str>, impl AsRef<str>)], body: Option<&str>) -> String {
-    let mut s = String::with_capacity(headers.len() * 48 + body.map_or(0, str::len) + 32);
-    for (k, v) in headers {
-        s.push_str(k.as_ref());
-        s.push_str(": ");
-        url_encode_into(&mut s, v.as_ref());
-        s.push('\n');
-    }
+/// One `Name: value` line of a plain event, the value encoded.
+pub fn plain_line(out: &mut String, name: &str, value: &str) {
+    out.push_str(name);
+    out.push_str(": ");
+    url_encode_into(out, value);
+    out.push('\n');
+}
+
+/// What follows a plain event's header lines: a blank line, or `Content-Length: M`, a blank
+/// line and the body.
+pub fn plain_end(out: &mut String, body: Option<&str>) {
     if let Some(b) = body {
-        let _ = write!(s, "Content-Length: {}\n\n", b.len());
-        s.push_str(b);
+        let _ = write!(out, "Content-Length: {}\n\n", b.len());
+        out.push_str(b);
     } else {
-        s.push('\n');
+        out.push('\n');
     }
+}
+
+/// The inner text of a plain event: encoded `Name: value` lines, then [`plain_end`].
+pub fn plain_body<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: Option<&str>,
+) -> String {
+    let mut s = String::with_capacity(4096 + body.map_or(0, str::len));
+    for (k, v) in headers {
+        plain_line(&mut s, k, v);
+    }
+    plain_end(&mut s, body);
     s
 }
 
 /// The inner text of a JSON event: one compact object, every value a JSON string, the body as
 /// `Content-Length` + `_body`. Repeated header names stay repeated, as cJSON writes them.
-pub fn json_body(headers: &[(impl AsRef<str>, impl AsRef<str>)], body: Option<&str>) -> String {
-    let mut s = String::with_capacity(headers.len() * 48 + 16);
+pub fn json_body<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: Option<&str>,
+) -> String {
+    let mut s = String::with_capacity(4096);
     s.push('{');
     let mut first = true;
     let mut pair = |s: &mut String, k: &str, v: &str| {
@@ -108,7 +155,7 @@ pub fn json_body(headers: &[(impl AsRef<str>, impl AsRef<str>)], body: Option<&s
         json_string(s, v);
     };
     for (k, v) in headers {
-        pair(&mut s, k.as_ref(), v.as_ref());
+        pair(&mut s, k, v);
     }
     if let Some(b) = body {
         pair(&mut s, "Content-Length", &b.len().to_string());
@@ -137,14 +184,20 @@ fn json_string(out: &mut String, v: &str) {
 }
 
 /// The inner text of an XML event as `switch_event_xmlize` lays it out.
-pub fn xml_body(headers: &[(impl AsRef<str>, impl AsRef<str>)], body: Option<&str>) -> String {
-    let mut s = String::with_capacity(headers.len() * 64 + 32);
+pub fn xml_body<'a>(
+    headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    body: Option<&str>,
+) -> String {
+    let mut s = String::with_capacity(4096);
     s.push_str("<event>\n  <headers>\n");
     for (k, v) in headers {
-        let k = k.as_ref();
-        let _ = write!(s, "    <{k}>");
-        url_encode_into(&mut s, v.as_ref());
-        let _ = writeln!(s, "</{k}>");
+        s.push_str("    <");
+        s.push_str(k);
+        s.push('>');
+        url_encode_into(&mut s, v);
+        s.push_str("</");
+        s.push_str(k);
+        s.push_str(">\n");
     }
     s.push_str("  </headers>\n");
     if let Some(b) = body {
@@ -255,7 +308,7 @@ mod tests {
             ("Event-Name", "BACKGROUND_JOB"),
             ("Job-Command", "originate"),
         ];
-        let s = plain_body(&h, Some("+OK x\n"));
+        let s = plain_body(h, Some("+OK x\n"));
         assert_eq!(
             s,
             "Event-Name: BACKGROUND_JOB\nJob-Command: originate\nContent-Length: 6\n\n+OK x\n"
@@ -268,13 +321,54 @@ mod tests {
     fn json_and_xml() {
         let h = [("Event-Name", "X"), ("A", "a b\"")];
         assert_eq!(
-            json_body(&h, Some("ok\n")),
+            json_body(h, Some("ok\n")),
             r#"{"Event-Name":"X","A":"a b\"","Content-Length":"3","_body":"ok\n"}"#
         );
-        let x = xml_body(&h, None);
+        let x = xml_body(h, None);
         assert_eq!(
             x,
             "<event>\n  <headers>\n    <Event-Name>X</Event-Name>\n    <A>a%20b%22</A>\n  </headers>\n</event>\n"
         );
+    }
+
+    /// The encoder as first written, byte by byte: the table-driven one must agree with it.
+    fn reference(value: &str) -> String {
+        if value.is_empty() {
+            return "_undef_".into();
+        }
+        let bytes = value.as_bytes();
+        let mut out = String::new();
+        for (i, &b) in bytes.iter().enumerate() {
+            let already = b == b'%'
+                && bytes.get(i + 1).copied().is_some_and(is_upper_hex)
+                && bytes.get(i + 2).copied().is_some_and(is_upper_hex);
+            if !already && (!(0x20..=0x7e).contains(&b) || ESCAPED.contains(&b)) {
+                let _ = write!(out, "%{b:02X}");
+            } else {
+                out.push(char::from(b));
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn table_encoder_matches_the_byte_rule(v in "(\\PC|[%0-9A-Fa-f \\t\\n:@|{}]){0,40}") {
+            proptest::prop_assert_eq!(url_encode(&v), reference(&v));
+        }
+    }
+
+    #[test]
+    fn every_single_char_encodes_like_the_byte_rule() {
+        for c in (0u32..0x800).filter_map(char::from_u32) {
+            for v in [
+                c.to_string(),
+                format!("a{c}b"),
+                format!("%{c}A"),
+                format!("%A{c}"),
+            ] {
+                assert_eq!(url_encode(&v), reference(&v), "{v:?}");
+            }
+        }
     }
 }

@@ -4,15 +4,13 @@
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 
-use super::encode::{event_frame, json_body, plain_body, xml_body, Format};
+use super::encode::{event_frame, json_body, plain_end, xml_body, Format};
+use super::headers::{Block, Headers};
 use super::simtime::{date_strings, Clock};
-
-/// Header name (mostly static) and value.
-pub type Header = (Cow<'static, str>, String);
 
 /// A fired event.
 #[derive(Debug)]
@@ -21,7 +19,7 @@ pub struct Event {
     pub name: &'static str,
     /// `Event-Subclass` of a CUSTOM event.
     pub subclass: Option<String>,
-    pub headers: Vec<Header>,
+    pub headers: Headers,
     pub body: Option<String>,
     /// The channel it concerns (`Unique-ID`), used by `myevents`.
     pub unique_id: Option<String>,
@@ -33,10 +31,7 @@ pub struct Event {
 impl Event {
     /// The first header with this name, case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.get(name)
     }
 
     /// The whole frame in the given format, serialized on first use.
@@ -50,13 +45,21 @@ impl Event {
             .get_or_init(|| {
                 let body = self.body.as_deref();
                 let inner = match format {
-                    Format::Plain => plain_body(&self.headers, body),
-                    Format::Json => json_body(&self.headers, body),
-                    Format::Xml => xml_body(&self.headers, body),
+                    Format::Plain => self.plain(),
+                    Format::Json => json_body(self.headers.iter(), body),
+                    Format::Xml => xml_body(self.headers.iter(), body),
                 };
                 Bytes::from(event_frame(format, &inner))
             })
             .clone()
+    }
+
+    /// The inner text of the plain serialization.
+    pub fn plain(&self) -> String {
+        let mut s = String::new();
+        self.headers.write_plain(&mut s);
+        plain_end(&mut s, self.body.as_deref());
+        s
     }
 }
 
@@ -69,18 +72,35 @@ pub struct Identity {
     pub ipv6: String,
     pub clock: Clock,
     seq: AtomicU64,
+    /// `Core-UUID` to `FreeSWITCH-IPv6`: the same in every event.
+    constant: Arc<Block>,
 }
 
 impl Identity {
     pub fn new(clock: Clock) -> Identity {
+        let core_uuid = uuid::Uuid::new_v4().to_string();
+        let (hostname, ipv4, ipv6) = ("outcall-sim", "127.0.0.1", "::1");
+        let mut constant = Block::with_capacity(5);
+        constant.add(&["Core-UUID"], &core_uuid);
+        constant.add(&["FreeSWITCH-Hostname"], hostname);
+        constant.add(&["FreeSWITCH-Switchname"], hostname);
+        constant.add(&["FreeSWITCH-IPv4"], ipv4);
+        constant.add(&["FreeSWITCH-IPv6"], ipv6);
+        let constant = Arc::new(constant);
         Identity {
-            core_uuid: uuid::Uuid::new_v4().to_string(),
-            hostname: "outcall-sim".into(),
-            ipv4: "127.0.0.1".into(),
-            ipv6: "::1".into(),
+            core_uuid,
+            hostname: hostname.into(),
+            ipv4: ipv4.into(),
+            ipv6: ipv6.into(),
             clock,
             seq: AtomicU64::new(1),
+            constant,
         }
+    }
+
+    /// The next `Event-Sequence` number (every event the switch creates takes one).
+    pub fn next_seq(&self) -> u64 {
+        self.seq.fetch_add(1, Ordering::Relaxed)
     }
 }
 
@@ -95,29 +115,21 @@ pub struct EventBuilder {
 impl EventBuilder {
     /// A builder with the common headers; for CUSTOM events `Event-Subclass` goes first.
     pub fn new(id: &Identity, name: &'static str, subclass: Option<&str>, origin: Origin) -> Self {
-        let mut headers: Vec<Header> = Vec::with_capacity(160);
+        let mut headers = Headers::with_capacity(48);
         if let Some(sc) = subclass {
-            headers.push(("Event-Subclass".into(), sc.to_string()));
+            headers.push("Event-Subclass", sc.to_string());
         }
         let now = id.clock.now_us();
         let (local, gmt) = date_strings(now);
-        let seq = id.seq.fetch_add(1, Ordering::Relaxed);
-        let common: [(&'static str, String); 13] = [
-            ("Event-Name", name.to_string()),
-            ("Core-UUID", id.core_uuid.clone()),
-            ("FreeSWITCH-Hostname", id.hostname.clone()),
-            ("FreeSWITCH-Switchname", id.hostname.clone()),
-            ("FreeSWITCH-IPv4", id.ipv4.clone()),
-            ("FreeSWITCH-IPv6", id.ipv6.clone()),
-            ("Event-Date-Local", local),
-            ("Event-Date-GMT", gmt),
-            ("Event-Date-Timestamp", now.to_string()),
-            ("Event-Calling-File", origin.0.to_string()),
-            ("Event-Calling-Function", origin.1.to_string()),
-            ("Event-Calling-Line-Number", origin.2.to_string()),
-            ("Event-Sequence", seq.to_string()),
-        ];
-        headers.extend(common.into_iter().map(|(k, v)| (Cow::Borrowed(k), v)));
+        headers.push("Event-Name", name);
+        headers.push_block(id.constant.clone());
+        headers.push("Event-Date-Local", local);
+        headers.push("Event-Date-GMT", gmt);
+        headers.push("Event-Date-Timestamp", now.to_string());
+        headers.push("Event-Calling-File", origin.0);
+        headers.push("Event-Calling-Function", origin.1);
+        headers.push("Event-Calling-Line-Number", origin.2.to_string());
+        headers.push("Event-Sequence", id.next_seq().to_string());
         EventBuilder {
             ev: Event {
                 name,
@@ -131,17 +143,17 @@ impl EventBuilder {
         }
     }
 
-    pub fn add(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
-        self.ev.headers.push((Cow::Borrowed(name), value.into()));
+    pub fn add(&mut self, name: &'static str, value: impl Into<Cow<'static, str>>) -> &mut Self {
+        self.ev.headers.push(name, value);
         self
     }
 
-    pub fn add_owned(&mut self, name: String, value: impl Into<String>) -> &mut Self {
-        self.ev.headers.push((Cow::Owned(name), value.into()));
+    pub fn add_owned(&mut self, name: String, value: impl Into<Cow<'static, str>>) -> &mut Self {
+        self.ev.headers.push(name, value);
         self
     }
 
-    pub fn headers_mut(&mut self) -> &mut Vec<Header> {
+    pub fn headers_mut(&mut self) -> &mut Headers {
         &mut self.ev.headers
     }
 

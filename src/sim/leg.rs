@@ -137,13 +137,13 @@ pub fn spawn_leg(
     }
     if let Some((a_uuid, a_profile)) = &spec.originator {
         ch.call_uuid = a_uuid.clone();
-        ch.profile.username = a_profile.username.clone();
-        ch.profile.network_addr = a_profile.network_addr.clone();
-        ch.profile.orig_cid_num = a_profile.orig_cid_num.clone();
-        ch.other = Some(OtherLeg {
+        ch.profile.get_mut().username = a_profile.username.clone();
+        ch.profile.get_mut().network_addr = a_profile.network_addr.clone();
+        ch.profile.get_mut().orig_cid_num = a_profile.orig_cid_num.clone();
+        ch.other.set(Some(OtherLeg {
             kind: "originator",
             profile: a_profile.clone(),
-        });
+        }));
     }
     let (tx, rx) = mpsc::unbounded_channel();
     let entry = ChanEntry {
@@ -200,13 +200,13 @@ fn init_vars(core: &Core, ch: &mut Channel, spec: &LegSpec) {
 }
 
 fn make_inbound(ch: &mut Channel, spec: &LegSpec) {
-    ch.profile.outbound = false;
-    ch.profile.username = spec.cid.1.clone();
-    ch.profile.orig_cid_name = spec.cid.0.clone();
-    ch.profile.orig_cid_num = "0000000000".into();
-    ch.profile.network_addr = "127.0.0.1".into();
-    ch.profile.callee_name.clear();
-    ch.profile.callee_num.clear();
+    ch.profile.get_mut().outbound = false;
+    ch.profile.get_mut().username = spec.cid.1.clone();
+    ch.profile.get_mut().orig_cid_name = spec.cid.0.clone();
+    ch.profile.get_mut().orig_cid_num = "0000000000".into();
+    ch.profile.get_mut().network_addr = "127.0.0.1".into();
+    ch.profile.get_mut().callee_name.clear();
+    ch.profile.get_mut().callee_num.clear();
     ch.hit_dialplan = true;
     ch.presence_id = Some(format!("{}@127.0.0.1", spec.cid.1));
     ch.set_var("direction", Some("inbound"));
@@ -279,7 +279,8 @@ impl Actor {
         self.entry.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Fires a channel event: `pre` headers, the channel block, then `post` headers.
+    /// Fires a channel event: `pre` headers, the channel block, then `post` headers. An event
+    /// no listener would get is only counted.
     pub fn fire(
         &self,
         name: &'static str,
@@ -287,6 +288,10 @@ impl Actor {
         pre: &[(&'static str, String)],
         post: &[(&'static str, String)],
     ) {
+        if !self.core.heard(name, &self.uuid) {
+            self.core.fire_unheard();
+            return;
+        }
         let mut b = self.core.event(name, origin);
         for (k, v) in pre {
             b.add(k, v.clone());
@@ -353,11 +358,11 @@ impl Actor {
                 Some(Go::Bridged(peer)) => {
                     {
                         let mut c = self.ch();
-                        c.profile.times.bridged = self.core.id.clock.now_us();
-                        c.other = Some(OtherLeg {
+                        c.profile.get_mut().times.bridged = self.core.id.clock.now_us();
+                        c.other.set(Some(OtherLeg {
                             kind: "originator",
                             profile: peer.profile.clone(),
-                        });
+                        }));
                     }
                     self.peer = Some(peer);
                     self.set_state(State::ExchangeMedia);

@@ -19,6 +19,7 @@
 
 mod api;
 mod apps;
+mod blocks;
 mod bridge;
 pub mod causes;
 pub mod channel;
@@ -30,6 +31,7 @@ mod digits;
 pub mod encode;
 pub mod event;
 pub mod expand;
+pub mod headers;
 mod leg;
 pub mod media;
 mod originate;

@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use super::channel::write_channel_data_profile;
 use super::conn::{OutboundCtx, Session};
 use super::core::Core;
-use super::encode::{command_reply, plain_body};
+use super::encode::command_reply;
 use super::leg::{Actor, LegCmd};
 
 /// Starts the `socket` application: connect and run the outbound session in its own task.
@@ -86,7 +86,7 @@ pub fn channel_data(core: &Core, uuid: &str, full: bool) -> Vec<u8> {
         ("mod_event_socket.c", "parse_command", 1875),
     );
     if let Some(e) = core.channel(uuid) {
-        let c = e.data.lock().unwrap_or_else(|p| p.into_inner());
+        let mut c = e.data.lock().unwrap_or_else(|p| p.into_inner());
         write_channel_data_profile(b.headers_mut(), &c.profile);
         c.write_block(&mut b, true);
     }
@@ -95,5 +95,5 @@ pub fn channel_data(core: &Core, uuid: &str, full: bool) -> Vec<u8> {
     b.add("Socket-Mode", "async");
     b.add("Control", if full { "full" } else { "single-channel" });
     let ev = b.build();
-    plain_body(&ev.headers, None).into_bytes()
+    ev.plain().into_bytes()
 }

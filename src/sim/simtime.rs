@@ -2,6 +2,7 @@
 //! wall clock of start. Everything the sim reports (timestamps, billsec, HEARTBEAT) uses it, and
 //! every wait converts a simulated duration back to a real one.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use chrono::{DateTime, Local, TimeZone, Utc};
@@ -70,8 +71,29 @@ pub fn secs(s: f64) -> Duration {
     }
 }
 
+thread_local! {
+    /// The second last formatted on this thread and its two strings: events come many to a
+    /// simulated second, and formatting (the local zone's offset above all) is not cheap.
+    static LAST_DATES: RefCell<Option<(i64, String, String)>> = const { RefCell::new(None) };
+}
+
 /// `Event-Date-Local` (`YYYY-MM-DD HH:MM:SS`), `Event-Date-GMT` (RFC 822) for a µs timestamp.
 pub fn date_strings(epoch_us: i64) -> (String, String) {
+    let second = epoch_us.div_euclid(1_000_000);
+    LAST_DATES.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((s, local, gmt)) if *s == second => (local.clone(), gmt.clone()),
+            _ => {
+                let (local, gmt) = format_dates(epoch_us);
+                *last = Some((second, local.clone(), gmt.clone()));
+                (local, gmt)
+            }
+        }
+    })
+}
+
+fn format_dates(epoch_us: i64) -> (String, String) {
     let utc: DateTime<Utc> = Utc
         .timestamp_micros(epoch_us)
         .single()
@@ -81,4 +103,21 @@ pub fn date_strings(epoch_us: i64) -> (String, String) {
         local.format("%Y-%m-%d %H:%M:%S").to_string(),
         utc.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_dates_match_fresh_formatting() {
+        // Steps of 0.3 s over a few minutes, back and forth: hits, misses and revisits.
+        let base = 1_700_000_000_000_000i64;
+        for i in (0..1000i64).chain((0..1000).rev()) {
+            let t = base + i * 300_000 + i % 7;
+            assert_eq!(date_strings(t), format_dates(t), "at {t}");
+        }
+        assert_eq!(date_strings(base).1, "Tue, 14 Nov 2023 22:13:20 GMT");
+        assert_eq!(date_strings(-1), format_dates(-1));
+    }
 }

@@ -124,29 +124,33 @@ impl Subs {
 
     /// Whether this event goes to the listener.
     pub fn wants(&self, ev: &Event) -> bool {
+        let ids = (ev.unique_id.as_deref(), ev.job_owner.as_deref());
+        self.may_want(ev.name, ev.subclass.as_deref(), ids) && self.filters_pass(ev)
+    }
+
+    /// Whether an event of this name, subclass and (`Unique-ID`, `Job-Owner-UUID`) goes to
+    /// the listener if its filters let it through: when false, the event need not be built.
+    pub fn may_want(
+        &self,
+        name: &str,
+        subclass: Option<&str>,
+        (unique_id, job_owner): (Option<&str>, Option<&str>),
+    ) -> bool {
         if let Some(my) = &self.my_uuid {
-            let mine = ev.unique_id.as_deref() == Some(my.as_str())
-                || ev.job_owner.as_deref() == Some(my.as_str());
+            let mine = unique_id == Some(my.as_str()) || job_owner == Some(my.as_str());
             if !mine {
                 return false;
             }
         }
-        let subscribed = if ev.name == "CUSTOM" {
-            self.all_custom
-                || ev
-                    .subclass
-                    .as_ref()
-                    .is_some_and(|s| self.subclasses.contains(s))
+        let subscribed = if name == "CUSTOM" {
+            self.all_custom || subclass.is_some_and(|s| self.subclasses.contains(s))
         } else {
-            self.all || self.names.contains(ev.name)
+            self.all || self.names.contains(name)
         };
         let my_channel_event = self.my_uuid.is_some()
-            && (ev.name.starts_with("CHANNEL_")
-                || matches!(ev.name, "DTMF" | "BACKGROUND_JOB" | "DETECTED_SPEECH"));
-        if !(subscribed || my_channel_event) {
-            return false;
-        }
-        self.filters_pass(ev)
+            && (name.starts_with("CHANNEL_")
+                || matches!(name, "DTMF" | "BACKGROUND_JOB" | "DETECTED_SPEECH"));
+        subscribed || my_channel_event
     }
 
     fn filters_pass(&self, ev: &Event) -> bool {
@@ -193,7 +197,7 @@ mod tests {
     fn ev(name: &'static str, uid: &str) -> Event {
         let id = Identity::new(Clock::new(1.0));
         let mut b = EventBuilder::new(&id, name, None, ("f", "g", 1));
-        b.add("Unique-ID", uid).unique_id(uid);
+        b.add("Unique-ID", uid.to_string()).unique_id(uid);
         b.build()
     }
 
@@ -217,5 +221,26 @@ mod tests {
         assert!(s.wants(&ev("CHANNEL_HANGUP", "c")));
         s.nix("ALL");
         assert!(!s.listening());
+    }
+
+    #[test]
+    fn may_want_is_wants_before_the_filters() {
+        let mut s = Subs::default();
+        s.subscribe("plain CHANNEL_ANSWER");
+        s.add_filter("Unique-ID", "b");
+        assert!(s.may_want("CHANNEL_ANSWER", None, (Some("a"), None)));
+        assert!(!s.wants(&ev("CHANNEL_ANSWER", "a")));
+        assert!(!s.may_want("CHANNEL_STATE", None, (Some("b"), None)));
+        let mut mine = Subs {
+            my_uuid: Some("a".into()),
+            ..Subs::default()
+        };
+        assert!(mine.may_want("CHANNEL_STATE", None, (Some("a"), None)));
+        assert!(!mine.may_want("CHANNEL_STATE", None, (Some("b"), None)));
+        assert!(mine.may_want("BACKGROUND_JOB", None, (None, Some("a"))));
+        assert!(!mine.may_want("HEARTBEAT", None, (Some("a"), None)));
+        mine.subscribe("CUSTOM avmd::beep");
+        assert!(mine.may_want("CUSTOM", Some("avmd::beep"), (Some("a"), None)));
+        assert!(!mine.may_want("CUSTOM", Some("other"), (Some("a"), None)));
     }
 }

@@ -77,13 +77,13 @@ impl Actor {
     fn progress(&mut self) {
         let now = self.now();
         if self.outcome.early_media {
-            self.ch().profile.times.progress_media = now;
+            self.ch().profile.get_mut().times.progress_media = now;
             self.codecs();
             self.ch().answer_state = "early";
             self.fire("CHANNEL_PROGRESS_MEDIA", origin::PROGRESS_MEDIA, &[], &[]);
             self.set_callstate(CallState::Early);
         } else {
-            self.ch().profile.times.progress = now;
+            self.ch().profile.get_mut().times.progress = now;
             self.fire("CHANNEL_PROGRESS", origin::PROGRESS, &[], &[]);
             self.set_callstate(CallState::Ringing);
         }
@@ -135,7 +135,7 @@ impl Actor {
         let now = self.now();
         {
             let mut c = self.ch();
-            c.profile.times.answered = now;
+            c.profile.get_mut().times.answered = now;
             c.answer_state = "answered";
             c.set_var("endpoint_disposition", Some("ANSWER"));
         }

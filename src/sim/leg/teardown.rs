@@ -60,7 +60,7 @@ impl Actor {
         {
             let mut c = self.ch();
             c.answer_state = "hangup";
-            c.profile.times.hangup = now;
+            c.profile.get_mut().times.hangup = now;
         }
         self.set_callstate(CallState::Hangup);
         {

@@ -50,7 +50,7 @@ impl Change {
     pub async fn audit(&mut self, entry: &NewAudit<'_>) -> Result<()> {
         let now = self.now;
         with_txn!(&mut self.txn, c => {
-            super::access::audit_bind(sqlx::query(super::access::AUDIT_INSERT), entry, now).execute(c).await?;
+            audit_bind(sqlx::query(AUDIT_INSERT), entry, now).execute(c).await?;
         });
         Ok(())
     }

@@ -63,16 +63,20 @@ async fn api() -> Api {
 }
 
 impl Api {
+    /// Posts the `debtors` campaign ([`CAMPAIGN`]) as admin: the reply.
+    async fn post_debtors(&self) -> Reply {
+        self.admin(
+            Method::POST,
+            "/campaigns",
+            "application/toml",
+            CAMPAIGN.as_bytes(),
+        )
+        .await
+    }
+
     /// Creates the `debtors` campaign ([`CAMPAIGN`]) as admin.
     async fn create_debtors(&self) {
-        let r = self
-            .admin(
-                Method::POST,
-                "/campaigns",
-                "application/toml",
-                CAMPAIGN.as_bytes(),
-            )
-            .await;
+        let r = self.post_debtors().await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     }
 
@@ -394,14 +398,7 @@ async fn every_endpoint_with_every_role() {
 async fn edit_rules_and_status_conflicts_over_http() {
     let a = api().await;
     a.create_debtors().await;
-    let again = a
-        .admin(
-            Method::POST,
-            "/campaigns",
-            "application/toml",
-            CAMPAIGN.as_bytes(),
-        )
-        .await;
+    let again = a.post_debtors().await;
     assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
     let start = a
         .admin(Method::POST, "/campaigns/debtors/start", "", b"")

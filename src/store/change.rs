@@ -88,9 +88,12 @@ impl Change {
             self.finish_contacts(adder).await?;
             return self.audit(entry).await;
         }
-        let sql = format!("{AUDIT_INSERT}; {REOPEN}");
-        let sql = sql.replace("$CAMPAIGN", "$8").replace("$NOW", "$9");
-        let (sql, c) = t.led(&sql);
+        // Built once: the audit entry's seven parameters, then the campaign ($8) and time ($9).
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            let reopen = REOPEN.replace("$CAMPAIGN", "$8").replace("$NOW", "$9");
+            format!("{AUDIT_INSERT}; {reopen}")
+        });
+        let (sql, c) = t.led(&SQL);
         let q = audit_bind(sqlx::query(&sql), entry, self.now)
             .bind(adder.campaign_id)
             .bind(ms(adder.now));

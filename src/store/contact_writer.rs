@@ -334,9 +334,11 @@ impl ContactAdder {
             });
         }
         if self.rows > 0 {
-            let sql = REOPEN.replace("$NOW", "$1").replace("$CAMPAIGN", "$2");
+            static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+                REOPEN.replace("$NOW", "$1").replace("$CAMPAIGN", "$2")
+            });
             with_txn!(&mut *txn, c => {
-                sqlx::query(&sql).bind(now).bind(campaign_id).execute(c).await?;
+                sqlx::query(&SQL).bind(now).bind(campaign_id).execute(c).await?;
             });
         }
         Ok(())

@@ -18,6 +18,7 @@ mod problem;
 mod report_body;
 mod results;
 mod status;
+mod views;
 mod why;
 
 use std::net::SocketAddr;
@@ -54,6 +55,8 @@ pub struct ApiState {
     pub lookups: Limiter<std::net::IpAddr>,
     /// Tokens checked lately (see `auth::TokenCache`).
     pub tokens: auth::TokenCache,
+    /// Campaign views shown lately (see `views::Views`).
+    pub views: views::Views,
     /// Wakes the engine in this process (a callback job was queued: call it now).
     pub wake: Option<Arc<tokio::sync::Notify>>,
     /// Prefix -> zone tables of uploads (the built-in one plus outcall.toml's `zone_table`).
@@ -79,6 +82,7 @@ impl ApiState {
             settings,
             default_country: default_country.to_string(),
             tokens: auth::TokenCache::default(),
+            views: views::Views::default(),
             wake: None,
             zones: crate::numbering::ZoneTable::builtin(),
             why: crate::ops::why::WhyEnv {
@@ -138,12 +142,31 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .merge(console::router())
         .layer(DefaultBodyLimit::max(state.settings.max_body))
         .merge(uploads)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_changes,
+        ))
         .fallback(|| async { Problem::not_found("no such endpoint (see /openapi.json)") })
         .with_state(state);
     match cors {
         Some(layer) => app.layer(layer),
         None => app,
     }
+}
+
+/// Counts every answered request that may have changed something (any method but GET, HEAD
+/// and OPTIONS), so that no campaign view read before it is shown again (see `views`).
+async fn count_changes(
+    axum::extract::State(st): axum::extract::State<Arc<ApiState>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let change = !request.method().is_safe();
+    let response = next.run(request).await;
+    if change {
+        st.views.changed();
+    }
+    response
 }
 
 /// CORS for the listed origins only; none listed (the default): no CORS headers at all.

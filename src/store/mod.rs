@@ -32,6 +32,7 @@ mod callbacks;
 mod campaigns;
 pub mod caps;
 mod change;
+mod commits;
 mod contact_writer;
 mod contacts;
 mod dnc;
@@ -181,6 +182,8 @@ impl WriteTx for PgPool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Commits made on this store's SQLite connections (see `commits::Commits`).
+    pub(crate) commits: std::sync::Arc<commits::Commits>,
     /// Whether writes are failing, shared by every clone.
     pub(crate) health: std::sync::Arc<health::Health>,
     /// The way to the writer task of [`Store::write`] (group commit on SQLite).
@@ -244,8 +247,20 @@ impl Store {
             // for their time.
             .pragma("cache_size", format!("-{CACHE_KIB}"));
         let max = if memory { 1 } else { 8 };
+        let commits = std::sync::Arc::new(commits::Commits::default());
+        let counted = commits.clone();
+        let on_new = hold.clone();
         let opts = SqlitePoolOptions::new()
-            .after_connect(|conn, _| Box::pin(busy::install(conn)))
+            .after_connect(move |conn, _| {
+                if let Some(h) = &on_new {
+                    h.connected();
+                }
+                let commits = counted.clone();
+                Box::pin(async move {
+                    busy::install(conn).await?;
+                    commits::install(conn, commits).await
+                })
+            })
             // An in-memory database exists per connection: keep exactly one.
             .max_connections(max)
             .min_connections(if memory { 1 } else { 0 })
@@ -272,6 +287,7 @@ impl Store {
         }
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            commits,
             health: Default::default(),
             group: Default::default(),
             parsed: Default::default(),
@@ -303,7 +319,13 @@ impl Store {
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(15));
         let opts = match &hold {
-            Some(h) => h.hook(opts),
+            Some(h) => {
+                let on_new = h.clone();
+                h.hook(opts).after_connect(move |_, _| {
+                    on_new.connected();
+                    Box::pin(async { Ok(()) })
+                })
+            }
             None => health::discard_stuck(opts),
         };
         let pool = opts
@@ -315,6 +337,7 @@ impl Store {
         }
         Ok(Store {
             pool: Pool::Postgres(pool),
+            commits: Default::default(),
             health: Default::default(),
             group: Default::default(),
             parsed: Default::default(),

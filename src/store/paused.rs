@@ -82,6 +82,13 @@ impl TimeHold {
         }
     }
 
+    /// A connection was opened (its pool's `after_connect` must call this: [`TimeHold::hook`]
+    /// leaves that hook to the backend's own setup). Only a replacement is opened after
+    /// [`warm`]; outside one this does nothing.
+    pub(crate) fn connected(&self) {
+        self.replaced();
+    }
+
     /// `opts` with hooks that hold time from a connection's checkout to its return. The idle
     /// ping before a checkout is turned off (it would run unheld), and connections stay open
     /// for the pool's life once [`warm`] has opened them all (under the caller's own
@@ -93,7 +100,6 @@ impl TimeHold {
     ) -> PoolOptions<DB> {
         let on_out = self.clone();
         let on_back = self.clone();
-        let on_new = self.clone();
         opts.test_before_acquire(false)
             .min_connections(0)
             .idle_timeout(None)
@@ -108,11 +114,6 @@ impl TimeHold {
                     on_out.enter();
                 }
                 Box::pin(async { Ok(true) })
-            })
-            .after_connect(move |_, _| {
-                // Only a replacement is opened after `warm`; outside one this does nothing.
-                on_new.replaced();
-                Box::pin(async { Ok(()) })
             })
             .after_release(move |_, _| {
                 on_back.leave();

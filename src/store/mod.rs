@@ -41,6 +41,7 @@ pub mod health;
 mod in_call;
 mod known_zones;
 mod leases;
+mod open;
 mod outbox;
 mod paused;
 pub mod retry;
@@ -50,14 +51,11 @@ mod why;
 pub use paused::{hold_time, TimeGuard};
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::postgres::PgPool;
+use sqlx::sqlite::SqlitePool;
 
 pub use access::{AuditQuery, NewAudit};
 pub use callback_run::{CallbacksDue, HooksFn, Recall, RunningCallback};
@@ -195,156 +193,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the database named by `url` and applies pending migrations. `sqlite://FILE`,
-    /// `sqlite::memory:` or a bare path give SQLite (file created if missing, WAL, busy timeout,
-    /// foreign keys); `postgres://...` gives PostgreSQL.
-    pub async fn connect(url: &str) -> Result<Store> {
-        Store::open(url, None).await
-    }
-
-    /// Like [`Store::connect`], for a runtime whose clock is paused (engine tests under
-    /// `start_paused`): simulated time stands still while a query is in flight, instead of
-    /// jumping to the next timer because the runtime looks idle (see `store/paused.rs`).
-    pub async fn connect_paused(url: &str) -> Result<Store> {
-        Store::open(url, Some(std::sync::Arc::new(paused::TimeHold::default()))).await
-    }
-
-    async fn open(url: &str, hold: Option<std::sync::Arc<paused::TimeHold>>) -> Result<Store> {
-        // Opening and migrating happen outside any checked-out connection: hold a paused clock
-        // through them too, or the pool's acquire timeout would fire at once.
-        let _held = hold.as_ref().map(|_| paused::hold_time());
-        let store = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Store::connect_postgres(url, hold).await?
-        } else {
-            Store::connect_sqlite(url, hold).await?
-        };
-        store.migrate().await?;
-        Ok(store)
-    }
-
-    async fn connect_sqlite(
-        url: &str,
-        hold: Option<std::sync::Arc<paused::TimeHold>>,
-    ) -> Result<Store> {
-        let url = if url.starts_with("sqlite:") {
-            url.to_string()
-        } else if url.contains("://") {
-            return Err(StoreError::BadUrl);
-        } else {
-            format!("sqlite://{url}")
-        };
-        let memory = url.contains(":memory:") || url.contains("mode=memory");
-        let options = SqliteConnectOptions::from_str(&url)
-            .map_err(|_| StoreError::BadUrl)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // 8 MiB of page cache per connection (default 2 MiB): claims touch random pages of
-            // the phone index. Not more: the pool hands its connections out in turn, so each
-            // of the 8 can fill its own cache; an import's transactions take IMPORT_CACHE_KIB
-            // for their time.
-            .pragma("cache_size", format!("-{CACHE_KIB}"));
-        let max = if memory { 1 } else { 8 };
-        let commits = std::sync::Arc::new(commits::Commits::default());
-        let counted = commits.clone();
-        let on_new = hold.clone();
-        let opts = SqlitePoolOptions::new()
-            .after_connect(move |conn, _| {
-                if let Some(h) = &on_new {
-                    h.connected();
-                }
-                let commits = counted.clone();
-                Box::pin(async move {
-                    busy::install(conn).await?;
-                    commits::install(conn, commits).await
-                })
-            })
-            // An in-memory database exists per connection: keep exactly one.
-            .max_connections(max)
-            .min_connections(if memory { 1 } else { 0 })
-            .idle_timeout(if memory {
-                None
-            } else {
-                Some(Duration::from_secs(600))
-            })
-            .max_lifetime(if memory {
-                None
-            } else {
-                Some(Duration::from_secs(1800))
-            });
-        let opts = match &hold {
-            Some(h) => h.hook(opts),
-            None => health::discard_stuck(opts),
-        };
-        let pool = opts
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
-        if hold.is_some() {
-            paused::warm(&pool, max).await;
-        }
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-            commits,
-            health: Default::default(),
-            group: Default::default(),
-            parsed: Default::default(),
-            zones: Default::default(),
-        })
-    }
-
-    async fn connect_postgres(
-        url: &str,
-        hold: Option<std::sync::Arc<paused::TimeHold>>,
-    ) -> Result<Store> {
-        let options = PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl)?;
-        // One direct connection first: a refused or unknown server is said at once, naming
-        // host and port only (never the URL, which may hold a password), instead of the
-        // pool's "timed out" after its acquire timeout.
-        let at = format!("{}:{}", options.get_host(), options.get_port());
-        match <sqlx::postgres::PgConnection as sqlx::Connection>::connect_with(&options).await {
-            Ok(c) => {
-                let _ = sqlx::Connection::close(c).await;
-            }
-            Err(e) => {
-                return Err(StoreError::Unreachable {
-                    at,
-                    reason: connect_reason(&e),
-                })
-            }
-        }
-        let opts = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(15));
-        let opts = match &hold {
-            Some(h) => {
-                let on_new = h.clone();
-                h.hook(opts).after_connect(move |_, _| {
-                    on_new.connected();
-                    Box::pin(async { Ok(()) })
-                })
-            }
-            None => health::discard_stuck(opts),
-        };
-        let pool = opts
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
-        if hold.is_some() {
-            paused::warm(&pool, 16).await;
-        }
-        Ok(Store {
-            pool: Pool::Postgres(pool),
-            commits: Default::default(),
-            health: Default::default(),
-            group: Default::default(),
-            parsed: Default::default(),
-            zones: Default::default(),
-        })
-    }
-
     /// Applies pending migrations (connect does this already); returns the latest version.
     pub async fn migrate(&self) -> Result<i64> {
         match &self.pool {
@@ -439,18 +287,4 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, what: &str)
 
 pub(crate) fn parse_enum<T: FromStr<Err = String>>(text: &str) -> Result<T> {
     text.parse().map_err(StoreError::Corrupt)
-}
-
-/// The cause of a failed connection, said once: the I/O error's own text without sqlx's
-/// prefix and without the repeated OS code, or the server's message.
-fn connect_reason(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Io(io) => match io.kind() {
-            std::io::ErrorKind::ConnectionRefused => "connection refused".into(),
-            std::io::ErrorKind::TimedOut => "timed out".into(),
-            _ => io.to_string(),
-        },
-        sqlx::Error::Database(d) => d.message().to_string(),
-        other => other.to_string(),
-    }
 }

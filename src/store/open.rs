@@ -103,14 +103,7 @@ impl Store {
         if hold.is_some() {
             paused::warm(&pool, max).await;
         }
-        Ok(Store {
-            pool: Pool::Sqlite(pool),
-            commits,
-            health: Default::default(),
-            group: Default::default(),
-            parsed: Default::default(),
-            zones: Default::default(),
-        })
+        Ok(Store::over(Pool::Sqlite(pool), commits))
     }
 
     async fn connect_postgres(
@@ -153,14 +146,21 @@ impl Store {
         if hold.is_some() {
             paused::warm(&pool, 16).await;
         }
-        Ok(Store {
-            pool: Pool::Postgres(pool),
-            commits: Default::default(),
+        Ok(Store::over(Pool::Postgres(pool), Default::default()))
+    }
+}
+
+impl Store {
+    /// A store over `pool`, its caches empty.
+    fn over(pool: Pool, commits: std::sync::Arc<commits::Commits>) -> Store {
+        Store {
+            pool,
+            commits,
             health: Default::default(),
             group: Default::default(),
             parsed: Default::default(),
             zones: Default::default(),
-        })
+        }
     }
 }
 

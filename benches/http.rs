@@ -2,8 +2,11 @@
 //! 1. `GET /campaigns/debtors` and `POST /campaigns/debtors/contacts` (one JSON contact) under a
 //!    keep-alive load generator (16 connections), beside a bare axum handler that returns the
 //!    same bytes as the GET (the stack's floor): req/s, p50, p99. Goal: p99 within 2x the floor,
-//!    at least 5,000 GET/s. Then the floor and the POST again at one fixed offered rate (open loop,
-//!    `OUTCALL_BENCH_RATE`, 1,000 req/s) on as many connections: p50, p99 and the same ratio.
+//!    at least 5,000 GET/s. Beside them, for reference only, the durable-write floor: a bare
+//!    axum handler doing one committed SQLite insert per POST through sqlx (the store's PRAGMAs)
+//!    and returning the POST's bytes, i.e. what one durable write costs here at best. Then the
+//!    floors and the POST again at one fixed offered rate (open loop, `OUTCALL_BENCH_RATE`,
+//!    1,000 req/s) on as many connections: p50, p99 and the same ratio.
 //! 2. A 1,000,000-row CSV uploaded over HTTP (streamed), beside `import_file` of the same file into
 //!    a fresh campaign: time ratio (goal <= 1.25) and peak RSS (goal < 200 MB).
 //!
@@ -13,14 +16,19 @@
 
 #[path = "support/csvgen.rs"]
 mod csvgen;
+#[path = "support/httpload.rs"]
+mod httpload;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::routing::get;
 use chrono::Utc;
 use csvgen::{generate, peak_rss_mb, status_mb, RssSampler, DEBTORS};
+use httpload::{
+    beside, durable_floor, figures, load, ms, read_response, serve, settle, verdict, Pace,
+    CONNECTIONS,
+};
 use outcall::campaign::definition::CampaignDef;
 use outcall::clock::Clock;
 use outcall::config::HttpSettings;
@@ -30,7 +38,7 @@ use outcall::model::{Actor, Role};
 use outcall::ops::tokens;
 use outcall::store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 
 #[global_allocator]
 static GLOBAL: BenchAlloc = BenchAlloc;
@@ -94,65 +102,6 @@ unsafe impl std::alloc::GlobalAlloc for BenchAlloc {
     }
 }
 
-const CONNECTIONS: usize = 16;
-
-struct Load {
-    requests: u64,
-    secs: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: u64,
-}
-
-impl Load {
-    fn rate(&self) -> f64 {
-        self.requests as f64 / self.secs
-    }
-}
-
-/// Reads one HTTP/1.1 response (Content-Length bodies) from `buf`/`s`; its status and body.
-async fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(u16, Vec<u8>)> {
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = std::str::from_utf8(&buf[..end]).ok()?;
-            let status: u16 = head.split(' ').nth(1)?.parse().ok()?;
-            // This client reads bodies by their Content-Length only.
-            assert!(
-                !head
-                    .to_ascii_lowercase()
-                    .contains("transfer-encoding: chunked"),
-                "a chunked response, which this load generator does not read: {head}"
-            );
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .unwrap_or(0);
-            let total = end + 4 + len;
-            while buf.len() < total {
-                let mut chunk = [0u8; 16384];
-                let n = s.read(&mut chunk).await.ok()?;
-                if n == 0 {
-                    return None;
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            let body = buf[end + 4..total].to_vec();
-            buf.drain(..total);
-            return Some((status, body));
-        }
-        let mut chunk = [0u8; 16384];
-        let n = s.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
 /// Reads a response to its end (the server closes the connection), keeping none of the body:
 /// its status and size. The upload's report is tens of MB at a million rows, and a client that
 /// held it would add that to the peak RSS measured here, which is the server's.
@@ -176,92 +125,6 @@ async fn read_discarding(s: &mut TcpStream) -> (Option<u16>, u64) {
     (status, total)
 }
 
-/// How a load offers its requests.
-#[derive(Clone, Copy)]
-enum Pace {
-    /// Closed loop: each connection sends its next request as soon as the last one is answered.
-    BackToBack,
-    /// Open loop: this many requests per second in all, request `i` due at `i / rate` after the
-    /// start on connection `i % CONNECTIONS`. A request sent on time counts from its send; one
-    /// whose connection was still busy when it fell due counts from when it was due (the wait
-    /// behind a slow reply is latency too, and tokio's 1 ms timer slop is not).
-    Rate(f64),
-}
-
-/// `CONNECTIONS` keep-alive connections sending `request(i)` for `secs`, paced by `pace`.
-async fn load<F>(addr: SocketAddr, secs: f64, pace: Pace, request: F) -> Load
-where
-    F: Fn(u64) -> Vec<u8> + Send + Sync + 'static,
-{
-    let request = Arc::new(request);
-    let mut conns = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let s = TcpStream::connect(addr).await.expect("connect");
-        s.set_nodelay(true).ok();
-        conns.push(s);
-    }
-    let start = Instant::now();
-    let until = start + Duration::from_secs_f64(secs);
-    let mut tasks = Vec::new();
-    for (c, mut s) in conns.into_iter().enumerate() {
-        let request = request.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut buf = Vec::new();
-            let mut lat = Vec::new();
-            let mut errors = 0u64;
-            let mut i = c as u64;
-            let mut free_at = start;
-            loop {
-                let t = match pace {
-                    Pace::BackToBack => Instant::now(),
-                    Pace::Rate(rate) => {
-                        let due = start + Duration::from_secs_f64(i as f64 / rate);
-                        if due >= until {
-                            break;
-                        }
-                        if free_at <= due {
-                            tokio::time::sleep_until(due.into()).await;
-                            Instant::now()
-                        } else {
-                            due
-                        }
-                    }
-                };
-                if t >= until {
-                    break;
-                }
-                s.write_all(&request(i)).await.expect("write");
-                match read_response(&mut s, &mut buf).await {
-                    Some((st, _)) if st < 300 => {}
-                    Some(_) => errors += 1,
-                    None => panic!("the server closed the connection"),
-                }
-                free_at = Instant::now();
-                lat.push(free_at - t);
-                i += CONNECTIONS as u64;
-            }
-            (lat, errors)
-        }));
-    }
-    let mut all = Vec::new();
-    let mut errors = 0;
-    for t in tasks {
-        let (lat, e) = t.await.expect("load task");
-        all.extend(lat);
-        errors += e;
-    }
-    let secs = start.elapsed().as_secs_f64();
-    all.sort();
-    let q = |f: f64| all[((all.len() - 1) as f64 * f) as usize];
-    Load {
-        requests: all.len() as u64,
-        secs,
-        p50: q(0.5),
-        p99: q(0.99),
-        errors,
-    }
-}
-
 /// A `POST /campaigns/debtors/contacts` of one JSON contact whose phone is `+7{prefix}` and 7
 /// digits of `i`.
 fn post_one(token: &str, prefix: &str, i: u64) -> Vec<u8> {
@@ -274,46 +137,6 @@ fn post_one(token: &str, prefix: &str, i: u64) -> Vec<u8> {
         body.len()
     )
     .into_bytes()
-}
-
-/// Rate, p50 and p99 of a load.
-fn figures(l: &Load) -> String {
-    format!(
-        "{:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms",
-        l.rate(),
-        ms(l.p50),
-        ms(l.p99)
-    )
-}
-
-/// A load's errors and its p99 beside the floor's, with the goal's verdict.
-fn beside(l: &Load, floor: &Load) -> String {
-    format!(
-        "{} errors; p99 / floor p99 = {:.2}, goal <= 2: {}",
-        l.errors,
-        ms(l.p99) / ms(floor.p99),
-        verdict(l.p99 <= floor.p99 * 2)
-    )
-}
-
-/// "met" or "MISSED".
-fn verdict(met: bool) -> &'static str {
-    if met {
-        "met"
-    } else {
-        "MISSED"
-    }
-}
-
-async fn serve(app: axum::Router) -> SocketAddr {
-    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = l.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(l, app).await.expect("serve") });
-    addr
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 fn main() {
@@ -419,10 +242,23 @@ fn main() {
         let floor = load(bare, secs, Pace::BackToBack, move |_| g.clone()).await;
         let g = get_req.clone();
         let got = load(api, secs, Pace::BackToBack, move |_| g.clone()).await;
+        // The durable-write floor: one committed SQLite insert per POST, returning the bytes
+        // of the POST's own reply.
+        let t = token.clone();
+        let mut s = TcpStream::connect(api).await.expect("connect");
+        s.write_all(&post_one(&t, "900", 0)).await.expect("write");
+        let (status, post_body) = read_response(&mut s, &mut Vec::new()).await.expect("reply");
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&post_body));
+        let (durable, floor_db) = durable_floor(&dir.path().join("floor.db"), post_body).await;
+
+        let t = token.clone();
+        let dfloor = load(durable, secs, Pace::BackToBack, move |i| post_one(&t, "916", i)).await;
+        settle(&floor_db).await;
         let t = token.clone();
         let post = load(api, secs, Pace::BackToBack, move |i| post_one(&t, "916", i)).await;
         println!("http bench: closed loop: {CONNECTIONS} keep-alive connections back to back, {secs} s each, one process (2 cores shared by client and server)");
         println!("http bench: bare axum floor   {}", figures(&floor));
+        println!("http bench: durable-write floor {}  (p99 / bare floor p99 = {:.2})", figures(&dfloor), ms(dfloor.p99) / ms(floor.p99));
         println!(
             "http bench: GET one campaign  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; goal >= 5,000 req/s: {}; p99 / floor p99 = {:.2}, goal <= 2: {})",
             got.rate(), ms(got.p50), ms(got.p99), got.errors,
@@ -432,7 +268,7 @@ fn main() {
         );
         println!("http bench: POST one contact  {}  ({})", figures(&post), beside(&post, &floor));
 
-        // The same two at a fixed offered rate (open loop): latency without the queue that 16
+        // The same at a fixed offered rate (open loop): latency without the queue that 16
         // back-to-back connections build.
         let rate: f64 = std::env::var("OUTCALL_BENCH_RATE")
             .ok()
@@ -441,9 +277,13 @@ fn main() {
         let g = get_req.clone();
         let floor = load(bare, secs, Pace::Rate(rate), move |_| g.clone()).await;
         let t = token.clone();
+        let dfloor = load(durable, secs, Pace::Rate(rate), move |i| post_one(&t, "936", i)).await;
+        settle(&floor_db).await;
+        let t = token.clone();
         let post = load(api, secs, Pace::Rate(rate), move |i| post_one(&t, "926", i)).await;
         println!("http bench: open loop: {rate:.0} req/s offered on the same {CONNECTIONS} connections, {secs} s each");
         println!("http bench: bare axum floor   {}", figures(&floor));
+        println!("http bench: durable-write floor {}  (p99 / bare floor p99 = {:.2})", figures(&dfloor), ms(dfloor.p99) / ms(floor.p99));
         println!("http bench: POST one contact  {}  ({})", figures(&post), beside(&post, &floor));
     });
 }

@@ -32,6 +32,7 @@ mod callbacks;
 mod campaigns;
 pub mod caps;
 mod change;
+mod checkpoint;
 mod commits;
 mod contact_writer;
 mod contacts;
@@ -190,6 +191,10 @@ pub struct Store {
     pub(crate) parsed: std::sync::Arc<campaigns::Parsed>,
     /// Zones known to be recorded per campaign (see `known_zones::KnownZones`).
     pub(crate) zones: std::sync::Arc<known_zones::KnownZones>,
+    /// Ends the SQLite store's checkpointing task with the last handle (see `checkpoint`):
+    /// held for its `Drop`.
+    #[allow(dead_code)]
+    pub(crate) checkpoints: std::sync::Arc<checkpoint::Guard>,
 }
 
 impl Store {

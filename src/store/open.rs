@@ -1,5 +1,6 @@
 //! Opening a store: the URL's backend, its pool and the setup of each new connection (SQLite's
-//! pragmas, busy handler and commit count; a paused test clock's hold), then the migrations.
+//! pragmas, busy handler, commit count and WAL hook; a paused test clock's hold), then the
+//! migrations.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -7,7 +8,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-use super::{busy, commits, health, paused, Pool, Result, Store, StoreError, CACHE_KIB};
+use super::{
+    busy, checkpoint, commits, health, paused, Pool, Result, Store, StoreError, CACHE_KIB,
+};
 
 impl Store {
     /// Opens the database named by `url` and applies pending migrations. `sqlite://FILE`,
@@ -68,14 +71,25 @@ impl Store {
         let commits = std::sync::Arc::new(commits::Commits::default());
         let counted = commits.clone();
         let on_new = hold.clone();
+        let checkpoints = std::sync::Arc::new(checkpoint::Checkpoints::default());
+        let cp = checkpoints.clone();
+        let own_checkpoints = !memory;
         let opts = SqlitePoolOptions::new()
+            // A SQLite connection is a file handle in this process: it cannot have gone away
+            // the way a server's can, and the ping would be one more hand-off to its thread on
+            // every checkout (two per POSTed contact).
+            .test_before_acquire(false)
             .after_connect(move |conn, _| {
                 if let Some(h) = &on_new {
                     h.connected();
                 }
                 let commits = counted.clone();
+                let cp = cp.clone();
                 Box::pin(async move {
                     busy::install(conn).await?;
+                    if own_checkpoints {
+                        checkpoint::install(conn, &cp).await?;
+                    }
                     commits::install(conn, commits).await
                 })
             })
@@ -103,7 +117,11 @@ impl Store {
         if hold.is_some() {
             paused::warm(&pool, max).await;
         }
-        Ok(Store::over(Pool::Sqlite(pool), commits))
+        if own_checkpoints {
+            tokio::spawn(checkpoint::run(pool.clone(), checkpoints.clone()));
+        }
+        let guard = checkpoint::Guard(checkpoints);
+        Ok(Store::over(Pool::Sqlite(pool), commits, guard))
     }
 
     async fn connect_postgres(
@@ -146,16 +164,25 @@ impl Store {
         if hold.is_some() {
             paused::warm(&pool, 16).await;
         }
-        Ok(Store::over(Pool::Postgres(pool), Default::default()))
+        Ok(Store::over(
+            Pool::Postgres(pool),
+            Default::default(),
+            Default::default(),
+        ))
     }
 }
 
 impl Store {
     /// A store over `pool`, its caches empty.
-    fn over(pool: Pool, commits: std::sync::Arc<commits::Commits>) -> Store {
+    fn over(
+        pool: Pool,
+        commits: std::sync::Arc<commits::Commits>,
+        checkpoints: checkpoint::Guard,
+    ) -> Store {
         Store {
             pool,
             commits,
+            checkpoints: std::sync::Arc::new(checkpoints),
             health: Default::default(),
             group: Default::default(),
             parsed: Default::default(),

@@ -31,8 +31,10 @@ impl super::Store {
 }
 
 /// Counts every write transaction this connection commits into `commits`. (SQLite calls the
-/// hook for write transactions only, just before the commit takes effect: a reader that reads
-/// the count before the store gets either the old count or the new data.)
+/// hook for write transactions only, just before the commit takes effect: for that instant a
+/// reader may see the new count with the old data, and a cache filled then stays stale until
+/// the next commit or its time limit; `http::views` counts the API's own changes again once
+/// they are answered, which closes that gap for them.)
 pub(super) async fn install(
     conn: &mut SqliteConnection,
     commits: Arc<Commits>,

@@ -106,17 +106,7 @@ impl Store {
             } else {
                 Some(Duration::from_secs(1800))
             });
-        let opts = match &hold {
-            Some(h) => h.hook(opts),
-            None => health::discard_stuck(opts),
-        };
-        let pool = opts
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
-        if hold.is_some() {
-            paused::warm(&pool, max).await;
-        }
+        let pool = pooled(opts, options, &hold, max).await?;
         if own_checkpoints {
             tokio::spawn(checkpoint::run(pool.clone(), checkpoints.clone()));
         }
@@ -144,26 +134,17 @@ impl Store {
                 })
             }
         }
+        let on_new = hold.clone();
         let opts = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(15));
-        let opts = match &hold {
-            Some(h) => {
-                let on_new = h.clone();
-                h.hook(opts).after_connect(move |_, _| {
-                    on_new.connected();
-                    Box::pin(async { Ok(()) })
-                })
-            }
-            None => health::discard_stuck(opts),
-        };
-        let pool = opts
-            .connect_with(options)
-            .await
-            .map_err(StoreError::Connect)?;
-        if hold.is_some() {
-            paused::warm(&pool, 16).await;
-        }
+            .acquire_timeout(Duration::from_secs(15))
+            .after_connect(move |_, _| {
+                if let Some(h) = &on_new {
+                    h.connected();
+                }
+                Box::pin(async { Ok(()) })
+            });
+        let pool = pooled(opts, options, &hold, 16).await?;
         Ok(Store::over(
             Pool::Postgres(pool),
             Default::default(),
@@ -189,6 +170,28 @@ impl Store {
             zones: Default::default(),
         }
     }
+}
+
+/// The pool of `opts` over `options`: under a paused test clock with its hold (and `n`
+/// connections opened at once), otherwise discarding connections left in a transaction.
+async fn pooled<DB: sqlx::Database>(
+    opts: sqlx::pool::PoolOptions<DB>,
+    options: <DB::Connection as sqlx::Connection>::Options,
+    hold: &Option<std::sync::Arc<paused::TimeHold>>,
+    n: u32,
+) -> Result<sqlx::Pool<DB>> {
+    let opts = match hold {
+        Some(h) => h.hook(opts),
+        None => health::discard_stuck(opts),
+    };
+    let pool = opts
+        .connect_with(options)
+        .await
+        .map_err(StoreError::Connect)?;
+    if hold.is_some() {
+        paused::warm(&pool, n).await;
+    }
+    Ok(pool)
 }
 
 /// The cause of a failed connection, said once: the I/O error's own text without sqlx's

@@ -13,7 +13,7 @@ use super::{
     ImportReport, OwnedAudit, Target,
 };
 use crate::campaign::record::CampaignRecord;
-use crate::store::{Change, ContactAdder, Store};
+use crate::store::{Change, ContactAdder, DirectChange, RowFate, Store};
 
 /// Inputs up to this size may be imported from memory ([`import_bytes`]); bigger ones go
 /// through a file and [`super::import_file`], whose memory stays bounded whatever the size.
@@ -89,19 +89,56 @@ pub async fn import_bytes(
     } else {
         let to = Target::new(store, campaign, options, now);
         let adder = store.contact_adder(campaign.id, to.zone, to.due, now);
-        let audit = audit.map(|a| a.owned());
+        // All new contacts (what a site backend posts) go the direct way; a row the campaign
+        // has already, which may merge or conflict, sends the whole change through sqlx.
+        let direct = {
+            let (adder, batches) = (adder.clone(), batches.clone());
+            let (audit, report) = (audit.map(|a| a.owned()), report.clone());
+            store
+                .write_direct(now, move |change| {
+                    write_new_direct(change, adder, batches, audit, report)
+                })
+                .await?
+        };
         let written;
-        (report, written) = store
-            .write(now, move |change| {
-                Box::pin(write_all(change, adder, batches, audit, report))
-            })
-            .await?;
+        (report, written) = match direct {
+            Some(done) => done,
+            None => {
+                let audit = audit.map(|a| a.owned());
+                store
+                    .write(now, move |change| {
+                        Box::pin(write_all(change, adder, batches, audit, report))
+                    })
+                    .await?
+            }
+        };
         written.committed();
     }
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
     report.merged.sort_by_key(|m| m.line);
     Ok(report)
+}
+
+/// [`write_all`] as a direct change, for batches whose contacts are all new to the campaign;
+/// `None` (declined, nothing written) when one is not.
+fn write_new_direct(
+    change: &mut DirectChange<'_>,
+    mut adder: ContactAdder,
+    batches: Vec<parse::Batch>,
+    audit: Option<OwnedAudit>,
+    mut report: ImportReport,
+) -> Result<Option<(ImportReport, ContactAdder)>, ImportError> {
+    for batch in batches {
+        if !adder.add_new_direct(change, &batch.contacts)? {
+            return Ok(None);
+        }
+        let fates = vec![RowFate::New; batch.contacts.len()];
+        account(batch, fates, &mut report);
+    }
+    let entry = audit.as_ref().map(|a| a.entry(&report));
+    adder.finish_direct(change, entry.as_ref())?;
+    Ok(Some((report, adder)))
 }
 
 /// Writes every batch and the audit entry under one change (the store's group commit); the

@@ -54,6 +54,7 @@ pub(super) struct Setup {
 }
 
 /// One batch, ready to write. `contacts` have distinct first phones.
+#[derive(Clone)]
 pub(super) struct Batch {
     pub contacts: Vec<NewContact>,
     /// Per contact: the line of its row (the first of the rows merged into it).

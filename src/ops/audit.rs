@@ -18,15 +18,27 @@ pub(crate) async fn record(
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 ) -> Result<()> {
-    let entry = NewAudit {
+    Ok(change
+        .audit(&entry(actor, action, object, before, after))
+        .await?)
+}
+
+/// The audit entry of `actor`'s `action` on `object`.
+pub(crate) fn entry<'a>(
+    actor: &'a Actor,
+    action: &'a str,
+    object: &'a str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> NewAudit<'a> {
+    NewAudit {
         actor: &actor.name,
         role: actor.role,
         action,
         object,
         before,
         after,
-    };
-    Ok(change.audit(&entry).await?)
+    }
 }
 
 /// A page of the log, oldest first, after entry `after_id`.

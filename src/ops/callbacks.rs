@@ -5,10 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::audit::record;
+use super::audit::{entry, record};
 use super::{OpsError, Result};
 use crate::callback::record::{CallbackRecord, LegRecord};
-use crate::callback::{CallbackRequest, JobState};
+use crate::callback::{CallbackRequest, CallbackSpec, JobState};
 use crate::import::phone::PhoneNormalizer;
 use crate::model::Actor;
 use crate::store::{NewCallback, Store};
@@ -67,6 +67,29 @@ async fn insert(
 ) -> Result<Option<CallbackRecord>> {
     let (key, spec, due) = (new.key.map(str::to_string), new.spec.clone(), new.due);
     let actor = actor.clone();
+    // On a SQLite file, as a direct change (one that never declines); elsewhere through sqlx.
+    let direct = {
+        let (key, spec, actor) = (key.clone(), spec.clone(), actor.clone());
+        store
+            .write_direct(now, move |change| {
+                let new = NewCallback {
+                    key: key.as_deref(),
+                    spec: &spec,
+                    due,
+                    created_by: &actor.name,
+                };
+                let Some(rec) = change.callback_insert(&new)? else {
+                    return Ok(Some(None));
+                };
+                let (after, object) = added(&rec, &spec, due);
+                change.audit(&entry(&actor, "callback.add", &object, None, Some(after)))?;
+                Ok::<_, OpsError>(Some(Some(rec)))
+            })
+            .await?
+    };
+    if let Some(done) = direct {
+        return Ok(done);
+    }
     store
         .write(now, move |change| {
             Box::pin(async move {
@@ -79,13 +102,23 @@ async fn insert(
                 let Some(rec) = change.callback_insert(&new).await? else {
                     return Ok(None);
                 };
-                let after = json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
-                let object = format!("callback:{}", rec.id);
+                let (after, object) = added(&rec, &spec, due);
                 record(change, &actor, "callback.add", &object, None, Some(after)).await?;
                 Ok::<_, OpsError>(Some(rec))
             })
         })
         .await
+}
+
+/// The audit entry of an added job: what it records, and the object.
+fn added(
+    rec: &CallbackRecord,
+    spec: &CallbackSpec,
+    due: DateTime<Utc>,
+) -> (serde_json::Value, String) {
+    let after =
+        json!({ "id": rec.id, "client": spec.client, "managers": spec.managers, "due": due });
+    (after, format!("callback:{}", rec.id))
 }
 
 /// A job with its legs.

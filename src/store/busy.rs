@@ -52,6 +52,17 @@ pub(super) async fn install(conn: &mut SqliteConnection) -> Result<(), sqlx::Err
     Ok(())
 }
 
+/// Sets (`on`) or clears the handler on a connection opened outside sqlx (`direct`: its
+/// connections wait only on a blocking thread).
+///
+/// # Safety
+/// `db` must be a live connection's handle that no other thread uses meanwhile.
+pub(super) unsafe fn set_raw(db: *mut libsqlite3_sys::sqlite3, on: bool) {
+    let handler = if on { Some(on_busy as _) } else { None };
+    // SAFETY: as the caller promises; the handler touches no state of its own.
+    unsafe { libsqlite3_sys::sqlite3_busy_handler(db, handler, std::ptr::null_mut()) };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

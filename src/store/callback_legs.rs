@@ -46,6 +46,17 @@ impl LegRow {
 const LEG_COLUMNS: &str = "id, call_no, side, number, trunk, uuid, caller_id, node, started_at, \
                            answered_at, ended_at, cause, sip_code";
 
+/// A leg, written while its job's lease is `$10`'s.
+const LEG_INSERT: &str = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, \
+     uuid, caller_id, node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
+     (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running')";
+/// [`LEG_INSERT`] on SQLite: only while its numbers (`$11`, `$12`) are in no live call.
+pub(super) static SQLITE_LEG_INSERT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{LEG_INSERT} AND {} RETURNING id", in_call::LEG_FREE));
+/// A leg's end (once: a closed leg keeps its first end).
+pub(super) const LEG_END: &str = "UPDATE callback_legs SET answered_at = $1, ended_at = $2, \
+     cause = $3, sip_code = $4 WHERE id = $5 AND ended_at IS NULL";
+
 impl Store {
     /// A job's legs, in the order they were dialled.
     pub async fn callback_legs(&self, id: i64) -> Result<Vec<LegRecord>> {
@@ -62,6 +73,13 @@ impl Store {
     /// number it needs is in a live call (`store::in_call`).
     pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
         let (leg, owner) = (leg.clone(), owner.to_string());
+        let direct = {
+            let (leg, owner) = (leg.clone(), owner.clone());
+            self.write_direct(leg.started_at, move |c| c.callback_leg_start(&leg, &owner))
+        };
+        if let Some(id) = direct.await? {
+            return Ok(id);
+        }
         self.write(leg.started_at, move |c| {
             Box::pin(async move { c.callback_leg_start(&leg, &owner).await })
         })
@@ -71,6 +89,13 @@ impl Store {
     /// Closes a leg (once: a closed leg keeps its first end), in the store's group commit.
     pub async fn callback_leg_end(&self, leg_id: i64, end: &LegEnd) -> Result<()> {
         let end = end.clone();
+        let e = end.clone();
+        let direct = self.write_direct(end.ended_at, move |c| {
+            c.callback_leg_end(leg_id, &e).map(Some)
+        });
+        if direct.await?.is_some() {
+            return Ok(());
+        }
         self.write(end.ended_at, move |c| {
             Box::pin(async move { c.callback_leg_end(leg_id, &end).await })
         })
@@ -83,14 +108,11 @@ impl Change {
     /// in-call check ([`in_call::LEG_FREE`]: one statement); only a refused insert checks the
     /// numbers one by one to tell a busy number (the first, in order) from a lost lease.
     pub async fn callback_leg_start(&mut self, leg: &NewLeg, owner: &str) -> Result<i64> {
-        let insert = "INSERT INTO callback_legs (callback_id, call_no, side, number, trunk, uuid, \
-                      caller_id, node, started_at) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS \
-                      (SELECT 1 FROM callbacks WHERE id = $1 AND lease_owner = $10 AND state = 'running')";
         let pg = matches!(self.txn, Txn::Postgres(_));
         let numbers = leg.numbers();
         let sql = match pg {
-            true => format!("{insert} RETURNING id"),
-            false => format!("{insert} AND {} RETURNING id", in_call::LEG_FREE),
+            true => format!("{LEG_INSERT} RETURNING id"),
+            false => SQLITE_LEG_INSERT.clone(),
         };
         // On SQLite the insert is the change's first statement: it takes the savepoint's lead.
         let id: Option<i64> = with_txn_led!(&mut self.txn, &sql => sql, c => {
@@ -118,10 +140,7 @@ impl Change {
 
     /// [`Store::callback_leg_end`] under this change.
     pub async fn callback_leg_end(&mut self, leg_id: i64, end: &LegEnd) -> Result<()> {
-        let sql =
-            "UPDATE callback_legs SET answered_at = $1, ended_at = $2, cause = $3, sip_code = $4 \
-                   WHERE id = $5 AND ended_at IS NULL";
-        with_txn_led!(&mut self.txn, sql => sql, c => {
+        with_txn_led!(&mut self.txn, LEG_END => sql, c => {
             sqlx::query(&sql).bind(end.answered_at.map(ms)).bind(ms(end.ended_at)).bind(&end.cause)
                 .bind(end.sip_code.map(i64::from)).bind(leg_id).execute(c).await?;
         });

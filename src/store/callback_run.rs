@@ -4,6 +4,8 @@
 //! commit), and find and adopt running jobs after a restart. The legs are
 //! `store::callback_legs`.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::callbacks::{records, Row, COLUMNS};
@@ -43,6 +45,51 @@ pub struct RunningCallback {
     pub open_legs: Vec<LegRecord>,
 }
 
+/// A running job's live status, fenced on its lease owner.
+pub(super) const PROGRESS: &str = "UPDATE callbacks SET status = $1, status_code = $2, \
+     updated_at = $3 WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
+/// The due pending jobs a claim takes (`$1` now, `$2` how many).
+const CLAIM_PICK: &str = "SELECT id FROM callbacks WHERE state = 'pending' \
+     AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2";
+const CLAIM_SET: &str = "SET state = 'running', status = $3, status_code = $4, \
+     calls = calls + 1, lease_owner = $5, lease_until = $6, updated_at = $1";
+/// A claim on SQLite (the write lock keeps two claims apart).
+pub(super) static SQLITE_CLAIM: LazyLock<String> = LazyLock::new(|| {
+    format!("UPDATE callbacks {CLAIM_SET} WHERE id IN ({CLAIM_PICK}) RETURNING {COLUMNS}")
+});
+/// A call's result, fenced on the lease owner. Every SET expression reads the row as it was
+/// before the update.
+pub(super) static FINISH: LazyLock<String> = LazyLock::new(|| {
+    let cancelled = "recalls_cancelled <> 0 OR $4 <> 0";
+    format!(
+        "UPDATE callbacks SET state = CASE WHEN {cancelled} THEN $13 ELSE $1 END, \
+         status = $2, status_code = $3, \
+         recalls_cancelled = CASE WHEN {cancelled} THEN 1 ELSE 0 END, \
+         next_attempt_at = CASE WHEN {cancelled} THEN $14 ELSE $5 END, \
+         lease_owner = NULL, lease_until = NULL, updated_at = $6, duration_ms = $7, \
+         talk_ms = $8, recording = $9, manager = $10, digits = $11 \
+         WHERE id = $12 AND lease_owner = $15 AND state = 'running' RETURNING {COLUMNS}"
+    )
+});
+
+/// The job as a finished call left it (its instants as given: the row holds them to the
+/// millisecond), and the webhooks it calls for.
+pub(super) fn finished(
+    mut rec: CallbackRecord,
+    result: &CallResult,
+    recall: Recall,
+    hooks: &HooksFn,
+) -> (CallbackRecord, Vec<NewDelivery>) {
+    let next = match rec.recalls_cancelled {
+        true => recall.if_cancelled,
+        false => recall.otherwise,
+    };
+    rec.next_attempt_at = next.unwrap_or(result.ended_at);
+    rec.updated_at = result.ended_at;
+    let items = hooks(&rec, next);
+    (rec, items)
+}
+
 impl Change {
     /// Shows a running job's live status (fenced on its lease owner), stamped with the change's
     /// time.
@@ -52,10 +99,8 @@ impl Change {
         owner: &str,
         status: CallbackStatus,
     ) -> Result<()> {
-        let sql = "UPDATE callbacks SET status = $1, status_code = $2, updated_at = $3 \
-                   WHERE id = $4 AND lease_owner = $5 AND state = 'running'";
         let now = ms(self.now);
-        with_txn_led!(&mut self.txn, sql => sql, c => {
+        with_txn_led!(&mut self.txn, PROGRESS => sql, c => {
             sqlx::query(&sql).bind(status.as_str()).bind(i64::from(status.code())).bind(now)
                 .bind(id).bind(owner).execute(c).await?;
         });
@@ -70,22 +115,18 @@ impl Change {
         until: DateTime<Utc>,
     ) -> Result<Vec<CallbackRecord>> {
         let st = CallbackStatus::CallingManager;
-        let pick = "SELECT id FROM callbacks WHERE state = 'pending' AND next_attempt_at <= $1 \
-                    ORDER BY next_attempt_at, id LIMIT $2";
-        let set = "SET state = 'running', status = $3, status_code = $4, calls = calls + 1, \
-                   lease_owner = $5, lease_until = $6, updated_at = $1";
         let sql = if self.postgres {
             let cols: Vec<String> = COLUMNS
                 .split(", ")
                 .map(|c| format!("callbacks.{c}"))
                 .collect();
             format!(
-                "WITH picked AS ({pick} FOR UPDATE SKIP LOCKED) UPDATE callbacks {set} \
+                "WITH picked AS ({CLAIM_PICK} FOR UPDATE SKIP LOCKED) UPDATE callbacks {CLAIM_SET} \
                  FROM picked WHERE callbacks.id = picked.id RETURNING {}",
                 cols.join(", ")
             )
         } else {
-            format!("UPDATE callbacks {set} WHERE id IN ({pick}) RETURNING {COLUMNS}")
+            SQLITE_CLAIM.clone()
         };
         let now = ms(self.now);
         let rows: Vec<Row> = with_txn_led!(&mut self.txn, &sql => sql, c => {
@@ -109,17 +150,6 @@ impl Change {
         recall: Recall,
         hooks: &HooksFn,
     ) -> Result<CallbackRecord> {
-        // Every SET expression reads the row as it was before the update.
-        let cancelled = "recalls_cancelled <> 0 OR $4 <> 0";
-        let sql = format!(
-            "UPDATE callbacks SET state = CASE WHEN {cancelled} THEN $13 ELSE $1 END, \
-             status = $2, status_code = $3, \
-             recalls_cancelled = CASE WHEN {cancelled} THEN 1 ELSE 0 END, \
-             next_attempt_at = CASE WHEN {cancelled} THEN $14 ELSE $5 END, \
-             lease_owner = NULL, lease_until = NULL, updated_at = $6, duration_ms = $7, \
-             talk_ms = $8, recording = $9, manager = $10, digits = $11 \
-             WHERE id = $12 AND lease_owner = $15 AND state = 'running' RETURNING {COLUMNS}"
-        );
         let state = |next: Option<DateTime<Utc>>| match next {
             Some(_) => JobState::Pending.as_str(),
             None => JobState::Done.as_str(),
@@ -127,7 +157,7 @@ impl Change {
         let due = |next: Option<DateTime<Utc>>| ms(next.unwrap_or(result.ended_at));
         let now = ms(result.ended_at);
         let status = result.status;
-        let row: Option<Row> = with_txn_led!(&mut self.txn, &sql => sql, c => {
+        let row: Option<Row> = with_txn_led!(&mut self.txn, FINISH.as_str() => sql, c => {
             sqlx::query_as(&sql)
                 .bind(state(recall.otherwise)).bind(status.as_str()).bind(i64::from(status.code()))
                 .bind(i64::from(result.cancel_recalls)).bind(due(recall.otherwise)).bind(now)
@@ -136,17 +166,8 @@ impl Change {
                 .bind(state(recall.if_cancelled)).bind(due(recall.if_cancelled)).bind(owner)
                 .fetch_optional(&mut *c).await?
         });
-        let mut rec = row
-            .ok_or(StoreError::LeaseLost { contact_id: id })?
-            .into_record()?;
-        let next = match rec.recalls_cancelled {
-            true => recall.if_cancelled,
-            false => recall.otherwise,
-        };
-        // The instants as given (the row holds them to the millisecond).
-        rec.next_attempt_at = next.unwrap_or(result.ended_at);
-        rec.updated_at = result.ended_at;
-        let items = hooks(&rec, next);
+        let row = row.ok_or(StoreError::LeaseLost { contact_id: id })?;
+        let (rec, items) = finished(row.into_record()?, result, recall, hooks);
         if !items.is_empty() {
             let none: Option<i64> = None;
             with_txn!(&mut self.txn, c => {
@@ -173,6 +194,11 @@ impl Store {
             return Ok(Vec::new());
         }
         let owner = owner.to_string();
+        let o = owner.clone();
+        let direct = self.write_direct(now, move |c| c.claim_callbacks(limit, &o, until).map(Some));
+        if let Some(claimed) = direct.await? {
+            return Ok(claimed);
+        }
         self.write(now, move |c| {
             Box::pin(async move { c.claim_callbacks(limit, &owner, until).await })
         })
@@ -246,6 +272,11 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let owner = owner.to_string();
+        let o = owner.clone();
+        let direct = self.write_direct(now, move |c| c.callback_progress(id, &o, status).map(Some));
+        if direct.await?.is_some() {
+            return Ok(());
+        }
         self.write(now, move |c| {
             Box::pin(async move { c.callback_progress(id, &owner, status).await })
         })
@@ -265,6 +296,16 @@ impl Store {
         hooks: Box<HooksFn>,
     ) -> Result<CallbackRecord> {
         let (owner, result) = (owner.to_string(), result.clone());
+        let hooks: std::sync::Arc<HooksFn> = hooks.into();
+        let direct = {
+            let (owner, result, hooks) = (owner.clone(), result.clone(), hooks.clone());
+            self.write_direct(result.ended_at, move |c| {
+                c.callback_finish(id, &owner, &result, recall, &*hooks)
+            })
+        };
+        if let Some(rec) = direct.await? {
+            return Ok(rec);
+        }
         self.write(result.ended_at, move |c| {
             Box::pin(async move {
                 c.callback_finish(id, &owner, &result, recall, &*hooks)

@@ -1,11 +1,13 @@
 //! Callback jobs: insert (idempotent on the client's key), read, list, cancel. The engine's side
 //! (lease, live status, result) is `store::callback_run`; the legs are `store::callback_legs`.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 
 use super::txn::{with_txn, with_txn_led};
+use super::{direct, Change, DirectChange, Txn};
 use super::{from_ms, ms, parse_enum, parse_json, with_pool, Result, Store, StoreError};
-use super::{Change, Txn};
 use crate::callback::record::CallbackRecord;
 use crate::callback::{CallbackSpec, CallbackStatus, JobState};
 
@@ -38,6 +40,31 @@ pub(super) struct Row {
 }
 
 impl Row {
+    /// The row of a direct read of [`COLUMNS`].
+    pub(super) fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+        Ok(Row {
+            id: r.get(0)?,
+            idem_key: r.get(1)?,
+            spec: r.get(2)?,
+            state: r.get(3)?,
+            status: r.get(4)?,
+            status_code: r.get(5)?,
+            calls: r.get(6)?,
+            recalls_cancelled: r.get(7)?,
+            next_attempt_at: r.get(8)?,
+            lease_owner: r.get(9)?,
+            lease_until: r.get(10)?,
+            created_by: r.get(11)?,
+            created_at: r.get(12)?,
+            updated_at: r.get(13)?,
+            duration_ms: r.get(14)?,
+            talk_ms: r.get(15)?,
+            recording: r.get(16)?,
+            manager: r.get(17)?,
+            digits: r.get(18)?,
+        })
+    }
+
     pub(super) fn into_record(self) -> Result<CallbackRecord> {
         Ok(CallbackRecord {
             id: self.id,
@@ -67,6 +94,47 @@ pub(super) fn records(rows: Vec<Row>) -> Result<Vec<CallbackRecord>> {
     rows.into_iter().map(Row::into_record).collect()
 }
 
+/// Stores a new job unless its key is stored (see [`Change::callback_insert`]).
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO callbacks (idem_key, spec, state, status, status_code, next_attempt_at, \
+         created_by, created_at, updated_at) SELECT $1, $2, 'pending', $3, $4, $5, $6, $7, $7 \
+         WHERE NOT EXISTS (SELECT 1 FROM callbacks WHERE idem_key = $1) \
+         ON CONFLICT (idem_key) DO NOTHING RETURNING {COLUMNS}"
+    )
+});
+
+fn spec_text(new: &NewCallback<'_>) -> Result<String> {
+    serde_json::to_string(new.spec).map_err(|e| StoreError::Invalid(format!("callback spec: {e}")))
+}
+
+impl DirectChange<'_> {
+    /// [`Change::callback_insert`] as a direct change.
+    pub(crate) fn callback_insert(&self, new: &NewCallback<'_>) -> Result<Option<CallbackRecord>> {
+        use rusqlite::OptionalExtension;
+        static SQL: LazyLock<String> = LazyLock::new(|| direct::sql(&INSERT));
+        let spec = spec_text(new)?;
+        let status = CallbackStatus::Queued;
+        let row = self
+            .conn()
+            .prepare_cached(&SQL)?
+            .query_row(
+                rusqlite::params![
+                    new.key,
+                    spec,
+                    status.as_str(),
+                    i64::from(status.code()),
+                    ms(new.due),
+                    new.created_by,
+                    ms(self.now()),
+                ],
+                Row::from_direct,
+            )
+            .optional()?;
+        row.map(Row::into_record).transpose()
+    }
+}
+
 /// A new job to store.
 #[derive(Debug, Clone)]
 pub struct NewCallback<'a> {
@@ -85,16 +153,11 @@ impl Change {
         &mut self,
         new: &NewCallback<'_>,
     ) -> Result<Option<CallbackRecord>> {
-        let spec = serde_json::to_string(new.spec)
-            .map_err(|e| StoreError::Invalid(format!("callback spec: {e}")))?;
+        let spec = spec_text(new)?;
         let status = CallbackStatus::Queued;
-        let sql = format!(
-            "INSERT INTO callbacks (idem_key, spec, state, status, status_code, next_attempt_at, \
-             created_by, created_at, updated_at) SELECT $1, $2, 'pending', $3, $4, $5, $6, $7, $7 \
-             WHERE NOT EXISTS (SELECT 1 FROM callbacks WHERE idem_key = $1) ON CONFLICT (idem_key) DO NOTHING RETURNING {COLUMNS}"
-        );
+        let sql = &*INSERT;
         let now = ms(self.now);
-        let row: Option<Row> = with_txn_led!(&mut self.txn, &sql => sql, c => {
+        let row: Option<Row> = with_txn_led!(&mut self.txn, sql => sql, c => {
             sqlx::query_as(&sql)
                 .bind(new.key).bind(&spec).bind(status.as_str()).bind(i64::from(status.code()))
                 .bind(ms(new.due)).bind(new.created_by).bind(now)

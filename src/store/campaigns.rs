@@ -26,6 +26,21 @@ const CAMPAIGN_COLUMNS: &str =
     "id, name, definition, timezone, status, status_reason, technical_streak, created_at, updated_at";
 
 impl CampaignRow {
+    /// The row of a direct read of [`CAMPAIGN_COLUMNS`].
+    fn from_direct(r: &rusqlite::Row<'_>) -> rusqlite::Result<CampaignRow> {
+        Ok(CampaignRow {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            definition: r.get(2)?,
+            timezone: r.get(3)?,
+            status: r.get(4)?,
+            status_reason: r.get(5)?,
+            technical_streak: r.get(6)?,
+            created_at: r.get(7)?,
+            updated_at: r.get(8)?,
+        })
+    }
+
     fn into_head(self) -> Result<CampaignHead> {
         Ok(CampaignHead {
             id: self.id,
@@ -115,9 +130,19 @@ impl Store {
 
     /// The campaign with this name, its definition not parsed (cheap; for listings).
     pub async fn campaign_head_by_name(&self, name: &str) -> Result<CampaignHead> {
-        let sql = format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE name = $1");
-        let row: Option<CampaignRow> =
-            with_pool!(self, p => sqlx::query_as(&sql).bind(name).fetch_optional(p).await)?;
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE name = $1")
+        });
+        let direct = self.read_direct(|c| {
+            use rusqlite::OptionalExtension;
+            c.prepare_cached(&SQL)?
+                .query_row([name], CampaignRow::from_direct)
+                .optional()
+        });
+        let row: Option<CampaignRow> = match direct {
+            Some(row) => row?,
+            None => with_pool!(self, p => sqlx::query_as(&SQL).bind(name).fetch_optional(p).await)?,
+        };
         row.ok_or_else(|| StoreError::NoSuchCampaign(name.to_string()))?
             .into_head()
     }

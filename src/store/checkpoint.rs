@@ -90,6 +90,16 @@ pub(super) async fn install(
     Ok(())
 }
 
+/// [`install`] on a connection opened outside sqlx (`direct`).
+///
+/// # Safety
+/// `db` must be a live connection's handle that no other thread uses meanwhile.
+pub(super) unsafe fn install_raw(db: *mut libsqlite3_sys::sqlite3, cp: &Arc<Checkpoints>) {
+    let data = Arc::into_raw(Arc::clone(cp)) as *mut c_void;
+    // SAFETY: as the caller promises; `data` stays valid for the connection's life.
+    unsafe { libsqlite3_sys::sqlite3_wal_hook(db, Some(on_commit), data) };
+}
+
 /// Whether a log of `pages` pages is worth a checkpoint when the last one began at `last`
 /// pages: it has grown by [`SOFT`] since, or it restarted.
 pub(crate) fn worth(pages: c_int, last: c_int) -> bool {

@@ -16,7 +16,7 @@ impl Commits {
         self.0.load(Ordering::Acquire)
     }
 
-    fn bump(&self) {
+    pub(crate) fn bump(&self) {
         self.0.fetch_add(1, Ordering::AcqRel);
     }
 }

@@ -66,6 +66,7 @@ pub(super) const REOPEN: &str = "UPDATE campaigns SET status = 'running', status
 /// What adding contacts to one campaign keeps between batches of one transaction (the
 /// transaction is a [`ContactWriter`]'s or a [`super::Change`]'s): where they go and what was
 /// inserted.
+#[derive(Clone)]
 pub struct ContactAdder {
     pub(super) store: Store,
     pub(super) campaign_id: i64,

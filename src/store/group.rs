@@ -20,6 +20,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 
+use super::direct::{DirectChange, Writer};
 use super::txn::{with_txn, Txn};
 use super::{Change, Pool, Result, Store, StoreError};
 
@@ -35,12 +36,21 @@ const ROLLBACK: &str = "ROLLBACK TO outcall_item";
 /// transaction.
 const NEXT: &str = "RELEASE outcall_item; SAVEPOINT outcall_item";
 
-/// One change waiting for the writer, its result kept until the commit.
-trait Pending: Send {
+/// One change waiting for the writer, its result kept until the commit: a sqlx change, or a
+/// direct one ([`Pending::direct`], run by [`Pending::run_direct`] instead of `run`).
+pub(super) trait Pending: Send {
     /// When the change happens (the [`Change`]'s `now`).
     fn now(&self) -> DateTime<Utc>;
+    /// Whether the change runs on the direct connection.
+    fn direct(&self) -> bool {
+        false
+    }
     /// Runs the change (once); whether it succeeded.
     fn run<'c>(&'c mut self, change: &'c mut Change) -> BoxFuture<'c, bool>;
+    /// Runs a direct change (once); whether what it wrote is to stand.
+    fn run_direct(&mut self, _change: &mut DirectChange<'_>) -> bool {
+        false
+    }
     /// Answers the requester: the change's own result, or `failed` when its transaction did not
     /// commit (a change that never ran gets `failed` too).
     fn answer(self: Box<Self>, failed: Option<&StoreError>);
@@ -92,7 +102,7 @@ where
     }
 }
 
-type Queue = mpsc::UnboundedSender<Box<dyn Pending>>;
+pub(super) type Queue = mpsc::UnboundedSender<Box<dyn Pending>>;
 
 /// The store's way to its writer task (started on first use in the calling runtime, and again
 /// if that runtime has gone).
@@ -154,63 +164,133 @@ impl Store {
     }
 
     /// The writer's queue, starting the writer when there is none (or it has gone).
-    fn queue(&self) -> Queue {
+    pub(super) fn queue(&self) -> Queue {
         let mut sender = self.group.sender.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = sender.as_ref().filter(|s| !s.is_closed()) {
             return s.clone();
         }
         let (tx, rx) = mpsc::unbounded_channel();
         // The task holds the pool, not the store: it ends when every store handle is gone.
-        tokio::spawn(writer(self.pool.clone(), rx, self.group.commits.clone()));
+        let direct = self.direct.clone().map(Writer::new);
+        tokio::spawn(writer(
+            self.pool.clone(),
+            direct,
+            rx,
+            self.group.commits.clone(),
+        ));
         *sender = Some(tx.clone());
         tx
     }
 }
 
-/// The writer task: transaction after transaction until every sender is gone.
+/// The writer task: transaction after transaction until every sender is gone. Each
+/// transaction takes a run of changes of one kind (sqlx or direct) in their order of arrival.
 async fn writer(
     pool: Pool,
+    mut direct: Option<Writer>,
     mut rx: mpsc::UnboundedReceiver<Box<dyn Pending>>,
     commits: Arc<AtomicU64>,
 ) {
-    while let Some(first) = rx.recv().await {
-        run_batch(&pool, VecDeque::from([first]), &mut rx, &commits).await;
+    let mut batch: VecDeque<Box<dyn Pending>> = VecDeque::new();
+    loop {
+        if batch.is_empty() {
+            match rx.recv().await {
+                Some(first) => batch.push_back(first),
+                None => return,
+            }
+        }
+        let failed = if batch.front().is_some_and(|p| p.direct()) {
+            run_direct(direct.as_mut(), &mut batch, &mut rx, &commits).await
+        } else {
+            run_batch(&pool, &mut batch, &mut rx, &commits).await
+        };
+        if let Some((e, n)) = failed {
+            tracing::warn!(error = %e, changes = n, "a grouped write transaction failed");
+        }
     }
 }
 
-/// Runs `batch`, and the changes that arrive while it runs, in as few transactions as it
-/// takes (one, unless the database breaks one off or [`MAX_BATCH`] is reached), and answers
-/// each change once its transaction has committed (or failed).
-async fn run_batch(
-    pool: &Pool,
-    mut batch: VecDeque<Box<dyn Pending>>,
+/// The next change waiting (in `batch`, then on `rx`) if it is of the kind `direct`.
+fn next_of_kind(
+    direct: bool,
+    batch: &mut VecDeque<Box<dyn Pending>>,
+    rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
+) -> Option<Box<dyn Pending>> {
+    let p = batch.pop_front().or_else(|| rx.try_recv().ok())?;
+    if p.direct() == direct {
+        return Some(p);
+    }
+    batch.push_front(p);
+    None
+}
+
+/// Runs the direct changes at the front of `batch`, and those arriving meanwhile, in one
+/// transaction on the direct connection (at most [`MAX_BATCH`]) and answers each; the error
+/// and the number of changes it failed, if the transaction did not commit.
+async fn run_direct(
+    writer: Option<&mut Writer>,
+    batch: &mut VecDeque<Box<dyn Pending>>,
     rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
     commits: &AtomicU64,
-) {
-    while let Some(now) = batch.front().map(|p| p.now()) {
-        let mut change = match open(pool, now).await {
-            Ok(c) => c,
-            Err(e) => {
-                batch.into_iter().for_each(|p| p.answer(Some(&e)));
-                return;
-            }
-        };
-        let (ran, broken) = run_until_broken(&mut change, &mut batch, rx).await;
-        let failed = match broken {
-            None => {
-                let done = change.commit().await;
-                commits.fetch_add(u64::from(done.is_ok()), Ordering::Relaxed);
-                done.err()
-            }
-            // The transaction is unusable: what ran in it is lost (dropping rolls it back);
-            // the changes not yet run go on in a new one.
-            Some(e) => Some(e),
-        };
-        if let Some(e) = &failed {
-            tracing::warn!(error = %e, changes = ran.len(), "a grouped write transaction failed");
+) -> Option<(StoreError, usize)> {
+    let mut items: Vec<Box<dyn Pending>> = Vec::new();
+    while items.len() < MAX_BATCH {
+        match next_of_kind(true, batch, rx) {
+            Some(p) => items.push(p),
+            None => break,
         }
-        ran.into_iter().for_each(|p| p.answer(failed.as_ref()));
     }
+    let Some(writer) = writer else {
+        // Not sent without a direct side (`write_direct` checks), but answered all the same.
+        let e = StoreError::NotCommitted("this store has no direct writer".into());
+        items.into_iter().for_each(|p| p.answer(Some(&e)));
+        return None;
+    };
+    let (ran, done) = writer.run(items).await;
+    commits.fetch_add(u64::from(done.is_ok()), Ordering::Relaxed);
+    let failed = done.err();
+    let n = ran.len();
+    ran.into_iter().for_each(|p| p.answer(failed.as_ref()));
+    failed.map(|e| (e, n))
+}
+
+/// Runs the sqlx changes at the front of `batch`, and those arriving while they run, in one
+/// transaction, and answers each once it has committed (or failed); the error and the number
+/// of changes it failed, if the transaction did not commit. (Changes not run, after a
+/// broken transaction or [`MAX_BATCH`], stay in `batch` or on `rx` for the next.)
+async fn run_batch(
+    pool: &Pool,
+    batch: &mut VecDeque<Box<dyn Pending>>,
+    rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
+    commits: &AtomicU64,
+) -> Option<(StoreError, usize)> {
+    let now = batch.front().map(|p| p.now())?;
+    let mut change = match open(pool, now).await {
+        Ok(c) => c,
+        Err(e) => {
+            // Only the sqlx changes waiting now fail; the next ones get a new try.
+            let mut n = 0;
+            while let Some(p) = next_of_kind(false, batch, rx) {
+                p.answer(Some(&e));
+                n += 1;
+            }
+            return Some((e, n));
+        }
+    };
+    let (ran, broken) = run_until_broken(&mut change, batch, rx).await;
+    let failed = match broken {
+        None => {
+            let done = change.commit().await;
+            commits.fetch_add(u64::from(done.is_ok()), Ordering::Relaxed);
+            done.err()
+        }
+        // The transaction is unusable: what ran in it is lost (dropping rolls it back);
+        // the changes not yet run go on in a new one.
+        Some(e) => Some(e),
+    };
+    let n = ran.len();
+    ran.into_iter().for_each(|p| p.answer(failed.as_ref()));
+    failed.map(|e| (e, n))
 }
 
 /// Opens the writer's transaction with the first change's savepoint.
@@ -239,7 +319,7 @@ async fn run_until_broken(
 ) -> (Vec<Box<dyn Pending>>, Option<StoreError>) {
     let mut ran: Vec<Box<dyn Pending>> = Vec::with_capacity(batch.len());
     while ran.len() < MAX_BATCH {
-        let Some(mut p) = batch.pop_front().or_else(|| rx.try_recv().ok()) else {
+        let Some(mut p) = next_of_kind(false, batch, rx) else {
             break;
         };
         change.now = p.now();
@@ -274,4 +354,4 @@ async fn exec(txn: &mut Txn, sql: &str) -> Result<()> {
 
 #[cfg(test)]
 #[path = "group_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -246,7 +246,7 @@ async fn a_change_arriving_while_others_run_joins_their_commit() {
 }
 
 /// A campaign for the lead tests (its definition is not dialled).
-const CAMPAIGN: &str = r#"
+pub(crate) const CAMPAIGN: &str = r#"
 name = "g"
 caller_id = "74950000000"
 dial = "sofia/gateway/trunk1/{number}"

@@ -36,6 +36,7 @@ mod checkpoint;
 mod commits;
 mod contact_writer;
 mod contacts;
+mod direct;
 mod dnc;
 mod group;
 pub mod health;
@@ -65,6 +66,7 @@ pub use campaigns::CampaignCounts;
 pub use change::Change;
 pub use contact_writer::{ContactAdder, ContactWriter, RowFate};
 pub use contacts::ContactQuery;
+pub(crate) use direct::DirectChange;
 use txn::Txn;
 pub use why::ZoneDue;
 
@@ -93,6 +95,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Db(#[from] sqlx::Error),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
     #[error("no campaign named `{0}` (see `outcall campaign list`)")]
     NoSuchCampaign(String),
     #[error("campaign #{0} does not exist")]
@@ -191,6 +195,8 @@ pub struct Store {
     pub(crate) parsed: std::sync::Arc<campaigns::Parsed>,
     /// Zones known to be recorded per campaign (see `known_zones::KnownZones`).
     pub(crate) zones: std::sync::Arc<known_zones::KnownZones>,
+    /// A SQLite file store's statements on the calling thread (see `direct`).
+    pub(crate) direct: Option<std::sync::Arc<direct::Direct>>,
     /// Ends the SQLite store's checkpointing task with the last handle (see `checkpoint`):
     /// held for its `Drop`.
     #[allow(dead_code)]

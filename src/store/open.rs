@@ -9,7 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 use super::{
-    busy, checkpoint, commits, health, paused, Pool, Result, Store, StoreError, CACHE_KIB,
+    busy, checkpoint, commits, direct, health, paused, Pool, Result, Store, StoreError, CACHE_KIB,
 };
 
 impl Store {
@@ -106,12 +106,19 @@ impl Store {
             } else {
                 Some(Duration::from_secs(1800))
             });
+        let path = options.get_filename().to_path_buf();
         let pool = pooled(opts, options, &hold, max).await?;
         if own_checkpoints {
             tokio::spawn(checkpoint::run(pool.clone(), checkpoints.clone()));
         }
+        let direct = (!memory).then(|| {
+            let cp = own_checkpoints.then(|| checkpoints.clone());
+            std::sync::Arc::new(direct::Direct::new(path, commits.clone(), cp))
+        });
         let guard = checkpoint::Guard(checkpoints);
-        Ok(Store::over(Pool::Sqlite(pool), commits, guard))
+        let mut store = Store::over(Pool::Sqlite(pool), commits, guard);
+        store.direct = direct;
+        Ok(store)
     }
 
     async fn connect_postgres(
@@ -168,6 +175,7 @@ impl Store {
             group: Default::default(),
             parsed: Default::default(),
             zones: Default::default(),
+            direct: None,
         }
     }
 }

@@ -1,0 +1,106 @@
+//! A direct change on its way to the group writer ([`Store::write_direct`]): the request the
+//! writer's queue carries, answered once its transaction has committed.
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+use tokio::sync::oneshot;
+
+use super::writer::{DirectChange, DirectItem};
+use crate::store::group::Pending;
+use crate::store::{Change, Store, StoreError};
+
+/// A direct change: `Ok(None)` means it declined (what it wrote is undone, and the caller takes
+/// its sqlx way).
+struct DirectRequest<T, E, F> {
+    now: DateTime<Utc>,
+    change: Option<F>,
+    result: Option<std::result::Result<Option<T>, E>>,
+    reply: oneshot::Sender<std::result::Result<Option<T>, E>>,
+}
+
+impl<T, E, F> Pending for DirectRequest<T, E, F>
+where
+    T: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&mut DirectChange<'_>) -> std::result::Result<Option<T>, E> + Send + 'static,
+{
+    fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    fn direct(&self) -> bool {
+        true
+    }
+
+    fn run<'c>(&'c mut self, _change: &'c mut Change) -> BoxFuture<'c, bool> {
+        Box::pin(async { false })
+    }
+
+    fn run_direct(&mut self, change: &mut DirectChange<'_>) -> bool {
+        let Some(f) = self.change.take() else {
+            return false;
+        };
+        let result = f(change);
+        let ok = matches!(result, Ok(Some(_)));
+        self.result = Some(result);
+        ok
+    }
+
+    fn answer(self: Box<Self>, failed: Option<&StoreError>) {
+        let result = match (self.result, failed) {
+            (Some(Err(e)), _) => Err(e),
+            // Declined: nothing of it was meant to stand.
+            (Some(Ok(None)), _) => Ok(None),
+            (Some(Ok(v)), None) => Ok(v),
+            (_, Some(e)) => Err(StoreError::NotCommitted(e.to_string()).into()),
+            (None, None) => Err(StoreError::NotCommitted("the change did not run".into()).into()),
+        };
+        let _ = self.reply.send(result);
+    }
+}
+
+impl DirectItem for Box<dyn Pending> {
+    fn now(&self) -> DateTime<Utc> {
+        Pending::now(&**self)
+    }
+
+    fn run_direct(&mut self, change: &mut DirectChange<'_>) -> bool {
+        Pending::run_direct(&mut **self, change)
+    }
+}
+
+impl Store {
+    /// Runs `change` on the writer's direct connection (see `direct`), sharing its transaction
+    /// and commit like [`Store::write`]: `Ok(Some(_))` once committed; `Ok(None)` when the
+    /// change declined (returned `Ok(None)`: what it wrote is undone) or the store has no direct
+    /// path (PostgreSQL, an in-memory database). Either way the caller then takes its sqlx way.
+    pub(crate) async fn write_direct<T, E, F>(
+        &self,
+        now: DateTime<Utc>,
+        change: F,
+    ) -> std::result::Result<Option<T>, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut DirectChange<'_>) -> std::result::Result<Option<T>, E> + Send + 'static,
+    {
+        if self.direct.is_none() {
+            return Ok(None);
+        }
+        let (reply, answer) = oneshot::channel();
+        let request = DirectRequest {
+            now,
+            change: Some(change),
+            result: None,
+            reply,
+        };
+        self.queue().send(Box::new(request)).map_err(|_| {
+            E::from(StoreError::NotCommitted(
+                "the store's writer has stopped".into(),
+            ))
+        })?;
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::NotCommitted("the store's writer has stopped".into()).into())
+        })
+    }
+}

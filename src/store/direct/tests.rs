@@ -1,0 +1,203 @@
+//! Direct changes beside sqlx ones in the group writer: order kept, one transaction per run of
+//! one kind, each change undone alone (an `Err`, a decline, a panic); a change that finds the
+//! write lock taken waits for it off the runtime's thread; direct reads see what was committed.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::model::NewContact;
+use crate::store::{Store, StoreError};
+
+fn t(s: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+}
+
+async fn sqlite(dir: &tempfile::TempDir, paused: bool) -> Store {
+    let url = format!("sqlite://{}", dir.path().join("d.db").display());
+    match paused {
+        true => Store::connect_paused(&url).await.unwrap(),
+        false => Store::connect(&url).await.unwrap(),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ends {
+    Written,
+    Failed,
+    Declined,
+    Panicked,
+}
+
+/// One do-not-call number written directly, then ending as `ends` says.
+async fn direct_number(
+    store: &Store,
+    phone: &'static str,
+    ends: Ends,
+) -> Result<Option<()>, StoreError> {
+    store
+        .write_direct(t(1), move |c| {
+            c.conn().execute(
+                "INSERT INTO dnc (phone, reason, added_at) VALUES (?1, 'test', ?2)",
+                rusqlite::params![phone, c.now().timestamp_millis()],
+            )?;
+            match ends {
+                Ends::Written => Ok(Some(())),
+                Ends::Failed => Err(StoreError::Invalid(format!("{phone} refused"))),
+                Ends::Declined => Ok(None),
+                Ends::Panicked => panic!("a direct change panics"),
+            }
+        })
+        .await
+}
+
+/// One do-not-call number written through sqlx.
+async fn sqlx_number(store: &Store, phone: &'static str) -> Result<u64, StoreError> {
+    store
+        .write(t(2), move |c| {
+            Box::pin(async move { c.dnc_add_many(&[phone.to_string()], "test").await })
+        })
+        .await
+}
+
+async fn listed(store: &Store) -> Vec<String> {
+    let rows = store.dnc_list().await.unwrap();
+    rows.into_iter().map(|e| e.phone).collect()
+}
+
+async fn kinds_keep_their_order(paused: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, paused).await;
+    let before = store.group.commits();
+    // Queued together (one thread), in this order.
+    let (a, b, c, d, e, f, g) = tokio::join!(
+        sqlx_number(&store, "+79000000501"),
+        direct_number(&store, "+79000000502", Ends::Written),
+        direct_number(&store, "+79000000503", Ends::Failed),
+        direct_number(&store, "+79000000504", Ends::Declined),
+        sqlx_number(&store, "+79000000505"),
+        direct_number(&store, "+79000000506", Ends::Panicked),
+        direct_number(&store, "+79000000507", Ends::Written),
+    );
+    assert_eq!(a.unwrap(), 1);
+    assert_eq!(b.unwrap(), Some(()));
+    assert!(matches!(c, Err(StoreError::Invalid(m)) if m.contains("503")));
+    assert_eq!(d.unwrap(), None, "a declined change says so");
+    assert_eq!(e.unwrap(), 1);
+    assert!(f.is_err(), "a panicking change fails");
+    assert_eq!(g.unwrap(), Some(()));
+    assert_eq!(
+        store.group.commits() - before,
+        4,
+        "one transaction per run of one kind: a | b c d | e | f g"
+    );
+    assert_eq!(
+        listed(&store).await,
+        [
+            "+79000000501",
+            "+79000000502",
+            "+79000000505",
+            "+79000000507"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn direct_and_sqlx_changes_keep_their_order_and_each_fails_alone() {
+    kinds_keep_their_order(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn direct_changes_work_under_a_paused_clock() {
+    kinds_keep_their_order(true).await;
+}
+
+#[tokio::test]
+async fn a_direct_change_waits_for_the_write_lock_off_the_runtime_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let crate::store::Pool::Sqlite(pool) = &store.pool else {
+        unreachable!()
+    };
+    // Another connection (an import's batch, the CLI) holds the write lock.
+    let mut holder = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+    sqlx::query("INSERT INTO dnc (phone, reason, added_at) VALUES ('+79000000601', 'held', 0)")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let s = store.clone();
+    let waiting =
+        tokio::spawn(async move { direct_number(&s, "+79000000602", Ends::Written).await });
+    // This test runs on one thread: had the writer waited on it, nothing below would run.
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+    assert!(!waiting.is_finished(), "no write while the lock is held");
+    holder.commit().await.unwrap();
+    assert_eq!(waiting.await.unwrap().unwrap(), Some(()));
+    assert_eq!(listed(&store).await, ["+79000000601", "+79000000602"]);
+}
+
+#[tokio::test]
+async fn new_contacts_go_direct_and_a_known_phone_declines_with_nothing_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let def = crate::campaign::definition::CampaignDef::from_toml_str(
+        crate::store::group::tests::CAMPAIGN,
+        "g",
+    )
+    .unwrap();
+    let id = store.create_campaign(&def, t(0)).await.unwrap().id;
+    let contact = |phone: &str, zone: &str| NewContact {
+        name: "Ivan".into(),
+        phones: vec![phone.to_string()],
+        vars: Default::default(),
+        timezone: Some(zone.to_string()),
+    };
+    let add = |rows: Vec<NewContact>| {
+        let adder = store.contact_adder(id, "Europe/Moscow", t(0), t(0));
+        store.write_direct(t(3), move |c| {
+            let mut adder = adder;
+            if !adder.add_new_direct(c, &rows)? {
+                return Ok::<_, StoreError>(None);
+            }
+            adder.finish_direct(c, None)?;
+            Ok(Some(adder))
+        })
+    };
+    let first = add(vec![contact("+79000000701", "Asia/Omsk")])
+        .await
+        .unwrap();
+    first.expect("a new contact is written").committed();
+    // The second row's phone is known: the first row of this change is undone with it.
+    let second = add(vec![
+        contact("+79000000702", "Asia/Tokyo"),
+        contact("+79000000701", "Asia/Omsk"),
+    ])
+    .await
+    .unwrap();
+    assert!(second.is_none(), "declined");
+    let phones: Vec<String> = store
+        .contacts_page(id, 0, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.phones[0].clone())
+        .collect();
+    assert_eq!(phones, ["+79000000701"]);
+    // The first change's zone was recorded; the declined change's was not.
+    let zones: Vec<String> = sqlx::query_scalar(
+        "SELECT timezone FROM campaign_zones WHERE campaign_id = $1 ORDER BY timezone",
+    )
+    .bind(id)
+    .fetch_all(match &store.pool {
+        crate::store::Pool::Sqlite(p) => p,
+        _ => unreachable!(),
+    })
+    .await
+    .unwrap();
+    assert_eq!(zones, ["Asia/Omsk"]);
+    // A direct read sees the committed head.
+    let head = store.campaign_head_by_name("g").await.unwrap();
+    assert_eq!(head.id, id);
+    let listed = store.dnc_among(&["+79000000701".into()]).await.unwrap();
+    assert!(listed.is_empty());
+}

@@ -72,6 +72,19 @@ pub(super) static FINISH: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The job's state and due time (ms) after a call ([`FINISH`]'s `$1` and `$5`), then the same
+/// if its recalls turn out cancelled (`$13` and `$14`).
+pub(super) fn after_call(
+    result: &CallResult,
+    recall: Recall,
+) -> ((&'static str, i64), (&'static str, i64)) {
+    let at = |next: Option<DateTime<Utc>>| match next {
+        Some(t) => (JobState::Pending.as_str(), ms(t)),
+        None => (JobState::Done.as_str(), ms(result.ended_at)),
+    };
+    (at(recall.otherwise), at(recall.if_cancelled))
+}
+
 /// The job as a finished call left it (its instants as given: the row holds them to the
 /// millisecond), and the webhooks it calls for.
 pub(super) fn finished(
@@ -150,20 +163,16 @@ impl Change {
         recall: Recall,
         hooks: &HooksFn,
     ) -> Result<CallbackRecord> {
-        let state = |next: Option<DateTime<Utc>>| match next {
-            Some(_) => JobState::Pending.as_str(),
-            None => JobState::Done.as_str(),
-        };
-        let due = |next: Option<DateTime<Utc>>| ms(next.unwrap_or(result.ended_at));
+        let ((state, due), (cancelled_state, cancelled_due)) = after_call(result, recall);
         let now = ms(result.ended_at);
         let status = result.status;
         let row: Option<Row> = with_txn_led!(&mut self.txn, FINISH.as_str() => sql, c => {
             sqlx::query_as(&sql)
-                .bind(state(recall.otherwise)).bind(status.as_str()).bind(i64::from(status.code()))
-                .bind(i64::from(result.cancel_recalls)).bind(due(recall.otherwise)).bind(now)
+                .bind(state).bind(status.as_str()).bind(i64::from(status.code()))
+                .bind(i64::from(result.cancel_recalls)).bind(due).bind(now)
                 .bind(result.duration_ms).bind(result.talk_ms).bind(&result.recording)
                 .bind(&result.manager).bind(&result.digits).bind(id)
-                .bind(state(recall.if_cancelled)).bind(due(recall.if_cancelled)).bind(owner)
+                .bind(cancelled_state).bind(cancelled_due).bind(owner)
                 .fetch_optional(&mut *c).await?
         });
         let row = row.ok_or(StoreError::LeaseLost { contact_id: id })?;
@@ -208,12 +217,18 @@ impl Store {
     /// When pending jobs are due: the earliest, and the earliest after `now` (one read; the
     /// engine leases only when the earliest is due).
     pub async fn callbacks_due(&self, now: DateTime<Utc>) -> Result<CallbacksDue> {
-        let sql = "SELECT (SELECT MIN(next_attempt_at) FROM callbacks WHERE state = 'pending'), \
-                   (SELECT MIN(next_attempt_at) FROM callbacks WHERE state = 'pending' \
-                   AND next_attempt_at > $1)";
-        let (earliest, later): (Option<i64>, Option<i64>) = with_pool!(self, p => {
-            sqlx::query_as(sql).bind(ms(now)).fetch_one(p).await?
+        const DUE: &str = "SELECT (SELECT MIN(next_attempt_at) FROM callbacks \
+             WHERE state = 'pending'), (SELECT MIN(next_attempt_at) FROM callbacks \
+             WHERE state = 'pending' AND next_attempt_at > $1)";
+        let direct = self.read_direct(|c| {
+            static SQL: LazyLock<String> = LazyLock::new(|| super::direct::sql(DUE));
+            c.prepare_cached(&SQL)?
+                .query_row([ms(now)], |r| Ok((r.get(0)?, r.get(1)?)))
         });
+        let (earliest, later): (Option<i64>, Option<i64>) = match direct {
+            Some(due) => due?,
+            None => with_pool!(self, p => sqlx::query_as(DUE).bind(ms(now)).fetch_one(p).await?),
+        };
         Ok(CallbacksDue {
             earliest: earliest.map(from_ms),
             later: later.map(from_ms),

@@ -102,7 +102,7 @@ where
     }
 }
 
-pub(super) type Queue = mpsc::UnboundedSender<Box<dyn Pending>>;
+type Queue = mpsc::UnboundedSender<Box<dyn Pending>>;
 
 /// The store's way to its writer task (started on first use in the calling runtime, and again
 /// if that runtime has gone).
@@ -153,18 +153,22 @@ impl Store {
             result: None,
             reply,
         };
-        self.queue().send(Box::new(request)).map_err(|_| {
-            E::from(StoreError::NotCommitted(
-                "the store's writer has stopped".into(),
-            ))
-        })?;
-        answer.await.unwrap_or_else(|_| {
-            Err(StoreError::NotCommitted("the store's writer has stopped".into()).into())
-        })
+        self.ask(Box::new(request), answer).await
+    }
+
+    /// Sends `request` to the writer and waits for its `answer`.
+    pub(super) async fn ask<T, E: From<StoreError>>(
+        &self,
+        request: Box<dyn Pending>,
+        answer: oneshot::Receiver<std::result::Result<T, E>>,
+    ) -> std::result::Result<T, E> {
+        let stopped = || StoreError::NotCommitted("the store's writer has stopped".into());
+        self.queue().send(request).map_err(|_| E::from(stopped()))?;
+        answer.await.unwrap_or_else(|_| Err(stopped().into()))
     }
 
     /// The writer's queue, starting the writer when there is none (or it has gone).
-    pub(super) fn queue(&self) -> Queue {
+    fn queue(&self) -> Queue {
         let mut sender = self.group.sender.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(s) = sender.as_ref().filter(|s| !s.is_closed()) {
             return s.clone();

@@ -9,11 +9,11 @@ use futures::future::join_all;
 use super::super::{AuditQuery, NewAudit, Store, StoreError};
 use crate::model::Role;
 
-fn t(s: i64) -> DateTime<Utc> {
+pub(crate) fn t(s: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
 }
 
-async fn sqlite(dir: &tempfile::TempDir, paused: bool) -> Store {
+pub(crate) async fn sqlite(dir: &tempfile::TempDir, paused: bool) -> Store {
     let url = format!("sqlite://{}", dir.path().join("g.db").display());
     match paused {
         true => Store::connect_paused(&url).await.unwrap(),

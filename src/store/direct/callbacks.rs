@@ -11,9 +11,9 @@ use rusqlite::OptionalExtension;
 use super::{sql, DirectChange};
 use crate::callback::record::{CallResult, CallbackRecord, LegEnd, NewLeg};
 use crate::callback::CallbackStatus;
-use crate::callback::JobState;
 use crate::store::callback_legs::{LEG_END, SQLITE_LEG_INSERT};
-use crate::store::callback_run::{finished, HooksFn, Recall, FINISH, PROGRESS, SQLITE_CLAIM};
+use crate::store::callback_run::{after_call, finished, HooksFn, Recall};
+use crate::store::callback_run::{FINISH, PROGRESS, SQLITE_CLAIM};
 use crate::store::callbacks::Row;
 use crate::store::outbox::ENQUEUE;
 use crate::store::{ms, Result};
@@ -124,11 +124,7 @@ impl DirectChange<'_> {
     ) -> Result<Option<CallbackRecord>> {
         static SQL: LazyLock<String> = LazyLock::new(|| sql(&FINISH));
         static OUTBOX: LazyLock<String> = LazyLock::new(|| sql(ENQUEUE));
-        let state = |next: Option<DateTime<Utc>>| match next {
-            Some(_) => JobState::Pending.as_str(),
-            None => JobState::Done.as_str(),
-        };
-        let due = |next: Option<DateTime<Utc>>| ms(next.unwrap_or(result.ended_at));
+        let ((state, due), (cancelled_state, cancelled_due)) = after_call(result, recall);
         let now = ms(result.ended_at);
         let status = result.status;
         let row = self
@@ -136,11 +132,11 @@ impl DirectChange<'_> {
             .prepare_cached(&SQL)?
             .query_row(
                 rusqlite::params![
-                    state(recall.otherwise),
+                    state,
                     status.as_str(),
                     i64::from(status.code()),
                     i64::from(result.cancel_recalls),
-                    due(recall.otherwise),
+                    due,
                     now,
                     result.duration_ms,
                     result.talk_ms,
@@ -148,8 +144,8 @@ impl DirectChange<'_> {
                     result.manager,
                     result.digits,
                     id,
-                    state(recall.if_cancelled),
-                    due(recall.if_cancelled),
+                    cancelled_state,
+                    cancelled_due,
                     owner,
                 ],
                 Row::from_direct,

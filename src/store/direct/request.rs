@@ -94,13 +94,6 @@ impl Store {
             result: None,
             reply,
         };
-        self.queue().send(Box::new(request)).map_err(|_| {
-            E::from(StoreError::NotCommitted(
-                "the store's writer has stopped".into(),
-            ))
-        })?;
-        answer.await.unwrap_or_else(|_| {
-            Err(StoreError::NotCommitted("the store's writer has stopped".into()).into())
-        })
+        self.ask(Box::new(request), answer).await
     }
 }

@@ -2,22 +2,9 @@
 //! one kind, each change undone alone (an `Err`, a decline, a panic); a change that finds the
 //! write lock taken waits for it off the runtime's thread; direct reads see what was committed.
 
-use chrono::{DateTime, TimeZone, Utc};
-
 use crate::model::NewContact;
+use crate::store::group::tests::{sqlite, t, CAMPAIGN};
 use crate::store::{Store, StoreError};
-
-fn t(s: i64) -> DateTime<Utc> {
-    Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
-}
-
-async fn sqlite(dir: &tempfile::TempDir, paused: bool) -> Store {
-    let url = format!("sqlite://{}", dir.path().join("d.db").display());
-    match paused {
-        true => Store::connect_paused(&url).await.unwrap(),
-        false => Store::connect(&url).await.unwrap(),
-    }
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum Ends {
@@ -140,11 +127,7 @@ async fn a_direct_change_waits_for_the_write_lock_off_the_runtime_thread() {
 async fn new_contacts_go_direct_and_a_known_phone_declines_with_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
     let store = sqlite(&dir, false).await;
-    let def = crate::campaign::definition::CampaignDef::from_toml_str(
-        crate::store::group::tests::CAMPAIGN,
-        "g",
-    )
-    .unwrap();
+    let def = crate::campaign::definition::CampaignDef::from_toml_str(CAMPAIGN, "g").unwrap();
     let id = store.create_campaign(&def, t(0)).await.unwrap().id;
     let contact = |phone: &str, zone: &str| NewContact {
         name: "Ivan".into(),

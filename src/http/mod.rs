@@ -72,6 +72,7 @@ impl ApiState {
         settings: HttpSettings,
         default_country: &str,
     ) -> ApiState {
+        crate::import::phone::warm(default_country);
         ApiState {
             store,
             clock,

@@ -19,10 +19,16 @@ pub(super) struct CrlfToLf<R> {
 
 impl<R: Read> CrlfToLf<R> {
     pub(super) fn new(inner: R) -> Self {
+        CrlfToLf::with_capacity(inner, 64 * 1024)
+    }
+
+    /// With buffers of `cap` bytes (an input known to be small needs no more than its size).
+    pub(super) fn with_capacity(inner: R, cap: usize) -> Self {
+        let cap = cap.max(1);
         CrlfToLf {
             inner,
-            raw: vec![0; 64 * 1024],
-            out: Vec::with_capacity(64 * 1024),
+            raw: vec![0; cap],
+            out: Vec::with_capacity(cap),
             pos: 0,
             held_cr: false,
             last: b'\n',
@@ -97,6 +103,12 @@ mod tests {
         CrlfToLf::new(Chunks(input, chunk))
             .read_to_end(&mut out)
             .unwrap();
+        // The same through buffers of `chunk` bytes (the reads of an input held in memory).
+        let mut small = Vec::new();
+        CrlfToLf::with_capacity(input, chunk)
+            .read_to_end(&mut small)
+            .unwrap();
+        assert_eq!(small, out, "buffers of {chunk} bytes");
         out
     }
 

@@ -151,7 +151,7 @@ fn read_all(
     input
         .read_exact(&mut bom[..setup.shape.bom])
         .map_err(|e| format!("cannot read: {e}"))?;
-    let mut csv = reader(input, setup.shape.delimiter);
+    let mut csv = reader(CrlfToLf::new(input), setup.shape.delimiter);
     let mut enc = Encoding::default();
     let cols = Arc::new(header(&mut csv, &mut enc, &setup.map)?);
     for seq in 0.. {
@@ -188,7 +188,8 @@ fn read_all(
 /// records, lines, rows and batches as [`run`] gives for the file.
 pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Vec<Batch>, String> {
     let body = bytes.get(setup.shape.bom..).unwrap_or_default();
-    let mut csv = reader(body, setup.shape.delimiter);
+    let input = CrlfToLf::with_capacity(body, body.len().min(64 * 1024));
+    let mut csv = reader(input, setup.shape.delimiter);
     let mut enc = Encoding::default();
     let cols = header(&mut csv, &mut enc, &setup.map)?;
     let mut outs = Vec::new();
@@ -206,12 +207,12 @@ pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Vec<Batch>, Strin
     Ok(batches)
 }
 
-fn reader<R: Read>(input: R, delimiter: u8) -> csv::Reader<CrlfToLf<R>> {
+fn reader<R: Read>(input: CrlfToLf<R>, delimiter: u8) -> csv::Reader<CrlfToLf<R>> {
     csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(CrlfToLf::new(input))
+        .from_reader(input)
 }
 
 /// The header: the first non-blank record.

@@ -13,6 +13,16 @@ pub struct PhoneNormalizer {
     calling_code: u16,
 }
 
+/// Loads the phone metadata now (the `phonenumber` crate's database, loaded on first use: tens
+/// of ms) and compiles the patterns of `country`'s numbers, so that a server's first requests
+/// do not wait for it (all of them would: the first load holds the others back).
+pub fn warm(country: &str) {
+    if let Ok(n) = PhoneNormalizer::new(country) {
+        let _ = n.normalize(&format!("+{}0000000000", n.calling_code));
+        let _ = n.normalize("0000000000");
+    }
+}
+
 impl PhoneNormalizer {
     /// `country` is an ISO 3166 alpha-2 code such as `RU`.
     pub fn new(country: &str) -> Result<PhoneNormalizer, String> {

@@ -43,15 +43,26 @@ pub fn inspect<R: Read>(mut input: R) -> std::io::Result<Result<Shape, Broken>> 
     let delimiter = guess_delimiter(sample);
     let mut scan = Scanner::new(delimiter);
     scan.feed(sample);
-    let mut buf = vec![0u8; 256 * 1024];
+    // A small input (an API request's contacts) ends within the head: the big buffer is
+    // allocated (and zeroed) only once the input goes on past a first small read.
+    let mut small = [0u8; 4096];
+    let mut buf: Vec<u8> = Vec::new();
     let mut size = head.len() as u64;
     while scan.broken.is_none() {
-        let n = input.read(&mut buf)?;
+        let n = match buf.is_empty() {
+            true => input.read(&mut small)?,
+            false => input.read(&mut buf)?,
+        };
         if n == 0 {
             break;
         }
         size += n as u64;
-        scan.feed(&buf[..n]);
+        if buf.is_empty() {
+            scan.feed(&small[..n]);
+            buf = vec![0u8; 256 * 1024];
+        } else {
+            scan.feed(&buf[..n]);
+        }
     }
     Ok(scan.finish().map(|()| Shape {
         bom,

@@ -184,3 +184,29 @@ async fn new_contacts_go_direct_and_a_known_phone_declines_with_nothing_written(
     let listed = store.dnc_among(&["+79000000701".into()]).await.unwrap();
     assert!(listed.is_empty());
 }
+
+#[tokio::test]
+async fn a_legs_insert_looks_its_numbers_up_by_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    let sql = super::sql(&crate::store::callback_legs::SQLITE_LEG_INSERT);
+    let plan: Vec<String> = store
+        .read_direct(|c| {
+            let mut q = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+            let rows = q.query_map(rusqlite::params_from_iter([None::<i64>; 12]), |r| {
+                r.get::<_, String>(3)
+            })?;
+            rows.collect()
+        })
+        .expect("a file store reads directly")
+        .unwrap();
+    let legs: Vec<&String> = plan
+        .iter()
+        .filter(|s| s.contains("callback_legs"))
+        .collect();
+    assert_eq!(legs.len(), 1, "{plan:?}");
+    assert!(
+        legs[0].contains("callback_legs_open_number (number=?)"),
+        "every open leg would be scanned: {plan:?}"
+    );
+}

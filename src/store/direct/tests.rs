@@ -185,28 +185,38 @@ async fn new_contacts_go_direct_and_a_known_phone_declines_with_nothing_written(
     assert!(listed.is_empty());
 }
 
-#[tokio::test]
-async fn a_legs_insert_looks_its_numbers_up_by_number() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = sqlite(&dir, false).await;
-    let sql = super::sql(&crate::store::callback_legs::SQLITE_LEG_INSERT);
-    let plan: Vec<String> = store
+/// SQLite's plan for `sql` (sqlx's `$N` parameters, `n` of them), one line per step.
+fn plan(store: &Store, sql: &str, n: usize) -> Vec<String> {
+    let sql = super::sql(sql);
+    store
         .read_direct(|c| {
             let mut q = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
-            let rows = q.query_map(rusqlite::params_from_iter([None::<i64>; 12]), |r| {
-                r.get::<_, String>(3)
-            })?;
+            let none = vec![None::<i64>; n];
+            let rows = q.query_map(rusqlite::params_from_iter(none), |r| r.get::<_, String>(3))?;
             rows.collect()
         })
         .expect("a file store reads directly")
-        .unwrap();
-    let legs: Vec<&String> = plan
-        .iter()
-        .filter(|s| s.contains("callback_legs"))
-        .collect();
-    assert_eq!(legs.len(), 1, "{plan:?}");
+        .unwrap()
+}
+
+#[tokio::test]
+async fn live_calls_are_looked_up_by_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    // A leg's insert: the open legs of its numbers.
+    let leg = plan(&store, &crate::store::callback_legs::SQLITE_LEG_INSERT, 12);
+    let legs: Vec<&String> = leg.iter().filter(|s| s.contains("callback_legs")).collect();
+    assert_eq!(legs.len(), 1, "{leg:?}");
     assert!(
         legs[0].contains("callback_legs_open_number (number=?)"),
-        "every open leg would be scanned: {plan:?}"
+        "every open leg would be scanned: {leg:?}"
+    );
+    // A campaign attempt: the running jobs whose client it would call.
+    let attempt = plan(&store, crate::store::in_call::attempt_sql(false), 1);
+    assert!(
+        attempt
+            .iter()
+            .any(|s| s.contains("callbacks USING INDEX callbacks_running_client")),
+        "every running job's spec would be read: {attempt:?}"
     );
 }

@@ -55,6 +55,12 @@ async fn add_number(
         .await
 }
 
+/// The first phone of each of the campaign's first ten contacts, in id order.
+pub(crate) async fn first_phones(store: &Store, campaign_id: i64) -> Vec<String> {
+    let page = store.contacts_page(campaign_id, 0, 10).await.unwrap();
+    page.into_iter().map(|c| c.phones[0].clone()).collect()
+}
+
 async fn listed(store: &Store) -> Vec<String> {
     store
         .dnc_list()
@@ -322,13 +328,7 @@ async fn a_change_that_ran_no_statement_undoes_nothing_and_a_led_one_fails_alone
         1,
         "one transaction for all five"
     );
-    let phones: Vec<String> = store
-        .contacts_page(id, 0, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|c| c.phones[0].clone())
-        .collect();
+    let phones = first_phones(&store, id).await;
     assert_eq!(phones, vec!["+79000000401", "+79000000405"]);
     let objects: Vec<String> = audited(&store).await.into_iter().map(|(o, _)| o).collect();
     assert_eq!(

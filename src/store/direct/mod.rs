@@ -1,7 +1,7 @@
 //! Direct SQLite: the hot statements of a SQLite file store run on the calling thread through
 //! rusqlite, where sqlx hands every statement to its connection's own thread and back (two thread
-//! wake-ups; on a busy 2-core machine each waits for a time slice, which made a POSTed contact's
-//! p99 15-45x that of a handler that writes nothing). Used for:
+//! wake-ups; on a busy 2-core machine each may wait for a time slice: most of a callback job's
+//! POST and originate latency in `make bench`, and half of a POSTed contact's p99). Used for:
 //! - short reads on the API's request path ([`Direct::read`]: a pool of reader connections, one
 //!   per thread using it at a time);
 //! - the group writer's direct changes ([`crate::store::Store::write_direct`]): the writer task

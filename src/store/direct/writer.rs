@@ -48,7 +48,8 @@ impl DirectChange<'_> {
 }
 
 /// A statement written for sqlx (`$N` parameters) as rusqlite binds it: `?N`, bound by number
-/// (a `$N` is a name to SQLite, numbered by its first appearance).
+/// (a `$N` is a name to SQLite, numbered by its first appearance). Every `$` is replaced: not for
+/// statements with one in a literal (a JSON path).
 pub(crate) fn sql(text: &str) -> String {
     text.replace('$', "?")
 }

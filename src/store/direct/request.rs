@@ -40,7 +40,13 @@ where
         let Some(f) = self.change.take() else {
             return false;
         };
-        let result = f(change);
+        // A change that panics fails alone (its savepoint is rolled back), as a sqlx one does.
+        let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(change))) {
+            Ok(r) => r,
+            Err(_) => {
+                Err(StoreError::Invalid("the change failed on an internal error".into()).into())
+            }
+        };
         let ok = matches!(result, Ok(Some(_)));
         self.result = Some(result);
         ok

@@ -94,24 +94,17 @@ pub async fn import_bytes(
         let direct = {
             let (adder, batches) = (adder.clone(), batches.clone());
             let (audit, report) = (audit.map(|a| a.owned()), report.clone());
-            store
-                .write_direct(now, move |change| {
-                    write_new_direct(change, adder, batches, audit, report)
-                })
-                .await?
-        };
-        let written;
-        (report, written) = match direct {
-            Some(done) => done,
-            None => {
-                let audit = audit.map(|a| a.owned());
-                store
-                    .write(now, move |change| {
-                        Box::pin(write_all(change, adder, batches, audit, report))
-                    })
-                    .await?
+            move |change: &mut DirectChange<'_>| {
+                write_new_direct(change, adder, batches, audit, report)
             }
         };
+        let audit = audit.map(|a| a.owned());
+        let written;
+        (report, written) = store
+            .write_either(now, direct, move |change| {
+                Box::pin(write_all(change, adder, batches, audit, report))
+            })
+            .await?;
         written.committed();
     }
     report.rejected.sort_by_key(|r| r.line);

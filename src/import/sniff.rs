@@ -43,26 +43,18 @@ pub fn inspect<R: Read>(mut input: R) -> std::io::Result<Result<Shape, Broken>> 
     let delimiter = guess_delimiter(sample);
     let mut scan = Scanner::new(delimiter);
     scan.feed(sample);
-    // A small input (an API request's contacts) ends within the head: the big buffer is
-    // allocated (and zeroed) only once the input goes on past a first small read.
-    let mut small = [0u8; 4096];
-    let mut buf: Vec<u8> = Vec::new();
+    // A small input (an API request's contacts) ends within the head: the buffer grows to its
+    // full size (zeroed) only once the input goes on past a first small read.
+    let mut buf = vec![0u8; 4096];
     let mut size = head.len() as u64;
     while scan.broken.is_none() {
-        let n = match buf.is_empty() {
-            true => input.read(&mut small)?,
-            false => input.read(&mut buf)?,
-        };
+        let n = input.read(&mut buf)?;
         if n == 0 {
             break;
         }
         size += n as u64;
-        if buf.is_empty() {
-            scan.feed(&small[..n]);
-            buf = vec![0u8; 256 * 1024];
-        } else {
-            scan.feed(&buf[..n]);
-        }
+        scan.feed(&buf[..n]);
+        buf.resize(256 * 1024, 0);
     }
     Ok(scan.finish().map(|()| Shape {
         bom,

@@ -11,7 +11,7 @@ use crate::callback::record::{CallbackRecord, LegRecord};
 use crate::callback::{CallbackRequest, CallbackSpec, JobState};
 use crate::import::phone::PhoneNormalizer;
 use crate::model::Actor;
-use crate::store::{NewCallback, Store};
+use crate::store::{DirectChange, NewCallback, Store};
 
 /// Accepts a job: checked (errors name the field), stored due at its `at` (default now) moved
 /// into the working hours. With an idempotency key already used: the stored job and `false`;
@@ -68,30 +68,23 @@ async fn insert(
     let (key, spec, due) = (new.key.map(str::to_string), new.spec.clone(), new.due);
     let actor = actor.clone();
     // On a SQLite file, as a direct change (one that never declines); elsewhere through sqlx.
-    let direct = {
-        let (key, spec, actor) = (key.clone(), spec.clone(), actor.clone());
-        store
-            .write_direct(now, move |change| {
-                let new = NewCallback {
-                    key: key.as_deref(),
-                    spec: &spec,
-                    due,
-                    created_by: &actor.name,
-                };
-                let Some(rec) = change.callback_insert(&new)? else {
-                    return Ok(Some(None));
-                };
-                let (after, object) = added(&rec, &spec, due);
-                change.audit(&entry(&actor, "callback.add", &object, None, Some(after)))?;
-                Ok::<_, OpsError>(Some(Some(rec)))
-            })
-            .await?
+    let (k, s, a) = (key.clone(), spec.clone(), actor.clone());
+    let direct = move |change: &mut DirectChange<'_>| {
+        let new = NewCallback {
+            key: k.as_deref(),
+            spec: &s,
+            due,
+            created_by: &a.name,
+        };
+        let Some(rec) = change.callback_insert(&new)? else {
+            return Ok(Some(None));
+        };
+        let (after, object) = added(&rec, &s, due);
+        change.audit(&entry(&a, "callback.add", &object, None, Some(after)))?;
+        Ok::<_, OpsError>(Some(Some(rec)))
     };
-    if let Some(done) = direct {
-        return Ok(done);
-    }
     store
-        .write(now, move |change| {
+        .write_either(now, direct, move |change| {
             Box::pin(async move {
                 let new = NewCallback {
                     key: key.as_deref(),

@@ -57,7 +57,7 @@ fn token_info((name, role, created, revoked, used): TokenRow) -> Result<TokenInf
     })
 }
 
-fn json_col(v: &Option<serde_json::Value>) -> Option<String> {
+pub(super) fn json_col(v: &Option<serde_json::Value>) -> Option<String> {
     v.as_ref().map(|v| v.to_string())
 }
 

@@ -73,32 +73,23 @@ impl Store {
     /// number it needs is in a live call (`store::in_call`).
     pub async fn callback_leg_start(&self, leg: &NewLeg, owner: &str) -> Result<i64> {
         let (leg, owner) = (leg.clone(), owner.to_string());
-        let direct = {
-            let (leg, owner) = (leg.clone(), owner.clone());
-            self.write_direct(leg.started_at, move |c| c.callback_leg_start(&leg, &owner))
-        };
-        if let Some(id) = direct.await? {
-            return Ok(id);
-        }
-        self.write(leg.started_at, move |c| {
-            Box::pin(async move { c.callback_leg_start(&leg, &owner).await })
-        })
+        let (l, o) = (leg.clone(), owner.clone());
+        self.write_either(
+            leg.started_at,
+            move |c| c.callback_leg_start(&l, &o),
+            move |c| Box::pin(async move { c.callback_leg_start(&leg, &owner).await }),
+        )
         .await
     }
 
     /// Closes a leg (once: a closed leg keeps its first end), in the store's group commit.
     pub async fn callback_leg_end(&self, leg_id: i64, end: &LegEnd) -> Result<()> {
-        let end = end.clone();
-        let e = end.clone();
-        let direct = self.write_direct(end.ended_at, move |c| {
-            c.callback_leg_end(leg_id, &e).map(Some)
-        });
-        if direct.await?.is_some() {
-            return Ok(());
-        }
-        self.write(end.ended_at, move |c| {
-            Box::pin(async move { c.callback_leg_end(leg_id, &end).await })
-        })
+        let (end, e) = (end.clone(), end.clone());
+        self.write_either(
+            end.ended_at,
+            move |c| c.callback_leg_end(leg_id, &e).map(Some),
+            move |c| Box::pin(async move { c.callback_leg_end(leg_id, &end).await }),
+        )
         .await
     }
 }

@@ -202,15 +202,12 @@ impl Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let owner = owner.to_string();
-        let o = owner.clone();
-        let direct = self.write_direct(now, move |c| c.claim_callbacks(limit, &o, until).map(Some));
-        if let Some(claimed) = direct.await? {
-            return Ok(claimed);
-        }
-        self.write(now, move |c| {
-            Box::pin(async move { c.claim_callbacks(limit, &owner, until).await })
-        })
+        let (owner, o) = (owner.to_string(), owner.to_string());
+        self.write_either(
+            now,
+            move |c| c.claim_callbacks(limit, &o, until).map(Some),
+            move |c| Box::pin(async move { c.claim_callbacks(limit, &owner, until).await }),
+        )
         .await
     }
 
@@ -286,15 +283,12 @@ impl Store {
         status: CallbackStatus,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let owner = owner.to_string();
-        let o = owner.clone();
-        let direct = self.write_direct(now, move |c| c.callback_progress(id, &o, status).map(Some));
-        if direct.await?.is_some() {
-            return Ok(());
-        }
-        self.write(now, move |c| {
-            Box::pin(async move { c.callback_progress(id, &owner, status).await })
-        })
+        let (owner, o) = (owner.to_string(), owner.to_string());
+        self.write_either(
+            now,
+            move |c| c.callback_progress(id, &o, status).map(Some),
+            move |c| Box::pin(async move { c.callback_progress(id, &owner, status).await }),
+        )
         .await
     }
 
@@ -312,21 +306,18 @@ impl Store {
     ) -> Result<CallbackRecord> {
         let (owner, result) = (owner.to_string(), result.clone());
         let hooks: std::sync::Arc<HooksFn> = hooks.into();
-        let direct = {
-            let (owner, result, hooks) = (owner.clone(), result.clone(), hooks.clone());
-            self.write_direct(result.ended_at, move |c| {
-                c.callback_finish(id, &owner, &result, recall, &*hooks)
-            })
-        };
-        if let Some(rec) = direct.await? {
-            return Ok(rec);
-        }
-        self.write(result.ended_at, move |c| {
-            Box::pin(async move {
-                c.callback_finish(id, &owner, &result, recall, &*hooks)
-                    .await
-            })
-        })
+        let now = result.ended_at;
+        let (o, r, h) = (owner.clone(), result.clone(), hooks.clone());
+        self.write_either(
+            now,
+            move |c| c.callback_finish(id, &o, &r, recall, &*h),
+            move |c| {
+                Box::pin(async move {
+                    c.callback_finish(id, &owner, &result, recall, &*hooks)
+                        .await
+                })
+            },
+        )
         .await
     }
 

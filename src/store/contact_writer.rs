@@ -58,6 +58,10 @@ pub struct ContactWriter {
     pub(super) parked: bool,
 }
 
+/// Records that a campaign has contacts in a zone (`$1` the campaign, `$2` the zone).
+pub(super) const ZONE_INSERT: &str =
+    "INSERT INTO campaign_zones (campaign_id, timezone) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+
 /// Reopens a completed campaign that got new contacts (`$NOW` and `$CAMPAIGN` are replaced by
 /// the parameter numbers of the string it goes into).
 pub(super) const REOPEN: &str = "UPDATE campaigns SET status = 'running', status_reason = NULL, \
@@ -88,7 +92,7 @@ struct ExistingRow {
     vars: String,
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
+pub(super) fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("plain data serializes")
 }
 
@@ -330,7 +334,7 @@ impl ContactAdder {
         let recorded = self.store.zones.of(campaign_id);
         for zone in self.zones.iter().filter(|z| !recorded.contains(*z)) {
             with_txn!(&mut *txn, c => {
-                sqlx::query("INSERT INTO campaign_zones (campaign_id, timezone) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                sqlx::query(ZONE_INSERT)
                     .bind(campaign_id).bind(zone).execute(c).await?;
             });
         }

@@ -6,7 +6,7 @@
 use super::DirectChange;
 use crate::model::NewContact;
 use crate::store::access::NewAudit;
-use crate::store::contact_writer::REOPEN;
+use crate::store::contact_writer::{json, REOPEN, ZONE_INSERT};
 use crate::store::{ms, ContactAdder, Result};
 
 /// One new contact; skipped when the campaign has its first phone.
@@ -14,8 +14,6 @@ const INSERT: &str = "INSERT INTO contacts (campaign_id, phone, phones, name, va
      status, next_attempt_at, created_at, updated_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?8) \
      ON CONFLICT (campaign_id, phone) DO NOTHING";
-const ZONE: &str =
-    "INSERT INTO campaign_zones (campaign_id, timezone) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 
 impl ContactAdder {
     /// Inserts `rows` (distinct first phones) as new pending contacts under `change`; `false`,
@@ -61,7 +59,7 @@ impl ContactAdder {
         let conn = change.conn();
         let recorded = self.store.zones.of(self.campaign_id);
         for zone in self.zones.iter().filter(|z| !recorded.contains(*z)) {
-            conn.prepare_cached(ZONE)?
+            conn.prepare_cached(ZONE_INSERT)?
                 .execute(rusqlite::params![self.campaign_id, zone])?;
         }
         if self.rows > 0 {
@@ -76,8 +74,4 @@ impl ContactAdder {
             None => Ok(()),
         }
     }
-}
-
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("plain data serializes")
 }

@@ -102,4 +102,26 @@ impl Store {
         };
         self.ask(Box::new(request), answer).await
     }
+
+    /// `direct` through [`Store::write_direct`], and when it declined or the store has no
+    /// direct path, `change` through [`Store::write`]: the result of whichever wrote.
+    pub(crate) async fn write_either<T, E, D, F>(
+        &self,
+        now: DateTime<Utc>,
+        direct: D,
+        change: F,
+    ) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        D: FnOnce(&mut DirectChange<'_>) -> std::result::Result<Option<T>, E> + Send + 'static,
+        F: for<'c> FnOnce(&'c mut Change) -> BoxFuture<'c, std::result::Result<T, E>>
+            + Send
+            + 'static,
+    {
+        match self.write_direct(now, direct).await? {
+            Some(done) => Ok(done),
+            None => self.write(now, change).await,
+        }
+    }
 }

@@ -3,14 +3,13 @@
 //! on the writer task's thread when the write lock is free, and on a blocking thread that waits
 //! for it when another connection holds it (an import's batch, the CLI).
 
-use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, LazyLock};
 
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 use super::{is_busy, wait_when_busy, Direct};
-use crate::store::access::{NewAudit, AUDIT_INSERT};
+use crate::store::access::{json_col, NewAudit, AUDIT_INSERT};
 use crate::store::StoreError;
 
 /// What a direct change works through: the writer's connection inside its transaction.
@@ -33,15 +32,14 @@ impl DirectChange<'_> {
     /// Records `entry` with the change (what [`crate::store::Change::audit`] does).
     pub(crate) fn audit(&self, entry: &NewAudit<'_>) -> Result<(), StoreError> {
         static SQL: LazyLock<String> = LazyLock::new(|| sql(AUDIT_INSERT));
-        let col = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
         self.conn.prepare_cached(&SQL)?.execute(rusqlite::params![
             self.now.timestamp_millis(),
             entry.actor,
             entry.role.as_str(),
             entry.action,
             entry.object,
-            col(&entry.before),
-            col(&entry.after),
+            json_col(&entry.before),
+            json_col(&entry.after),
         ])?;
         Ok(())
     }
@@ -58,7 +56,8 @@ pub(crate) fn sql(text: &str) -> String {
 pub(crate) trait DirectItem: Send + 'static {
     /// When the change happens.
     fn now(&self) -> DateTime<Utc>;
-    /// Runs the change (once); whether what it wrote is to stand.
+    /// Runs the change (once); whether what it wrote is to stand. A change that panics must
+    /// catch it and fail (as `DirectRequest` does): the writer runs it on its own task.
     fn run_direct(&mut self, change: &mut DirectChange<'_>) -> bool;
 }
 
@@ -113,8 +112,8 @@ impl Writer {
                         self.keep(conn);
                         (items, done)
                     }
-                    // The changes panicked past `run_all`'s guard: they are gone, and their
-                    // requesters hear that the writer stopped.
+                    // The blocking task panicked: the changes are gone, and their requesters
+                    // hear that the writer stopped.
                     Err(e) => (Vec::new(), Err(StoreError::NotCommitted(e.to_string()))),
                 }
             }
@@ -146,9 +145,7 @@ fn run_all<I: DirectItem>(conn: &Connection, items: &mut [I]) -> Result<(), Stor
             conn,
             now: item.now(),
         };
-        // A change that panics fails alone.
-        let ok = std::panic::catch_unwind(AssertUnwindSafe(|| item.run_direct(&mut change)))
-            .unwrap_or(false);
+        let ok = item.run_direct(&mut change);
         if conn.is_autocommit() {
             // SQLite ended the transaction itself (an I/O error, a full disk): nothing stands.
             return Err(StoreError::NotCommitted(

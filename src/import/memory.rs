@@ -47,7 +47,29 @@ pub async fn import_bytes(
             source,
         })?
         .map_err(|broken| refused(shown, broken))?;
-    let mut setup = parse::Setup {
+    let setup = setup(shown, shape, normalizer, campaign, options, now);
+    import_parsed(
+        store,
+        campaign,
+        setup,
+        |s| parse::parse_all(s, bytes),
+        options,
+        audit,
+    )
+    .await
+}
+
+/// The parser's setup for an input named `shown` of this `shape` into `campaign`, with no
+/// do-not-call numbers yet.
+pub(super) fn setup(
+    shown: &Path,
+    shape: sniff::Shape,
+    normalizer: phone::PhoneNormalizer,
+    campaign: &CampaignRecord,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> parse::Setup {
+    parse::Setup {
         path: shown.to_path_buf(),
         shape,
         normalizer,
@@ -57,9 +79,23 @@ pub async fn import_bytes(
         map: super::rows::column_map(campaign, &options.map),
         zones: options.zones.clone(),
         now,
-    };
+    }
+}
+
+/// Parses with `parse` (given the do-not-call numbers among the input's phones in
+/// `setup.dnc`) and writes the batches in one change with the audit entry: the second half of
+/// [`import_bytes`], shared with [`super::import_records`].
+pub(super) async fn import_parsed(
+    store: &Store,
+    campaign: &CampaignRecord,
+    mut setup: parse::Setup,
+    parse: impl Fn(&parse::Setup) -> Result<Vec<parse::Batch>, String>,
+    options: &ImportOptions,
+    audit: Option<&ImportAudit<'_>>,
+) -> Result<ImportReport, ImportError> {
+    let now = setup.now;
     let bad = |message: String| ImportError::BadFile {
-        path: shown.to_path_buf(),
+        path: setup.path.clone(),
         message,
     };
     // Parsed first without a do-not-call list; while the phones parsed include listed ones,
@@ -67,7 +103,7 @@ pub async fn import_bytes(
     // dropped and reported is exactly what a file import gives.
     let mut listed: HashSet<String> = HashSet::new();
     let batches = loop {
-        let batches = parse::parse_all(&setup, bytes).map_err(bad)?;
+        let batches = parse(&setup).map_err(bad)?;
         let phones: Vec<String> = batches
             .iter()
             .flat_map(|b| b.contacts.iter())

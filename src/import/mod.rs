@@ -17,12 +17,14 @@ pub mod sniff;
 mod crlf;
 mod memory;
 mod parse;
+mod records;
 mod report;
 mod row;
 mod seen;
 pub mod zone;
 
 pub use memory::{import_bytes, SMALL_IMPORT_BYTES};
+pub use records::{import_records, Records};
 use report::OwnedAudit;
 pub use report::{
     ImportAudit, ImportError, ImportOptions, ImportReport, Merge, Progress, Rejection,

@@ -342,7 +342,7 @@ fn expected_rows(rows: usize, bytes: u64, size: u64) -> usize {
 /// A batch of one chunk's results: rows whose first phone an earlier row of the batch has are
 /// merged into it when they are the same person, else rejected naming both lines; `seen`
 /// remembers first phones across batches, with the line of their first row.
-fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
+pub(super) fn build_batch(outs: Vec<Out>, seen: &mut Seen, bytes: u64) -> Batch {
     let mut batch = Batch {
         contacts: Vec::with_capacity(outs.len()),
         lines: Vec::with_capacity(outs.len()),

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::{OpsError, Result};
 use crate::campaign::record::CampaignRecord;
 use crate::import::{
-    import_bytes, import_file_audited, ImportAudit, ImportError, ImportOptions, ImportReport,
-    Progress, SMALL_IMPORT_BYTES,
+    import_file_audited, import_records, ImportAudit, ImportError, ImportOptions, ImportReport,
+    Progress, Records,
 };
 use crate::model::{Actor, CampaignStatus};
 use crate::numbering::ZoneTable;
@@ -94,25 +94,6 @@ pub async fn import_as(
         .map_err(|e| renamed(e, shown).into())
 }
 
-/// Imports a small CSV held in memory (at most [`SMALL_IMPORT_BYTES`]; messages name it
-/// `shown`): the rules and report of [`import`], in one transaction with its audit entry.
-pub async fn import_small(
-    store: &Store,
-    actor: &Actor,
-    campaign: &str,
-    csv: &[u8],
-    shown: &Path,
-    options: &ImportOptions,
-    now: DateTime<Utc>,
-) -> Result<ImportReport> {
-    let c = open_campaign(store, campaign).await?;
-    let audit = ImportAudit {
-        actor,
-        object: format!("campaign:{}", c.name),
-    };
-    Ok(import_bytes(store, &c, csv, shown, options, now, Some(&audit)).await?)
-}
-
 fn renamed(e: ImportError, shown: &Path) -> ImportError {
     let shown = shown.to_path_buf();
     match e {
@@ -132,9 +113,9 @@ fn renamed(e: ImportError, shown: &Path) -> ImportError {
     }
 }
 
-/// Adds contacts given as data: they are written as a CSV and imported (from memory when small),
-/// so the report (line N = the N-th contact, counting the header as line 1) and the rules are
-/// the import's.
+/// Adds contacts given as data, in one change with its audit entry: they become the import's
+/// records (a header and a row each, see `import::records`), so the rules and the report are the
+/// import's (line N = the contact at index N - 2, the header being line 1).
 pub async fn add(
     store: &Store,
     actor: &Actor,
@@ -146,21 +127,18 @@ pub async fn add(
     if contacts.is_empty() {
         return Err(OpsError::Invalid("no contacts given".into()));
     }
-    let csv = to_csv(contacts)?;
+    let records = to_records(contacts)?;
+    let c = open_campaign(store, campaign).await?;
+    let audit = ImportAudit {
+        actor,
+        object: format!("campaign:{}", c.name),
+    };
     let shown = Path::new("the contacts");
-    if csv.len() <= SMALL_IMPORT_BYTES {
-        return import_small(store, actor, campaign, &csv, shown, options, now).await;
-    }
-    let dir = tempfile::tempdir().map_err(|e| OpsError::Invalid(format!("temp file: {e}")))?;
-    let path = dir.path().join("contacts.csv");
-    tokio::fs::write(&path, csv)
-        .await
-        .map_err(|e| OpsError::Invalid(format!("temp file: {e}")))?;
-    import_as(store, actor, campaign, &path, shown, options, now, None).await
+    Ok(import_records(store, &c, &records, shown, options, now, Some(&audit)).await?)
 }
 
-/// The CSV the import reads for these contacts: `phone,phone2,…,name,timezone,VAR…`.
-fn to_csv(contacts: &[ContactInput]) -> Result<Vec<u8>> {
+/// The import's records of these contacts: `phone,phone2,…,name,timezone,VAR…`.
+fn to_records(contacts: &[ContactInput]) -> Result<Records> {
     let phones = contacts
         .iter()
         .map(|c| c.phones.len())
@@ -181,7 +159,6 @@ fn to_csv(contacts: &[ContactInput]) -> Result<Vec<u8>> {
             }
         }
     }
-    let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = (1..=phones)
         .map(|i| {
             if i == 1 {
@@ -193,27 +170,32 @@ fn to_csv(contacts: &[ContactInput]) -> Result<Vec<u8>> {
         .collect();
     header.extend(["name".to_string(), "timezone".to_string()]);
     header.extend(vars.iter().cloned());
-    let bad = |e: csv::Error| OpsError::Invalid(format!("contacts: {e}"));
-    w.write_record(&header).map_err(bad)?;
-    for c in contacts {
-        let mut row: Vec<String> = (0..phones)
-            .map(|i| c.phones.get(i).cloned().unwrap_or_default())
-            .collect();
-        row.push(c.name.clone());
-        row.push(c.timezone.clone().unwrap_or_default());
-        let upper: BTreeMap<String, &String> = c
-            .vars
-            .iter()
-            .map(|(k, v)| (k.trim().to_uppercase(), v))
-            .collect();
-        row.extend(
-            vars.iter()
-                .map(|k| upper.get(k).map(|v| v.to_string()).unwrap_or_default()),
-        );
-        w.write_record(&row).map_err(bad)?;
-    }
-    w.into_inner()
-        .map_err(|e| OpsError::Invalid(format!("contacts: {e}")))
+    let rows = contacts
+        .iter()
+        .map(|c| {
+            let mut row: Vec<String> = (0..phones)
+                .map(|i| c.phones.get(i).cloned().unwrap_or_default())
+                .collect();
+            row.push(c.name.clone());
+            row.push(c.timezone.clone().unwrap_or_default());
+            if vars.len() == 1 && c.vars.len() == 1 {
+                // The usual single variable: no map of upper-cased keys to build.
+                row.extend(c.vars.values().cloned());
+            } else {
+                let upper: BTreeMap<String, &String> = c
+                    .vars
+                    .iter()
+                    .map(|(k, v)| (k.trim().to_uppercase(), v))
+                    .collect();
+                row.extend(
+                    vars.iter()
+                        .map(|k| upper.get(k).map(|v| v.to_string()).unwrap_or_default()),
+                );
+            }
+            row
+        })
+        .collect();
+    Ok(Records { header, rows })
 }
 
 /// Column names the import gives a meaning of its own.
@@ -233,7 +215,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn contacts_become_the_csv_the_import_reads() {
+    fn contacts_become_the_records_the_import_reads() {
         let c = vec![
             ContactInput {
                 phones: vec!["89161001001".into(), "+74951234567".into()],
@@ -243,16 +225,31 @@ mod tests {
             },
             ContactInput {
                 phones: vec!["89161001002".into()],
+                vars: BTreeMap::from([("Note ".into(), "x".into())]),
                 ..ContactInput::default()
             },
         ];
-        let text = String::from_utf8(to_csv(&c).unwrap()).unwrap();
+        let r = to_records(&c).unwrap();
         assert_eq!(
-            text,
-            "phone,phone2,name,timezone,BALANCE\n\
-             89161001001,+74951234567,\"Иванов, \"\"И\"\"\",,\"1234,56\"\n\
-             89161001002,,,,\n"
+            r.header,
+            ["phone", "phone2", "name", "timezone", "BALANCE", "NOTE"]
         );
+        assert_eq!(
+            r.rows,
+            [
+                vec![
+                    "89161001001",
+                    "+74951234567",
+                    "Иванов, \"И\"",
+                    "",
+                    "1234,56",
+                    ""
+                ],
+                vec!["89161001002", "", "", "", "", "x"],
+            ]
+        );
+        let one = to_records(&c[..1]).unwrap();
+        assert_eq!(one.rows[0][4], "1234,56", "a single variable");
     }
 
     #[test]
@@ -262,7 +259,7 @@ mod tests {
             vars: BTreeMap::from([("Phone".into(), "x".into())]),
             ..ContactInput::default()
         }];
-        let e = to_csv(&c).unwrap_err().to_string();
+        let e = to_records(&c).unwrap_err().to_string();
         assert!(e.contains("contacts[0].vars") && e.contains("Phone"), "{e}");
     }
 }

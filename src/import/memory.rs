@@ -143,15 +143,20 @@ pub(super) async fn import_parsed(
             .await?;
         written.committed();
     }
+    Ok(in_line_order(report))
+}
+
+/// `report` with its lists in the order of the input's lines.
+pub(super) fn in_line_order(mut report: ImportReport) -> ImportReport {
     report.rejected.sort_by_key(|r| r.line);
     report.warnings.sort_by_key(|r| r.line);
     report.merged.sort_by_key(|m| m.line);
-    Ok(report)
+    report
 }
 
 /// [`write_all`] as a direct change, for batches whose contacts are all new to the campaign;
 /// `None` (declined, nothing written) when one is not.
-fn write_new_direct(
+pub(super) fn write_new_direct(
     change: &mut DirectChange<'_>,
     mut adder: ContactAdder,
     batches: Vec<parse::Batch>,

@@ -24,7 +24,7 @@ mod seen;
 pub mod zone;
 
 pub use memory::{import_bytes, SMALL_IMPORT_BYTES};
-pub use records::{import_records, Records};
+pub use records::{import_records, import_records_unread, Records};
 use report::OwnedAudit;
 pub use report::{
     ImportAudit, ImportError, ImportOptions, ImportReport, Merge, Progress, Rejection,

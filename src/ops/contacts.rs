@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::{OpsError, Result};
 use crate::campaign::record::CampaignRecord;
 use crate::import::{
-    import_file_audited, import_records, ImportAudit, ImportError, ImportOptions, ImportReport,
-    Progress, Records,
+    import_file_audited, import_records, import_records_unread, ImportAudit, ImportError,
+    ImportOptions, ImportReport, Progress, Records,
 };
 use crate::model::{Actor, CampaignStatus};
 use crate::numbering::ZoneTable;
@@ -128,12 +128,26 @@ pub async fn add(
         return Err(OpsError::Invalid("no contacts given".into()));
     }
     let records = to_records(contacts)?;
+    let shown = Path::new("the contacts");
+    // The campaign as last read, checked inside the write (no read before it); a campaign
+    // not read yet, changed, cancelled or gone, a listed phone or a known contact takes the
+    // way below, which reads the campaign first and says what is wrong.
+    if let Some((c, text)) = store.campaign_as_last_read(campaign) {
+        let audit = ImportAudit {
+            actor,
+            object: format!("campaign:{}", c.name),
+        };
+        let unread =
+            import_records_unread(store, &c, text, &records, shown, options, now, Some(&audit));
+        if let Some(report) = unread.await? {
+            return Ok(report);
+        }
+    }
     let c = open_campaign(store, campaign).await?;
     let audit = ImportAudit {
         actor,
         object: format!("campaign:{}", c.name),
     };
-    let shown = Path::new("the contacts");
     Ok(import_records(store, &c, &records, shown, options, now, Some(&audit)).await?)
 }
 
@@ -209,6 +223,10 @@ const RESERVED: &[&str] = &[
     "user_vars",
     "variables",
 ];
+
+#[cfg(test)]
+#[path = "contacts_tests.rs"]
+mod unread_tests;
 
 #[cfg(test)]
 mod tests {

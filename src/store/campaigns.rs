@@ -59,9 +59,11 @@ impl CampaignRow {
 /// Definitions parsed lately, by campaign id, each with the stored text it was parsed from: a
 /// campaign read again with the same text (the API's requests on one campaign) is not parsed
 /// again. Parsing depends on the text alone, so a copy of an earlier parse is the same result.
+/// Beside them, the head of each campaign as [`Store::campaign_by_name`] last read it.
 #[derive(Default)]
 pub(crate) struct Parsed {
     by_id: std::sync::Mutex<std::collections::HashMap<i64, (String, CampaignDef)>>,
+    by_name: std::sync::Mutex<std::collections::HashMap<String, CampaignHead>>,
 }
 
 impl std::fmt::Debug for Parsed {
@@ -92,6 +94,28 @@ impl Parsed {
         kept.insert(head.id, (head.definition.clone(), def.clone()));
         Ok(head.record(def))
     }
+
+    /// Keeps `head` as the last read of its campaign by name.
+    fn read_by_name(&self, head: &CampaignHead) {
+        let mut names = self.by_name.lock().unwrap_or_else(|p| p.into_inner());
+        if names.len() >= PARSED_KEPT && !names.contains_key(&head.name) {
+            names.clear();
+        }
+        names.insert(head.name.clone(), head.clone());
+    }
+
+    /// The record of the campaign named `name` as last read, and its definition's text.
+    fn last_read(&self, name: &str) -> Option<(CampaignRecord, String)> {
+        let head = self
+            .by_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)?
+            .clone();
+        let by_id = self.by_id.lock().unwrap_or_else(|p| p.into_inner());
+        let (text, def) = by_id.get(&head.id)?;
+        (*text == head.definition).then(|| (head.record(def.clone()), head.definition))
+    }
 }
 
 impl Store {
@@ -118,10 +142,19 @@ impl Store {
 
     /// The campaign with this name.
     pub async fn campaign_by_name(&self, name: &str) -> Result<CampaignRecord> {
-        self.parsed.record(self.campaign_head_by_name(name).await?)
+        let head = self.campaign_head_by_name(name).await?;
+        self.parsed.read_by_name(&head);
+        self.parsed.record(head)
     }
 
-    /// Every campaign, by id.
+    /// The campaign named `name` as [`Store::campaign_by_name`] last read it in this process, and
+    /// its definition's text, without reading it again (none when it was not read yet): for a
+    /// change that checks in its own transaction that the campaign is still so
+    /// (`campaign_unchanged`), where a read before it would cost more than the change.
+    pub(crate) fn campaign_as_last_read(&self, name: &str) -> Option<(CampaignRecord, String)> {
+        self.parsed.last_read(name)
+    }
+
     /// Every campaign with its definition unparsed (the engine's pass: it parses a definition
     /// once per version, and one that no longer validates stops only its own campaign).
     pub async fn campaign_heads(&self) -> Result<Vec<CampaignHead>> {

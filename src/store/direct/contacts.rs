@@ -1,7 +1,8 @@
 //! Contacts posted through the API as a direct change: rows that are all new to their campaign
 //! are inserted, their zones recorded, the campaign reopened and the audit entry written, on the
 //! group writer's direct connection. A row whose phone the campaign has already declines the
-//! whole change (merging and conflicts are `ContactAdder::add_checked`'s, through sqlx).
+//! whole change (merging and conflicts are `ContactAdder::add_checked`'s, through sqlx). Also the
+//! checks of a change built without reading first: the campaign unchanged, no phone listed.
 
 use super::DirectChange;
 use crate::model::NewContact;
@@ -14,6 +15,39 @@ const INSERT: &str = "INSERT INTO contacts (campaign_id, phone, phones, name, va
      status, next_attempt_at, created_at, updated_at) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7, ?8, ?8) \
      ON CONFLICT (campaign_id, phone) DO NOTHING";
+
+/// Whether the campaign `id` still holds the definition `text` and is not cancelled.
+const UNCHANGED: &str = "SELECT 1 FROM campaigns WHERE id = ?1 AND definition = ?2 \
+     AND status <> 'cancelled'";
+
+/// Whether `phone` is on the do-not-call list.
+const LISTED: &str = "SELECT 1 FROM dnc WHERE phone = ?1";
+
+impl DirectChange<'_> {
+    /// Whether campaign `id` is still as a read of it before this change found it (definition
+    /// `text`, not cancelled), under this change's transaction: what a change built on that
+    /// read, without reading it again, checks first.
+    pub(crate) fn campaign_unchanged(&self, id: i64, text: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached(UNCHANGED)?
+            .exists(rusqlite::params![id, text])?)
+    }
+
+    /// Whether none of `phones` is on the do-not-call list, under this change's transaction.
+    pub(crate) fn none_listed<'p>(
+        &self,
+        phones: impl IntoIterator<Item = &'p str>,
+    ) -> Result<bool> {
+        let mut q = self.conn().prepare_cached(LISTED)?;
+        for phone in phones {
+            if q.exists([phone])? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
 
 impl ContactAdder {
     /// Inserts `rows` (distinct first phones) as new pending contacts under `change`; `false`,

@@ -151,6 +151,9 @@ pub struct CampaignDef {
     pub script: Script,
     /// Variables the script needs from every contact, each with the first place it is used.
     pub script_vars: BTreeMap<String, String>,
+    /// Variables the script passes through a filter: (variable, filter, place). Found once
+    /// here, not by every import (a POSTed contact's).
+    pub filtered_vars: Vec<(String, String, String)>,
     /// The TOML text this was parsed from (what the store keeps).
     pub source: String,
 }
@@ -219,6 +222,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
     }
     check_call_limits(&spec)?;
     let script_vars = spec.script.variables();
+    let filtered_vars = spec.script.filtered_vars();
     Ok(CampaignDef {
         name: spec.name,
         description: spec.description,
@@ -239,6 +243,7 @@ fn build(spec: Spec, text: &str) -> Result<CampaignDef, String> {
         import: spec.import,
         script: spec.script,
         script_vars,
+        filtered_vars,
         source: text.to_string(),
     })
 }

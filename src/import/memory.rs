@@ -75,7 +75,7 @@ pub(super) fn setup(
         normalizer,
         dnc: HashSet::default(),
         required_vars: campaign.definition.script_vars.clone(),
-        filtered_vars: campaign.definition.script.filtered_vars(),
+        filtered_vars: campaign.definition.filtered_vars.clone(),
         map: super::rows::column_map(campaign, &options.map),
         zones: options.zones.clone(),
         now,

@@ -79,7 +79,7 @@ pub async fn import_file_audited(
         normalizer,
         dnc,
         required_vars: campaign.definition.script_vars.clone(),
-        filtered_vars: campaign.definition.script.filtered_vars(),
+        filtered_vars: campaign.definition.filtered_vars.clone(),
         map: rows::column_map(campaign, &options.map),
         zones: options.zones.clone(),
         now,

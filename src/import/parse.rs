@@ -198,6 +198,7 @@ pub(super) fn parse_all(setup: &Setup, bytes: &[u8]) -> Result<Vec<Batch>, Strin
         outs.push(row::process(&record, line, &cols, enc, setup));
     }
     let mut seen = Seen::default();
+    seen.reserve(outs.len());
     let mut batches = Vec::new();
     while !outs.is_empty() {
         let rest = outs.split_off(outs.len().min(BATCH_ROWS));

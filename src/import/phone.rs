@@ -24,8 +24,22 @@ pub fn warm(country: &str) {
 }
 
 impl PhoneNormalizer {
-    /// `country` is an ISO 3166 alpha-2 code such as `RU`.
+    /// `country` is an ISO 3166 alpha-2 code such as `RU`. The last one made is kept (every
+    /// POSTed contact makes one for the server's default country, and finding a country's
+    /// metadata by its code compares it with every code there is).
     pub fn new(country: &str) -> Result<PhoneNormalizer, String> {
+        static LAST: std::sync::Mutex<Option<(String, PhoneNormalizer)>> =
+            std::sync::Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, n)) = last.as_ref().filter(|(c, _)| c == country) {
+            return Ok(*n);
+        }
+        let made = Self::make(country)?;
+        *last = Some((country.to_string(), made));
+        Ok(made)
+    }
+
+    fn make(country: &str) -> Result<PhoneNormalizer, String> {
         let code = country.trim().to_ascii_uppercase();
         let bad = || format!("`{country}` is not a country code like RU, KZ, US");
         let id: Id = code.parse().map_err(|_| bad())?;

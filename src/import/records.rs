@@ -142,6 +142,7 @@ fn parse_records(
         .map(|(i, record)| row::process(record, i as u64 + 2, &cols, Encoding::Utf8, setup))
         .collect();
     let mut seen = Seen::default();
+    seen.reserve(outs.len());
     let mut batches = Vec::new();
     while !outs.is_empty() {
         let rest = outs.split_off(outs.len().min(BATCH_ROWS));

@@ -30,11 +30,6 @@ pub(crate) use writer::{sql, DirectChange, Writer};
 
 /// Reader connections kept between reads (more are opened while more threads read at once).
 const KEEP_READERS: usize = 4;
-/// How much of the database file each direct connection maps into memory. A commit on any
-/// other connection empties a reader's page cache, so every read after a write fetches its pages
-/// again: mapped, that is a pointer instead of a `pread` and a copy of each page (the campaign
-/// head alone spans several overflow pages of definition text).
-const MMAP_BYTES: u64 = 1 << 30;
 /// Prepared statements each connection keeps.
 const STATEMENTS: usize = 64;
 
@@ -108,7 +103,7 @@ impl Direct {
         // rusqlite sets a 5 s busy timeout on open: none here (see the module docs).
         wait_when_busy(&conn, false);
         conn.execute_batch(&format!(
-            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA mmap_size = {MMAP_BYTES};"
+            "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{CACHE_KIB};"
         ))?;
         conn.set_prepared_statement_cache_capacity(STATEMENTS);
         let counted = self.commits.clone();

@@ -72,13 +72,14 @@ pub async fn import_records_unread(
     if options.dry_run || store.direct.is_none() {
         return Ok(None);
     }
-    let (setup, rows, size) = prepared(campaign, records, shown, options, now)?;
-    let batches = parse_records(&setup, &records.header, &rows, size).map_err(|message| {
-        ImportError::BadFile {
-            path: shown.to_path_buf(),
-            message,
-        }
-    })?;
+    // Input this way cannot take is refused by the way after a read, which names what is
+    // wrong in the same order as for any other request (an unknown campaign first).
+    let Ok((setup, rows, size)) = prepared(campaign, records, shown, options, now) else {
+        return Ok(None);
+    };
+    let Ok(batches) = parse_records(&setup, &records.header, &rows, size) else {
+        return Ok(None);
+    };
     let to = Target::new(store, campaign, options, now);
     let adder = store.contact_adder(campaign.id, to.zone, to.due, now);
     let (id, audit) = (campaign.id, audit.map(|a| a.owned()));

@@ -109,6 +109,13 @@ async fn a_campaign_cancelled_since_its_read_takes_none() {
         .await
         .unwrap_err();
     assert!(matches!(e, OpsError::Conflict(_)), "{e}");
+    // What is wrong is said in the order of a request after a read: the campaign first.
+    let narnia = ImportOptions::new("Narnia");
+    let c = [contact("89161000003", "В", Some("1"))];
+    let e = add(&store, &Actor::cli(), "demo", &c, &narnia, Utc::now())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, OpsError::Conflict(_)), "{e}");
     assert_eq!(stored(&store, id).await, 1, "nothing written");
 }
 

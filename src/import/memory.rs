@@ -1,7 +1,8 @@
-//! A small CSV held in memory (the API's JSON contacts, a short upload) imported in one pass on
-//! the calling task: the same checks, rules and report as a file import, with no temporary
-//! file, parser threads or whole do-not-call list, and one change ([`Store::write`], shared
-//! with concurrent requests on SQLite) that also holds the audit entry.
+//! A small CSV held in memory imported in one pass on the calling task: the same checks, rules
+//! and report as a file import, with no temporary file, parser threads or whole do-not-call
+//! list, and one change ([`Store::write`], shared with concurrent requests on SQLite) that also
+//! holds the audit entry. Its second half (the do-not-call lookup of the input's phones and the
+//! one change) also imports contacts given as data (`records`, the API's JSON).
 
 use std::collections::HashSet;
 use std::path::Path;

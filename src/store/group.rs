@@ -244,7 +244,7 @@ async fn run_direct(
     // When busy, requests already running on this runtime reach the queue first and join this
     // transaction instead of waiting for its commit: fewer, bigger commits (POST one contact,
     // 16 connections back to back: about 7,000 -> 10,000 a second in `make bench`). When the
-    // last transaction had one change, nobody else is coming: no turn of the runtime's queue
+    // last transaction had one change, the writer is not busy: no turn of the runtime's queue
     // (about 20 µs of a lone POST's latency).
     if *busy || batch.len() > 1 {
         tokio::task::yield_now().await;

@@ -192,20 +192,15 @@ fn to_records(contacts: &[ContactInput]) -> Result<Records> {
                 .collect();
             row.push(c.name.clone());
             row.push(c.timezone.clone().unwrap_or_default());
-            if vars.len() == 1 && c.vars.len() == 1 {
-                // The usual single variable: no map of upper-cased keys to build.
-                row.extend(c.vars.values().cloned());
-            } else {
-                let upper: BTreeMap<String, &String> = c
-                    .vars
-                    .iter()
-                    .map(|(k, v)| (k.trim().to_uppercase(), v))
-                    .collect();
-                row.extend(
-                    vars.iter()
-                        .map(|k| upper.get(k).map(|v| v.to_string()).unwrap_or_default()),
-                );
-            }
+            let upper: BTreeMap<String, &String> = c
+                .vars
+                .iter()
+                .map(|(k, v)| (k.trim().to_uppercase(), v))
+                .collect();
+            row.extend(
+                vars.iter()
+                    .map(|k| upper.get(k).map(|v| v.to_string()).unwrap_or_default()),
+            );
             row
         })
         .collect();

@@ -23,6 +23,15 @@ async fn env() -> (tempfile::TempDir, Store, i64) {
     (dir, store, c.id)
 }
 
+/// [`env`] with the campaign read once: its first contact (+79161000001) added.
+async fn read_env() -> (tempfile::TempDir, Store, i64) {
+    let (dir, store, id) = env().await;
+    post(&store, contact("89161000001", "А", Some("10")))
+        .await
+        .unwrap();
+    (dir, store, id)
+}
+
 fn contact(phone: &str, name: &str, balance: Option<&str>) -> ContactInput {
     ContactInput {
         phones: vec![phone.into()],
@@ -89,10 +98,7 @@ async fn a_campaign_read_before_takes_new_contacts_without_a_read() {
 
 #[tokio::test]
 async fn a_campaign_cancelled_since_its_read_takes_none() {
-    let (_dir, store, id) = env().await;
-    post(&store, contact("89161000001", "А", Some("10")))
-        .await
-        .unwrap();
+    let (_dir, store, id) = read_env().await;
     crate::ops::campaigns::stop(&store, &Actor::cli(), "demo", Utc::now())
         .await
         .unwrap();
@@ -121,10 +127,7 @@ async fn a_campaign_cancelled_since_its_read_takes_none() {
 
 #[tokio::test]
 async fn a_definition_edited_since_its_read_applies_its_own_rules() {
-    let (dir, store, id) = env().await;
-    post(&store, contact("89161000001", "А", Some("10")))
-        .await
-        .unwrap();
+    let (dir, store, id) = read_env().await;
     // The old definition needs BALANCE; the new one speaks no variable. It is edited by
     // another process (the CLI), whose reads this one does not see.
     let r = post(&store, contact("89161000002", "Б", None))
@@ -152,10 +155,7 @@ async fn a_definition_edited_since_its_read_applies_its_own_rules() {
 
 #[tokio::test]
 async fn a_phone_listed_since_the_read_is_dropped_and_a_known_one_merges() {
-    let (_dir, store, id) = env().await;
-    post(&store, contact("89161000001", "А", Some("10")))
-        .await
-        .unwrap();
+    let (_dir, store, id) = read_env().await;
     let listed = ["89161000009".to_string()];
     crate::ops::dnc::add(&store, &Actor::cli(), "RU", &listed, "asked", Utc::now())
         .await

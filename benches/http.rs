@@ -4,7 +4,9 @@
 //!    same bytes as the GET (the stack's floor): req/s, p50, p99. Goal: p99 within 2x the floor,
 //!    at least 5,000 GET/s. Beside them, for reference only, the durable-write floor: a bare
 //!    axum handler doing one committed SQLite insert per POST through sqlx (the store's PRAGMAs)
-//!    and returning the POST's bytes, i.e. what one durable write costs here at best. Then the
+//!    and returning the POST's bytes; and the thinnest write: the same insert through rusqlite
+//!    on the handler's own thread, nothing else (no thread hop, no validation, no audit), i.e.
+//!    what any handler that commits before its 200 costs here at the least. Then the
 //!    floors and the POST again at one fixed offered rate (open loop, `OUTCALL_BENCH_RATE`,
 //!    1,000 req/s) on as many connections: p50, p99 and the same ratio.
 //! 2. A 1,000,000-row CSV uploaded over HTTP (streamed), beside `import_file` of the same file into
@@ -26,8 +28,8 @@ use axum::routing::get;
 use chrono::Utc;
 use csvgen::{generate, peak_rss_mb, status_mb, RssSampler, DEBTORS};
 use httpload::{
-    beside, durable_floor, figures, load, ms, read_response, serve, settle, verdict, Pace,
-    CONNECTIONS,
+    beside, durable_floor, figures, load, ms, read_response, serve, settle, thinnest_write,
+    verdict, Pace, CONNECTIONS,
 };
 use outcall::campaign::definition::CampaignDef;
 use outcall::clock::Clock;
@@ -249,16 +251,22 @@ fn main() {
         s.write_all(&post_one(&t, "900", 0)).await.expect("write");
         let (status, post_body) = read_response(&mut s, &mut Vec::new()).await.expect("reply");
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&post_body));
-        let (durable, floor_db) = durable_floor(&dir.path().join("floor.db"), post_body).await;
+        let (durable, floor_db) =
+            durable_floor(&dir.path().join("floor.db"), post_body.clone()).await;
+        let (thin, thin_db) = thinnest_write(&dir.path().join("thin.db"), post_body).await;
 
         let t = token.clone();
         let dfloor = load(durable, secs, Pace::BackToBack, move |i| post_one(&t, "916", i)).await;
         settle(&floor_db).await;
         let t = token.clone();
+        let thinnest = load(thin, secs, Pace::BackToBack, move |i| post_one(&t, "917", i)).await;
+        thin_db.settle();
+        let t = token.clone();
         let post = load(api, secs, Pace::BackToBack, move |i| post_one(&t, "916", i)).await;
         println!("http bench: closed loop: {CONNECTIONS} keep-alive connections back to back, {secs} s each, one process (2 cores shared by client and server)");
         println!("http bench: bare axum floor   {}", figures(&floor));
         println!("http bench: durable-write floor {}  (p99 / bare floor p99 = {:.2})", figures(&dfloor), ms(dfloor.p99) / ms(floor.p99));
+        println!("http bench: thinnest write    {}  (p99 / bare floor p99 = {:.2})", figures(&thinnest), ms(thinnest.p99) / ms(floor.p99));
         println!(
             "http bench: GET one campaign  {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  ({} errors; goal >= 5,000 req/s: {}; p99 / floor p99 = {:.2}, goal <= 2: {})",
             got.rate(), ms(got.p50), ms(got.p99), got.errors,
@@ -280,10 +288,14 @@ fn main() {
         let dfloor = load(durable, secs, Pace::Rate(rate), move |i| post_one(&t, "936", i)).await;
         settle(&floor_db).await;
         let t = token.clone();
+        let thinnest = load(thin, secs, Pace::Rate(rate), move |i| post_one(&t, "937", i)).await;
+        thin_db.settle();
+        let t = token.clone();
         let post = load(api, secs, Pace::Rate(rate), move |i| post_one(&t, "926", i)).await;
         println!("http bench: open loop: {rate:.0} req/s offered on the same {CONNECTIONS} connections, {secs} s each");
         println!("http bench: bare axum floor   {}", figures(&floor));
         println!("http bench: durable-write floor {}  (p99 / bare floor p99 = {:.2})", figures(&dfloor), ms(dfloor.p99) / ms(floor.p99));
+        println!("http bench: thinnest write    {}  (p99 / bare floor p99 = {:.2})", figures(&thinnest), ms(thinnest.p99) / ms(floor.p99));
         println!("http bench: POST one contact  {}  ({})", figures(&post), beside(&post, &floor));
     });
 }

@@ -141,7 +141,7 @@ impl Env {
         if let Some(t) = self.twins.lock().unwrap().get(&c.id) {
             return t.clone();
         }
-        let mut def = c.definition.clone();
+        let mut def = (*c.definition).clone();
         def.name = format!("{}-twin", c.name);
         let t = self.store.create_campaign(&def, Utc::now()).await.unwrap();
         self.twins.lock().unwrap().insert(c.id, t.clone());

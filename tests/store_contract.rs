@@ -501,7 +501,7 @@ contract!(
 
 contract!(defer_closed_zone, |s: Store| async move {
     let id = running(&s, "defer", 3).await;
-    let text = s.campaign(id).await.unwrap().definition.source;
+    let text = s.campaign(id).await.unwrap().definition.source.clone();
     let stale = text.replace("defer", "defer-before");
     let tz = "Europe/Moscow";
     assert_eq!(s.defer_zone(id, tz, t(3600), &stale).await.unwrap(), 0);

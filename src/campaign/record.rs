@@ -1,5 +1,7 @@
 //! A campaign as stored: its definition with its status and counters.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::definition::{CampaignDef, DefinitionError};
@@ -13,7 +15,8 @@ pub struct CampaignRecord {
     pub status: CampaignStatus,
     /// Why it was paused (by hand or automatically), or other status note.
     pub status_reason: Option<String>,
-    pub definition: CampaignDef,
+    /// Shared: a record is cloned on every read of a campaign, its definition seldom changes.
+    pub definition: Arc<CampaignDef>,
     /// Technical errors in a row across the campaign.
     pub technical_streak: u32,
     pub created_at: DateTime<Utc>,
@@ -47,7 +50,7 @@ impl CampaignHead {
     }
 
     /// The record, with the definition parsed from this head's text.
-    pub fn record(&self, definition: CampaignDef) -> CampaignRecord {
+    pub fn record(&self, definition: Arc<CampaignDef>) -> CampaignRecord {
         CampaignRecord {
             id: self.id,
             name: self.name.clone(),

@@ -99,6 +99,12 @@ impl PhoneNormalizer {
     /// `US` for +17605632123 with RU; `None` for the default country's own numbers (and numbers
     /// of no single country).
     pub fn foreign_country(&self, e164: &str) -> Option<String> {
+        // Calling codes are prefix-free (E.164): a number that begins with the default's code
+        // has that code, and needs no parse (half of a POSTed contact's phone work).
+        let digits = e164.strip_prefix('+').unwrap_or(e164);
+        if digits.starts_with(&self.calling_code.to_string()) {
+            return None;
+        }
         let n = phonenumber::parse(None, e164).ok()?;
         if n.code().value() == self.calling_code {
             return None;
@@ -203,6 +209,13 @@ mod tests {
             None,
             "+7 is shared with KZ"
         );
+        // A three-digit code: its own numbers need no parse, another country's still say which.
+        let am = PhoneNormalizer::new("AM").unwrap();
+        assert_eq!(am.foreign_country("+37410123456"), None);
+        assert_eq!(am.foreign_country("+79161234567").as_deref(), Some("RU"));
+        let us = PhoneNormalizer::new("US").unwrap();
+        assert_eq!(us.foreign_country("+493012345678").as_deref(), Some("DE"));
+        assert_eq!(us.foreign_country("+17605632123"), None);
     }
 
     #[test]

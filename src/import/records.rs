@@ -166,7 +166,7 @@ mod tests {
             name: def.name.clone(),
             status: crate::model::CampaignStatus::Draft,
             status_reason: None,
-            definition: def.clone(),
+            definition: std::sync::Arc::new(def.clone()),
             technical_streak: 0,
             created_at: Utc::now(),
             updated_at: Utc::now(),

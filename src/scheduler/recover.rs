@@ -190,7 +190,7 @@ async fn settle(env: &CallEnv, a: &OpenAttempt, state: CallProgress) -> Result<(
     let campaign = CampaignRt {
         id: record.id,
         settings: record.definition.run_settings(),
-        def: Arc::new(record.definition),
+        def: record.definition,
         stop: CancellationToken::new(),
         caps: Default::default(),
         script_health: Default::default(),

@@ -1,6 +1,8 @@
 //! Campaign rows: create, read, status changes with their allowed transitions and reason,
 //! definition edits, completion, counts for reports.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::{from_ms, ms, parse_enum, with_pool, Result, Store, StoreError, WriteTx};
@@ -62,7 +64,7 @@ impl CampaignRow {
 /// Beside them, the head of each campaign as [`Store::campaign_by_name`] last read it.
 #[derive(Default)]
 pub(crate) struct Parsed {
-    by_id: std::sync::Mutex<std::collections::HashMap<i64, (String, CampaignDef)>>,
+    by_id: std::sync::Mutex<std::collections::HashMap<i64, (String, Arc<CampaignDef>)>>,
     by_name: std::sync::Mutex<std::collections::HashMap<String, CampaignHead>>,
 }
 
@@ -84,9 +86,10 @@ impl Parsed {
                 return Ok(head.record(def.clone()));
             }
         }
-        let def = head
-            .parse()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let def = Arc::new(
+            head.parse()
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
         let mut kept = lock();
         if kept.len() >= PARSED_KEPT {
             kept.clear();
@@ -247,12 +250,12 @@ impl Store {
             current.status,
             CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Paused
         );
-        let mut only_script = current.definition.clone();
+        let mut only_script = CampaignDef::clone(&current.definition);
         only_script.script = def.script.clone();
         only_script.script_vars = def.script_vars.clone();
         only_script.import = def.import.clone();
         only_script.source = def.source.clone();
-        if !editable && &only_script != def {
+        if !editable && only_script != *def {
             return Err(StoreError::NotEditable {
                 name: current.name.clone(),
                 status: current.status,

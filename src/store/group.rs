@@ -4,7 +4,9 @@
 //! and the others stand), commits once, then answers each requester. Concurrent requests thus
 //! share one lock acquisition and one commit instead of queueing on SQLite's single write lock
 //! one transaction each. PostgreSQL, which has row locks and many writers, runs each change in
-//! its own transaction on the calling task.
+//! its own transaction on the calling task. A direct change that finds nothing queued, the
+//! writer not busy, its connection idle and the write lock free runs at once on its requester's
+//! thread instead (`direct::Writer::run_now`): a lone request's way, without two hand-offs.
 //!
 //! Rules for a change: it works only through the [`Change`] it is given (a read or write through
 //! the [`Store`] from inside it would wait for the very lock the writer holds), and it must not
@@ -12,8 +14,8 @@
 
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -109,6 +111,11 @@ type Queue = mpsc::UnboundedSender<Box<dyn Pending>>;
 #[derive(Default)]
 pub(crate) struct Group {
     sender: Mutex<Option<Queue>>,
+    /// The direct connection's writer, shared by the writer task and idle-time requesters.
+    direct: OnceLock<Arc<Writer>>,
+    /// Changes sent to the writer and not yet answered to their requesters: while there are
+    /// any, a direct change goes after them (no change runs ahead of one sent before it).
+    queued: AtomicUsize,
     /// Transactions the writer has committed (for tests: changes share them).
     commits: Arc<AtomicU64>,
 }
@@ -163,8 +170,29 @@ impl Store {
         answer: oneshot::Receiver<std::result::Result<T, E>>,
     ) -> std::result::Result<T, E> {
         let stopped = || StoreError::NotCommitted("the store's writer has stopped".into());
+        let _queued = Queued::count(&self.group.queued);
         self.queue().send(request).map_err(|_| E::from(stopped()))?;
         answer.await.unwrap_or_else(|_| Err(stopped().into()))
+    }
+
+    /// Whether no change sent to the writer waits for its answer.
+    pub(super) fn none_queued(&self) -> bool {
+        self.group.queued.load(Ordering::SeqCst) == 0
+    }
+
+    /// The direct connection's writer (`None` without a direct path).
+    pub(super) fn direct_writer(&self) -> Option<Arc<Writer>> {
+        let direct = self.direct.as_ref()?;
+        let w = self
+            .group
+            .direct
+            .get_or_init(|| Arc::new(Writer::new(direct.clone())));
+        Some(w.clone())
+    }
+
+    /// Counts a commit of the writer's (for tests).
+    pub(super) fn count_commit(&self) {
+        self.group.commits.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The writer's queue, starting the writer when there is none (or it has gone).
@@ -175,7 +203,7 @@ impl Store {
         }
         let (tx, rx) = mpsc::unbounded_channel();
         // The task holds the pool, not the store: it ends when every store handle is gone.
-        let direct = self.direct.clone().map(Writer::new);
+        let direct = self.direct_writer();
         tokio::spawn(writer(
             self.pool.clone(),
             direct,
@@ -187,17 +215,31 @@ impl Store {
     }
 }
 
+/// One change counted in [`Group::queued`] until its requester has its answer (or gave up).
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Queued<'_> {
+    fn count(n: &AtomicUsize) -> Queued<'_> {
+        n.fetch_add(1, Ordering::SeqCst);
+        Queued(n)
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// The writer task: transaction after transaction until every sender is gone. Each
 /// transaction takes a run of changes of one kind (sqlx or direct) in their order of arrival.
 async fn writer(
     pool: Pool,
-    mut direct: Option<Writer>,
+    direct: Option<Arc<Writer>>,
     mut rx: mpsc::UnboundedReceiver<Box<dyn Pending>>,
     commits: Arc<AtomicU64>,
 ) {
     let mut batch: VecDeque<Box<dyn Pending>> = VecDeque::new();
-    // Whether the last direct transaction took more than one change (see `run_direct`).
-    let mut busy = false;
     loop {
         if batch.is_empty() {
             match rx.recv().await {
@@ -206,7 +248,7 @@ async fn writer(
             }
         }
         let failed = if batch.front().is_some_and(|p| p.direct()) {
-            run_direct(direct.as_mut(), &mut batch, &mut rx, &commits, &mut busy).await
+            run_direct(direct.as_deref(), &mut batch, &mut rx, &commits).await
         } else {
             run_batch(&pool, &mut batch, &mut rx, &commits).await
         };
@@ -232,21 +274,19 @@ fn next_of_kind(
 
 /// Runs the direct changes at the front of `batch`, and those arriving meanwhile, in one
 /// transaction on the direct connection (at most [`MAX_BATCH`]) and answers each; the error
-/// and the number of changes it failed, if the transaction did not commit. `busy` says whether
-/// the last such transaction took more than one change, and is set for the next.
+/// and the number of changes it failed, if the transaction did not commit.
 async fn run_direct(
-    writer: Option<&mut Writer>,
+    writer: Option<&Writer>,
     batch: &mut VecDeque<Box<dyn Pending>>,
     rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
     commits: &AtomicU64,
-    busy: &mut bool,
 ) -> Option<(StoreError, usize)> {
-    // When busy, requests already running on this runtime reach the queue first and join this
+    // When busy (the last transaction took more than one change), requests already running on this runtime reach the queue first and join this
     // transaction instead of waiting for its commit: fewer, bigger commits (POST one contact,
     // 16 connections back to back: about 7,000 -> 10,000 a second in `make bench`). When the
     // last transaction had one change, the writer is not busy: no turn of the runtime's queue
     // (about 20 µs of a lone POST's latency).
-    if *busy || batch.len() > 1 {
+    if writer.is_some_and(Writer::busy) || batch.len() > 1 {
         tokio::task::yield_now().await;
     }
     let mut items: Vec<Box<dyn Pending>> = Vec::new();
@@ -262,9 +302,8 @@ async fn run_direct(
         items.into_iter().for_each(|p| p.answer(Some(&e)));
         return None;
     };
-    *busy = items.len() > 1;
     let (ran, done) = writer.run(items).await;
-    commits.fetch_add(u64::from(done.is_ok()), Ordering::Relaxed);
+    commits.fetch_add(u64::from(matches!(done, Ok(true))), Ordering::Relaxed);
     let failed = done.err();
     let n = ran.len();
     ran.into_iter().for_each(|p| p.answer(failed.as_ref()));

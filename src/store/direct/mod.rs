@@ -5,7 +5,8 @@
 //! - short reads on the API's request path ([`Direct::read`]: a pool of reader connections, one
 //!   per thread using it at a time);
 //! - the group writer's direct changes ([`crate::store::Store::write_direct`]): the writer task
-//!   runs them on a connection of its own ([`Writer`]), one transaction per run of them.
+//!   runs them on a connection of its own ([`Writer`]), one transaction per run of them; a
+//!   lone change, when that connection is idle, runs on its requester's thread.
 //!
 //! Nothing here waits for a lock on a runtime thread: the connections have no busy handler, so a
 //! read that finds the database busy says so at once ([`DirectError::Busy`], the caller takes the

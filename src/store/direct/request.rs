@@ -65,6 +65,17 @@ where
     }
 }
 
+/// A request run where it is made (`Writer::run_now`), or any other change waiting.
+impl<P: Pending + 'static> DirectItem for P {
+    fn now(&self) -> DateTime<Utc> {
+        Pending::now(self)
+    }
+
+    fn run_direct(&mut self, change: &mut DirectChange<'_>) -> bool {
+        Pending::run_direct(self, change)
+    }
+}
+
 impl DirectItem for Box<dyn Pending> {
     fn now(&self) -> DateTime<Utc> {
         Pending::now(&**self)
@@ -94,13 +105,31 @@ impl Store {
             return Ok(None);
         }
         let (reply, answer) = oneshot::channel();
-        let request = DirectRequest {
+        let mut request = DirectRequest {
             now,
             change: Some(change),
             result: None,
             reply,
         };
-        self.ask(Box::new(request), answer).await
+        // Nothing queued before it, the connection idle and the write lock free: the change
+        // runs here and now, alone, without the hand-off to the writer task and back (a lone
+        // POSTed contact's way).
+        let ran = self
+            .direct_writer()
+            .filter(|_| self.none_queued())
+            .and_then(|w| w.run_now(std::slice::from_mut(&mut request)));
+        let Some(done) = ran else {
+            return self.ask(Box::new(request), answer).await;
+        };
+        match &done {
+            Ok(true) => self.count_commit(),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, changes = 1, "a direct write transaction failed"),
+        }
+        Box::new(request).answer(done.err().as_ref());
+        answer.await.unwrap_or_else(|_| {
+            Err(StoreError::NotCommitted("the change was not answered".into()).into())
+        })
     }
 
     /// `direct` through [`Store::write_direct`], and when it declined or the store has no

@@ -1,6 +1,7 @@
 //! Direct changes beside sqlx ones in the group writer: order kept, one transaction per run of
 //! one kind, each change undone alone (an `Err`, a decline, a panic); a change that finds the
-//! write lock taken waits for it off the runtime's thread; direct reads see what was committed.
+//! write lock taken waits for it off the runtime's thread; direct reads see what was committed;
+//! a lone change runs at once on its requester's thread, and never ahead of one sent before it.
 
 use crate::model::NewContact;
 use crate::store::group::tests::{first_phones, sqlite, t, CAMPAIGN};
@@ -53,8 +54,10 @@ async fn listed(store: &Store) -> Vec<String> {
 async fn kinds_keep_their_order(paused: bool) {
     let dir = tempfile::tempdir().unwrap();
     let store = sqlite(&dir, paused).await;
+    // The direct connection is open and idle: a lone change could run at once.
+    warm(&store).await;
     let before = store.group.commits();
-    // Queued together (one thread), in this order.
+    // Queued together (one thread), in this order: none runs ahead of one sent before it.
     let (a, b, c, d, e, f, g) = tokio::join!(
         sqlx_number(&store, "+79000000501"),
         direct_number(&store, "+79000000502", Ends::Written),
@@ -82,6 +85,7 @@ async fn kinds_keep_their_order(paused: bool) {
     assert_eq!(
         listed(&store).await,
         [
+            "+79000000500",
             "+79000000501",
             "+79000000502",
             "+79000000505",
@@ -104,6 +108,7 @@ async fn direct_changes_work_under_a_paused_clock() {
 async fn a_direct_change_waits_for_the_write_lock_off_the_runtime_thread() {
     let dir = tempfile::tempdir().unwrap();
     let store = sqlite(&dir, false).await;
+    warm(&store).await;
     let crate::store::Pool::Sqlite(pool) = &store.pool else {
         unreachable!()
     };
@@ -123,7 +128,57 @@ async fn a_direct_change_waits_for_the_write_lock_off_the_runtime_thread() {
     assert!(!waiting.is_finished(), "no write while the lock is held");
     holder.commit().await.unwrap();
     assert_eq!(waiting.await.unwrap().unwrap(), Some(()));
-    assert_eq!(listed(&store).await, ["+79000000601", "+79000000602"]);
+    assert_eq!(
+        listed(&store).await,
+        ["+79000000500", "+79000000601", "+79000000602"]
+    );
+}
+
+/// Opens the writer's direct connection (the first direct change goes through the writer task,
+/// which opens it) with one number written.
+async fn warm(store: &Store) {
+    let first = direct_number(store, "+79000000500", Ends::Written).await;
+    assert_eq!(first.unwrap(), Some(()));
+}
+
+#[tokio::test]
+async fn a_lone_direct_change_runs_at_once_and_still_fails_alone() {
+    use futures::FutureExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = sqlite(&dir, false).await;
+    warm(&store).await;
+    let before = store.group.commits();
+    // Done on its first poll: no hand-off to the writer task and back.
+    let at_once = |phone, ends| direct_number(&store, phone, ends).now_or_never();
+    let written = at_once("+79000000801", Ends::Written).expect("ran at once");
+    assert_eq!(written.unwrap(), Some(()));
+    let declined = at_once("+79000000802", Ends::Declined).expect("ran at once");
+    assert_eq!(declined.unwrap(), None, "a declined change says so");
+    let failed = at_once("+79000000803", Ends::Failed).expect("ran at once");
+    assert!(matches!(failed, Err(StoreError::Invalid(m)) if m.contains("803")));
+    let panicked = at_once("+79000000804", Ends::Panicked).expect("ran at once");
+    assert!(matches!(panicked, Err(StoreError::Invalid(m)) if m.contains("internal error")));
+    assert_eq!(
+        store.group.commits() - before,
+        1,
+        "only the change that stood committed"
+    );
+    assert_eq!(listed(&store).await, ["+79000000500", "+79000000801"]);
+    // The connection went back for the next: the writer task takes it when changes queue.
+    let (a, b) = tokio::join!(
+        sqlx_number(&store, "+79000000805"),
+        direct_number(&store, "+79000000806", Ends::Written),
+    );
+    assert_eq!((a.unwrap(), b.unwrap()), (1, Some(())));
+    assert_eq!(
+        listed(&store).await,
+        [
+            "+79000000500",
+            "+79000000801",
+            "+79000000805",
+            "+79000000806"
+        ]
+    );
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@
 //!    axum handler doing one committed SQLite insert per POST through sqlx (the store's PRAGMAs)
 //!    and returning the POST's bytes; and the thinnest write: the same insert through rusqlite
 //!    on the handler's own thread, nothing else (no thread hop, no validation, no audit), i.e.
-//!    what any handler that commits before its 200 costs here at the least. Then the
+//!    what a handler that commits each request before its 200 costs here at the least. Then the
 //!    floors and the POST again at one fixed offered rate (open loop, `OUTCALL_BENCH_RATE`,
 //!    1,000 req/s) on as many connections: p50, p99 and the same ratio.
 //! 2. A 1,000,000-row CSV uploaded over HTTP (streamed), beside `import_file` of the same file into

@@ -257,7 +257,7 @@ pub async fn settle(pool: &sqlx::SqlitePool) {
 /// /campaigns/debtors/contacts` that inserts the request's body as one row through rusqlite on
 /// the handler's own thread (autocommit: its own transaction, committed before the reply) and
 /// returns `reply`. WAL, synchronous NORMAL, no checkpoint, no thread hop, no validation, no
-/// audit: what any handler that commits before its 200 costs here at the least.
+/// audit: what a handler that commits each request before its 200 costs here at the least.
 pub async fn thinnest_write(db: &std::path::Path, reply: Vec<u8>) -> (SocketAddr, Thinnest) {
     let conn = rusqlite::Connection::open(db).expect("the thinnest write's database");
     conn.execute_batch(

@@ -281,11 +281,11 @@ async fn run_direct(
     rx: &mut mpsc::UnboundedReceiver<Box<dyn Pending>>,
     commits: &AtomicU64,
 ) -> Option<(StoreError, usize)> {
-    // When busy (the last transaction took more than one change), requests already running on this runtime reach the queue first and join this
-    // transaction instead of waiting for its commit: fewer, bigger commits (POST one contact,
-    // 16 connections back to back: about 7,000 -> 10,000 a second in `make bench`). When the
-    // last transaction had one change, the writer is not busy: no turn of the runtime's queue
-    // (about 20 µs of a lone POST's latency).
+    // When busy (the last transaction took more than one change), requests already running on
+    // this runtime reach the queue first and join this transaction instead of waiting for its
+    // commit: fewer, bigger commits (POST one contact, 16 connections back to back: about
+    // 7,000 -> 10,000 a second in `make bench`). When the last transaction had one change, the
+    // writer is not busy: no turn of the runtime's queue (about 20 µs of a lone POST's latency).
     if writer.is_some_and(Writer::busy) || batch.len() > 1 {
         tokio::task::yield_now().await;
     }

@@ -185,9 +185,9 @@ impl Writer {
 }
 
 /// Runs each item under its own savepoint in the open transaction, then commits; whether it
-/// committed (a lone item that did not stand is rolled back). A lone item
-/// needs no savepoint: the transaction is its own, committed when it stands and rolled back
-/// when not (a savepoint copies each page the item changes before changing it).
+/// committed. A lone item needs no savepoint: the transaction is its own, committed when the
+/// item stands and rolled back when not (a savepoint copies each page the item changes before
+/// changing it).
 fn run_all<I: DirectItem>(conn: &Connection, items: &mut [I]) -> Result<bool, StoreError> {
     let step = |sql: &str| -> Result<(), StoreError> {
         conn.prepare_cached(sql)?.execute([])?;

@@ -73,6 +73,13 @@ async fn unread(store: &Store, c: ContactInput) -> Option<ImportReport> {
     .unwrap()
 }
 
+/// `c` declined by the change built on the last read (nothing written), then POSTed: the
+/// answer after a fresh read.
+async fn declined_then_posted(store: &Store, c: ContactInput) -> Result<ImportReport> {
+    assert!(unread(store, c.clone()).await.is_none(), "declined: {c:?}");
+    post(store, c).await
+}
+
 #[tokio::test]
 async fn a_campaign_read_before_takes_new_contacts_without_a_read() {
     let (_dir, store, id) = env().await;
@@ -108,10 +115,7 @@ async fn a_campaign_cancelled_since_its_read_takes_none() {
         CampaignStatus::Cancelled,
         "the last read is older"
     );
-    assert!(unread(&store, contact("89161000002", "Б", Some("1")))
-        .await
-        .is_none());
-    let e = post(&store, contact("89161000003", "В", Some("1")))
+    let e = declined_then_posted(&store, contact("89161000003", "В", Some("1")))
         .await
         .unwrap_err();
     assert!(matches!(e, OpsError::Conflict(_)), "{e}");
@@ -143,10 +147,7 @@ async fn a_definition_edited_since_its_read_applies_its_own_rules() {
         .unwrap();
     let (_, text) = store.campaign_as_last_read("demo").unwrap();
     assert_ne!(text, edited, "the last read is older");
-    assert!(unread(&store, contact("89161000002", "Б", None))
-        .await
-        .is_none());
-    let r = post(&store, contact("89161000002", "Б", None))
+    let r = declined_then_posted(&store, contact("89161000002", "Б", None))
         .await
         .unwrap();
     assert_eq!((r.accepted, r.rejected.len()), (1, 0), "{r:?}");
@@ -160,18 +161,12 @@ async fn a_phone_listed_since_the_read_is_dropped_and_a_known_one_merges() {
     crate::ops::dnc::add(&store, &Actor::cli(), "RU", &listed, "asked", Utc::now())
         .await
         .unwrap();
-    assert!(unread(&store, contact("89161000009", "Б", Some("1")))
-        .await
-        .is_none());
-    let r = post(&store, contact("89161000009", "Б", Some("1")))
+    let r = declined_then_posted(&store, contact("89161000009", "Б", Some("1")))
         .await
         .unwrap();
     assert_eq!((r.accepted, r.rejected.len()), (0, 1));
     assert!(r.rejected[0].reason.contains("do-not-call"), "{r:?}");
-    assert!(unread(&store, contact("89161000001", "А", Some("10")))
-        .await
-        .is_none());
-    let r = post(&store, contact("89161000001", "А", Some("10")))
+    let r = declined_then_posted(&store, contact("89161000001", "А", Some("10")))
         .await
         .unwrap();
     assert_eq!((r.accepted, r.duplicates), (0, 1), "{r:?}");

@@ -105,17 +105,12 @@ impl Writer {
         }
         let parked = self.parked.try_lock().ok()?;
         let conn = parked.as_ref()?;
-        let begun = conn
-            .prepare_cached("BEGIN IMMEDIATE")
-            .and_then(|mut s| s.execute([]));
-        let done = match begun {
-            Ok(_) => run_all(conn, items),
+        let done = match begin(conn) {
+            Ok(()) => run_all(conn, items),
             Err(e) if is_busy(&e) => return None,
             Err(e) => Err(e.into()),
         };
-        if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
+        end_any(conn);
         Some(done)
     }
 
@@ -136,11 +131,8 @@ impl Writer {
                 Err(e) => return (items, Err(e)),
             },
         };
-        match conn
-            .prepare_cached("BEGIN IMMEDIATE")
-            .and_then(|mut s| s.execute([]))
-        {
-            Ok(_) => {
+        match begin(&conn) {
+            Ok(()) => {
                 let done = run_all(&conn, &mut items);
                 self.keep(conn).await;
                 (items, done)
@@ -177,10 +169,21 @@ impl Writer {
 
     /// Parks `conn` for the next run, out of any transaction.
     async fn keep(&self, conn: Connection) {
-        if !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
-        }
+        end_any(&conn);
         *self.parked.lock().await = Some(conn);
+    }
+}
+
+/// Opens the write transaction on `conn` without waiting for the lock (busy when it is taken).
+fn begin(conn: &Connection) -> rusqlite::Result<()> {
+    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+    Ok(())
+}
+
+/// Rolls back a transaction left open on `conn` (one that failed before its end).
+fn end_any(conn: &Connection) {
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("ROLLBACK");
     }
 }
 
